@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Start the real servers the tests talk to, when they are not already running.
+# Loopback only; ports below 32768. Prints the environment the tests should use.
+set -euo pipefail
+
+log() { printf '[services] %s\n' "$*" >&2; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+  for _ in $(seq 1 100); do port_open "$1" && return 0; sleep 0.1; done
+  log "port $1 did not open"; return 1
+}
+apt_install() {
+  if [ -z "${_APT_UPDATED:-}" ]; then apt-get update -qq >/dev/null; _APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# PostgreSQL: the machine's own cluster on 5432 when it answers; otherwise a throw-away one.
+PG_URL="postgresql://root@127.0.0.1:5432/test"
+if port_open 5432; then
+  log "PostgreSQL already running on 5432"
+else
+  command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+  PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
+  PGDATA=/tmp/tactful-pg
+  if [ ! -d "$PGDATA" ]; then
+    mkdir -p "$PGDATA" && chown postgres "$PGDATA" 2>/dev/null || true
+    runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -A trust -U root >/dev/null
+  fi
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p 5432 -k /tmp -c fsync=off -c listen_addresses=127.0.0.1" -l /tmp/tactful-pg.log start >/dev/null
+  wait_port 5432
+  "$PGBIN/psql" -h 127.0.0.1 -U root -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
+    || "$PGBIN/createdb" -h 127.0.0.1 -U root test
+  log "started a throw-away PostgreSQL in $PGDATA"
+fi
+
+# Redis for Celery.
+if port_open 6379; then
+  log "Redis already running on 6379"
+else
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
+  redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null
+  wait_port 6379
+  log "started Redis on 6379"
+fi
+
+echo "export TACTFUL_TEST_DATABASE_URL=${PG_URL}"
+echo "export TACTFUL_TEST_REDIS_URL=redis://127.0.0.1:6379/15"
