@@ -1,0 +1,330 @@
+"""C1: reading one customer message — language, emotions, intensity, formality, risks, questions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _encoder
+from ._errors import unknown_language
+from ._features import SparseFeatures, sparse_features
+from ._heads import LinearHead, head
+from ._lang import detect_language
+from ._lexicon import SUPPORTED, Lexicon, lexicon
+from ._text import MAX_CHARS, CleanText, caps_ratio, clean, sentences, words
+from ._types import (
+    EMOTIONS,
+    EmotionScores,
+    Finding,
+    Formality,
+    Language,
+    MessageAnalysis,
+    Signal,
+    Span,
+)
+
+_NEGATIVE = ("anger", "frustration", "sadness", "worry")
+
+
+@dataclass(frozen=True)
+class Doc:
+    """A cleaned text with its language, sentences and features, shared by the steps."""
+
+    clean: CleanText
+    language: Language
+    lex: Lexicon
+    sentences: tuple[Span, ...]
+    features: SparseFeatures
+
+    @property
+    def text(self) -> str:
+        return self.clean.text
+
+
+def resolve_language(language: str | None, text: str) -> Language:
+    """The caller's language when given (validated), else the detected one."""
+    if language is None:
+        return detect_language(text)
+    code = language.strip().lower()[:2] if language.strip() else ""
+    if language.strip().lower() == "und":
+        return "und"
+    if code not in SUPPORTED:
+        raise unknown_language(language)
+    return code  # type: ignore[return-value]
+
+
+def make_doc(raw: str | bytes, language: str | None) -> Doc:
+    cleaned = clean(raw)
+    lang = resolve_language(language, cleaned.text)
+    lex = lexicon(lang)
+    return Doc(
+        clean=cleaned,
+        language=lang,
+        lex=lex,
+        sentences=tuple(sentences(cleaned.text)),
+        features=sparse_features(cleaned.text, lex),
+    )
+
+
+def cleaning_findings(doc: Doc) -> list[Finding]:
+    """Findings about the input itself: cut short, bad bytes, a language we do not read."""
+    found: list[Finding] = []
+    if doc.clean.truncated_from is not None:
+        found.append(
+            Finding(
+                "too_long",
+                "warning",
+                (Span(max(0, len(doc.text) - 1), len(doc.text)),),
+                doc.lex.message("findings", "too_long", limit=MAX_CHARS),
+            )
+        )
+    if doc.clean.had_invalid_utf8:
+        marks = tuple(Span(i, i + 1) for i, ch in enumerate(doc.text) if ch == "\ufffd")[:20]
+        found.append(
+            Finding("invalid_encoding", "info", marks, doc.lex.message("findings", "invalid_encoding"))
+        )
+    if doc.language == "und":
+        found.append(
+            Finding(
+                "unsupported_language",
+                "info",
+                (),
+                doc.lex.message("findings", "unsupported_language"),
+            )
+        )
+    return found
+
+
+def evidence_sentences(
+    doc: Doc, trained: LinearHead | None, label: str, *, limit: int = 2
+) -> tuple[Span, ...]:
+    """Sentences that push a head toward ``label`` most, scored with its sparse weights alone.
+
+    Used when a head decides without any lexicon match to point at, so the verdict still
+    comes with evidence a reviewer can check.
+    """
+    if trained is None or not doc.sentences:
+        return ()
+    column = 0 if trained.kind == "binary" else trained.classes.index(label)
+    scored: list[tuple[float, Span]] = []
+    for span in doc.sentences:
+        features = sparse_features(doc.text[span.start : span.end], doc.lex)
+        weight = features.values @ trained.sparse_weights[features.indices, column]
+        scored.append((float(weight), span))
+    scored.sort(key=lambda item: item[0], reverse=True)
+    return tuple(span for score, span in scored[:limit] if score > 0) or (scored[0][1],)
+
+
+def _lexicon_emotions(doc: Doc) -> dict[str, float]:
+    counts = {e: doc.lex.count(e, doc.text) for e in EMOTIONS if e != "neutral"}
+    scores = {e: 1.0 - math.exp(-0.8 * c) for e, c in counts.items()}
+    scores["neutral"] = max(0.0, 1.0 - max(scores.values(), default=0.0))
+    return scores
+
+
+def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> EmotionScores:
+    trained = head("emotion")
+    if trained is not None and embedding is not None:
+        scores = trained.probabilities(doc.features, embedding)
+    else:
+        scores = _lexicon_emotions(doc)
+    return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS})
+
+
+def _signal_from_head(
+    doc: Doc,
+    name: str,
+    label: str,
+    category: str,
+    embedding: npt.NDArray[np.float32] | None,
+    *,
+    rule_score: float,
+) -> Signal:
+    """A signal decided by a trained head when there is one, else by the lexicon rule score."""
+    spans = tuple(doc.lex.spans(category, doc.text))
+    trained = head(name)
+    if trained is None or (trained.uses_embedding and embedding is None):
+        return Signal(rule_score >= 0.5, round(rule_score, 4), spans)
+    probabilities = trained.probabilities(doc.features, embedding)
+    present = trained.decide(probabilities)[label]
+    score = probabilities[label]
+    if present and not spans:
+        spans = evidence_sentences(doc, trained, label, limit=1)
+    return Signal(present, round(score, 4), spans if present else ())
+
+
+def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Signal, Signal]:
+    abuse_spans = tuple(doc.lex.spans("abuse", doc.text))
+    threat_spans = tuple(doc.lex.spans("threat", doc.text))
+    trained = head("abuse_threat")
+    if trained is None or embedding is None:
+        abuse_score = 1.0 - math.exp(-1.2 * len(abuse_spans))
+        threat_score = 1.0 - math.exp(-1.2 * len(threat_spans))
+        return (
+            Signal(abuse_score >= 0.5, round(abuse_score, 4), abuse_spans),
+            Signal(threat_score >= 0.5, round(threat_score, 4), threat_spans),
+        )
+    p = trained.probabilities(doc.features, embedding)
+    # Kept apart on purpose: a message can be both, and each routes differently.
+    abuse = p["abuse"] >= max(p["none"], 0.35)
+    threat = p["threat"] >= max(p["none"], 0.35)
+    if abuse and not abuse_spans:
+        abuse_spans = evidence_sentences(doc, trained, "abuse", limit=1)
+    if threat and not threat_spans:
+        threat_spans = evidence_sentences(doc, trained, "threat", limit=1)
+    return (
+        Signal(abuse, round(p["abuse"], 4), abuse_spans if abuse else ()),
+        Signal(threat, round(p["threat"], 4), threat_spans if threat else ()),
+    )
+
+
+def formality_of(doc: Doc) -> tuple[Formality, float]:
+    """``formal``/``informal``/``neutral`` and P(formal), from the head or the marker counts."""
+    trained = head("formality")
+    formal_hits = doc.lex.count("formal", doc.text)
+    informal_hits = doc.lex.count("informal", doc.text)
+    if trained is not None:
+        p_formal = trained.probabilities(doc.features)["formal"]
+    elif formal_hits + informal_hits == 0:
+        p_formal = 0.5
+    else:
+        p_formal = (formal_hits + 0.5) / (formal_hits + informal_hits + 1.0)
+    # Short texts without a single register marker read as neutral whatever the head says.
+    if formal_hits + informal_hits == 0 and len(words(doc.text)) < 6:
+        return "neutral", round(p_formal, 4)
+    if p_formal >= 0.6:
+        return "formal", round(p_formal, 4)
+    if p_formal <= 0.4:
+        return "informal", round(p_formal, 4)
+    return "neutral", round(p_formal, 4)
+
+
+def question_spans(doc: Doc) -> tuple[Span, ...]:
+    """Sentences that ask something: a question mark, ``¿``, or a question opener in chat style."""
+    found: list[Span] = []
+    for span in doc.sentences:
+        sentence = doc.text[span.start : span.end]
+        if "?" in sentence or "¿" in sentence:
+            found.append(span)
+        elif doc.lex.question_openers is not None and doc.lex.question_openers.search(sentence):
+            # An opener without "?" counts only in short, chat-like sentences.
+            if len(words(sentence)) <= 14 and not sentence.rstrip().endswith((".", "!")):
+                found.append(span)
+    return tuple(found)
+
+
+def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
+    """Up to three sentences that state the problem, in reading order."""
+    scored: list[tuple[float, int, Span]] = []
+    for position, span in enumerate(doc.sentences):
+        sentence = doc.text[span.start : span.end]
+        n_words = len(words(sentence))
+        if n_words < 3:
+            continue
+        score = 2.0 * doc.lex.count("company_fault", sentence)
+        score += sum(doc.lex.count(e, sentence) for e in _NEGATIVE) + doc.lex.count("confusion", sentence)
+        score += 0.8 * doc.lex.count("urgency", sentence)
+        score += 0.7 if span in questions else 0.0
+        score -= 1.0 if doc.lex.has("gratitude", sentence) and n_words < 8 else 0.0
+        score += min(n_words, 25) / 50.0  # prefer sentences that carry content
+        scored.append((score, position, span))
+    if not scored:
+        return doc.sentences[:1]
+    best = sorted(scored, key=lambda item: (-item[0], item[1]))[:3]
+    return tuple(span for _, _, span in sorted(best, key=lambda item: item[1]))
+
+
+def _intensity(doc: Doc, emotions: EmotionScores, abuse: Signal, threat: Signal) -> float:
+    negative = max(getattr(emotions, e) for e in _NEGATIVE)
+    exclamations = min(doc.text.count("!"), 4) / 4.0
+    shouting = caps_ratio(doc.text)
+    profanity = 1.0 if doc.lex.has("profanity", doc.text) else 0.0
+    hostile = 1.0 if (abuse.present or threat.present) else 0.0
+    value = 0.6 * negative + 0.12 * exclamations + 0.15 * shouting + 0.08 * profanity + 0.25 * hostile
+    return round(min(1.0, value), 4)
+
+
+def _und_analysis(doc: Doc) -> MessageAnalysis:
+    # No lexicon, no trained head applies: report only what needs no language.
+    none = Signal(False, 0.0, ())
+    zero = EmotionScores(**{e: 0.0 for e in EMOTIONS})
+    questions = tuple(s for s in doc.sentences if "?" in doc.text[s.start : s.end])
+    return MessageAnalysis(
+        text=doc.text,
+        language="und",
+        emotions=zero,
+        intensity=0.0,
+        formality="neutral",
+        urgency=none,
+        abuse=none,
+        threat=none,
+        company_fault=none,
+        questions=questions,
+        key_sentences=doc.sentences[:3],
+        findings=tuple(cleaning_findings(doc)),
+    )
+
+
+def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> MessageAnalysis:
+    """Run every C1 step over a prepared document."""
+    if doc.language == "und":
+        return _und_analysis(doc)
+    if embedding is None:
+        embedding = _encoder.encode([doc.text])[0]
+    emotions = _emotions(doc, embedding)
+    abuse, threat = _abuse_and_threat(doc, embedding)
+    urgency_spans = tuple(doc.lex.spans("urgency", doc.text))
+    urgency_score = 1.0 - math.exp(-0.9 * len(urgency_spans))
+    company_fault = _signal_from_head(
+        doc,
+        "company_fault",
+        "company_fault",
+        "company_fault",
+        embedding,
+        rule_score=1.0 - math.exp(-1.0 * doc.lex.count("company_fault", doc.text)),
+    )
+    formality, _ = formality_of(doc)
+    questions = question_spans(doc)
+    return MessageAnalysis(
+        text=doc.text,
+        language=doc.language,
+        emotions=emotions,
+        intensity=_intensity(doc, emotions, abuse, threat),
+        formality=formality,
+        urgency=Signal(urgency_score >= 0.5, round(urgency_score, 4), urgency_spans),
+        abuse=abuse,
+        threat=threat,
+        company_fault=company_fault,
+        questions=questions,
+        key_sentences=_key_sentences(doc, questions),
+        findings=tuple(cleaning_findings(doc)),
+    )
+
+
+def analyze_message(text: str | bytes, *, language: str | None = None) -> MessageAnalysis:
+    """Read one customer message (C1).
+
+    Args:
+        text: the message; bytes are decoded as UTF-8 (invalid bytes replaced, with a finding);
+            HTML is reduced to its text.
+        language: ``en``, ``es``, ``ru`` or ``und`` to skip detection.
+
+    Returns:
+        A :class:`MessageAnalysis` whose spans index into ``analysis.text`` (the cleaned text).
+
+    Raises:
+        CoachError: E001 empty text, E002 not text, E003 unknown language.
+    """
+    return analyze_doc(make_doc(text, language))
+
+
+def analyze_many(texts: list[str], *, language: str | None = None) -> list[MessageAnalysis]:
+    """Analyse a batch, encoding all texts in one encoder call (the batch path of C5)."""
+    docs = [make_doc(text, language) for text in texts]
+    readable = [i for i, doc in enumerate(docs) if doc.language != "und"]
+    vectors = _encoder.encode([docs[i].text for i in readable]) if readable else None
+    by_index = {i: vectors[row] for row, i in enumerate(readable)} if vectors is not None else {}
+    return [analyze_doc(doc, by_index.get(i)) for i, doc in enumerate(docs)]

@@ -1,0 +1,73 @@
+"""C3: a paraphrase of the customer's problem, in their language, from their key sentences."""
+
+from __future__ import annotations
+
+import re
+
+from ._analyze import analyze_doc, make_doc
+from ._lexicon import lexicon
+from ._types import MessageAnalysis
+
+_TOKEN = re.compile(r"\w+(?:['’]\w+)?|\W+", re.U)
+_TRAILING = re.compile(r"[\s.!?…,;:]+$")
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|dear [^,]*|hola|buenas|buenos días|estimad[oa]s?[^,]*|здравствуйте|привет|добрый день)[,!.]?\s+",
+    re.I,
+)
+
+
+def _second_person(sentence: str, swap: dict[str, str], subjects: set[str], after_subject: set[str]) -> str:
+    """Swap first-person words for second-person ones, keeping case of the first letter."""
+    out: list[str] = []
+    previous = ""
+    for token in _TOKEN.findall(sentence):
+        lowered = token.lower().replace("’", "'")
+        replacement = swap.get(lowered)
+        if replacement is not None and (lowered not in after_subject or previous in subjects):
+            if token[:1].isupper() and lowered not in {"i"}:
+                replacement = replacement[:1].upper() + replacement[1:]
+            out.append(replacement)
+        else:
+            out.append(token)
+        if token.strip():
+            previous = lowered
+    return "".join(out)
+
+
+def paraphrase(customer_message: str | bytes | MessageAnalysis, *, language: str | None = None) -> str:
+    """Draft "Let me check I've understood: … Did I miss anything?" in the customer's language.
+
+    Args:
+        customer_message: the customer's text, or its analysis.
+        language: force the language instead of detecting it.
+
+    Returns:
+        The paraphrase; for an unsupported language, the English template around the customer's
+        own words, quoted, since the coach cannot rephrase what it cannot read.
+
+    Raises:
+        CoachError: E001 empty text, E002 not text, E003 unknown language.
+    """
+    if isinstance(customer_message, MessageAnalysis):
+        analysis = customer_message
+    else:
+        analysis = analyze_doc(make_doc(customer_message, language))
+    lex = lexicon(analysis.language)
+    template = lex.messages["paraphrase"]
+    sentences = [analysis.text[s.start : s.end] for s in analysis.key_sentences] or [analysis.text]
+    if analysis.language == "und":
+        quoted = " ".join(f"“{_TRAILING.sub('', s)}”" for s in sentences)
+        return f"{template['intro']} {quoted}. {template['outro']}"
+    swap = {k.lower(): v for k, v in template.get("swap", {}).items()}
+    subjects = set(template.get("subjects", []))
+    after_subject = set(template.get("swap_after_subject_only", []))
+    parts = []
+    for sentence in sentences:
+        sentence = _GREETING.sub("", sentence.strip())
+        sentence = _TRAILING.sub("", sentence).lstrip("¿¡")
+        if not sentence:
+            continue
+        rewritten = _second_person(sentence, swap, subjects, after_subject)
+        parts.append(rewritten[:1].lower() + rewritten[1:] if rewritten[:2] != "I " else rewritten)
+    body = template["joiner"].join(parts) if parts else _TRAILING.sub("", analysis.text)
+    return f"{template['intro']} {body}. {template['outro']}"

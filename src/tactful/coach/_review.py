@@ -1,0 +1,417 @@
+"""C2: reviewing a draft reply for balanced empathy and action, with evidence for every finding."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ._analyze import Doc, analyze_doc, cleaning_findings, evidence_sentences, formality_of, make_doc
+from ._heads import head
+from ._lexicon import Lexicon
+from ._text import words
+from ._types import (
+    Balance,
+    ConversationMessage,
+    Finding,
+    Level,
+    MessageAnalysis,
+    Mechanism,
+    ReplyReview,
+    RubricScore,
+    Severity,
+    Signal,
+    Span,
+)
+
+_UPSET = ("anger", "frustration", "sadness", "worry")
+_LONG_SENTENCE_WORDS = 35
+_LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+", re.M)
+
+
+@dataclass
+class _Review:
+    """Mutable scratchpad the steps fill in; frozen into a ReplyReview at the end."""
+
+    doc: Doc
+    customer: MessageAnalysis | None
+    previous_agent_texts: tuple[str, ...]
+    findings: list[Finding] = field(default_factory=list)
+    mechanisms: dict[str, Mechanism] = field(default_factory=dict)
+    action: Signal = Signal(False, 0.0)
+    next_step: Signal = Signal(False, 0.0)
+    apology_spans: list[Span] = field(default_factory=list)
+
+    @property
+    def lex(self) -> Lexicon:
+        return self.doc.lex
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+    def add(self, kind: str, severity: Severity, spans: Sequence[Span], message_key: str, **values: object) -> None:
+        self.findings.append(
+            Finding(kind, severity, tuple(spans), self.lex.message("findings", message_key, **values))
+        )
+
+
+def _sentences_with(review: _Review, spans: Sequence[Span]) -> list[Span]:
+    return [s for s in review.doc.sentences if any(s.start <= x.start < s.end for x in spans)]
+
+
+def _head_probability(review: _Review, name: str) -> float | None:
+    trained = head(name)
+    if trained is None:
+        return None
+    return next(iter(trained.probabilities(review.doc.features).values()))
+
+
+def _head_says(review: _Review, name: str, rule: bool) -> tuple[bool, float]:
+    """A trained head's verdict and probability, or the lexicon rule's when untrained."""
+    trained = head(name)
+    if trained is None:
+        return rule, 1.0 if rule else 0.0
+    probabilities = trained.probabilities(review.doc.features)
+    return next(iter(trained.decide(probabilities).values())), next(iter(probabilities.values()))
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+
+def step_mechanisms(review: _Review) -> None:
+    """Emotional reaction, interpretation and exploration, each none/weak/strong with spans."""
+    text, lex = review.text, review.lex
+    reaction = lex.spans("emotional_reaction", text)
+    apologies = lex.spans("apology", text)
+    interpretation = lex.spans("interpretation", text)
+    exploration = lex.spans("exploration", text)
+    question_sentences = [s for s in review.doc.sentences if "?" in text[s.start : s.end]]
+    # A question counts as exploration when it asks about the customer's situation.
+    exploring = [s for s in question_sentences if any(s.start <= x.start < s.end for x in exploration)]
+    generic_questions = [s for s in question_sentences if s not in exploring]
+
+    def level(strong: int, weak: int) -> Level:
+        if strong >= 2 or (strong >= 1 and weak >= 1):
+            return "strong"
+        if strong >= 1 or weak >= 1:
+            return "weak"
+        return "none"
+
+    reaction_level = level(len(reaction), len(apologies) if not reaction else 0)
+    review.mechanisms["emotional_reaction"] = Mechanism(
+        reaction_level, round(1 - math.exp(-0.8 * (len(reaction) + 0.5 * len(apologies))), 4), tuple(reaction or apologies)
+    )
+    review.mechanisms["interpretation"] = Mechanism(
+        level(len(interpretation), 0) if len(interpretation) < 2 else "strong",
+        round(1 - math.exp(-0.9 * len(interpretation)), 4),
+        tuple(interpretation),
+    )
+    review.mechanisms["exploration"] = Mechanism(
+        level(len(exploring), len(generic_questions)),
+        round(1 - math.exp(-0.9 * (len(exploring) + 0.5 * len(generic_questions))), 4),
+        tuple(exploring + generic_questions),
+    )
+
+
+def step_action(review: _Review) -> None:
+    """What was done and what happens next; vague promises do not count."""
+    text, lex = review.text, review.lex
+    done = lex.spans("action_done", text)
+    upcoming = lex.spans("next_step", text)
+    review.action = Signal(bool(done), round(1 - math.exp(-1.2 * len(done)), 4), tuple(done))
+    present, probability = _head_says(review, "next_step", bool(done or upcoming))
+    spans = tuple(upcoming or done)
+    if present and not spans:
+        spans = evidence_sentences(review.doc, head("next_step"), "next_step", limit=1)
+    review.next_step = Signal(present, round(probability, 4), spans if present else ())
+    if not present:
+        vague = lex.spans("vague_promise", text)
+        review.add("no_next_step", "warning", vague, "no_next_step")
+
+
+def step_apologies(review: _Review) -> None:
+    """Count apologies (one per sentence) and flag more than one."""
+    spans = review.lex.spans("apology", review.text)
+    per_sentence: dict[int, Span] = {}
+    for span in spans:
+        for index, sentence in enumerate(review.doc.sentences):
+            if sentence.start <= span.start < sentence.end:
+                per_sentence.setdefault(index, span)
+    review.apology_spans = list(per_sentence.values())
+    count = len(review.apology_spans)
+    flagged, _ = _head_says(review, "over_apology", count >= 2)
+    if count >= 3 or (flagged and count >= 2):
+        review.add("over_apology", "warning", review.apology_spans, "over_apology", count=count)
+
+
+def _empathy_sentences(review: _Review) -> list[Span]:
+    text, lex = review.text, review.lex
+    empathic = lex.spans("emotional_reaction", text) + lex.spans("apology", text)
+    empathic += [s for s in lex.spans("boilerplate", text) if lex.has("apology", text[s.start : s.end])]
+    return _sentences_with(review, empathic)
+
+
+def step_sympathy_balance(review: _Review) -> None:
+    """Over-sympathy (empathy crowds out the fix) and empathy without action."""
+    empathic = _empathy_sentences(review)
+    total = len(review.doc.sentences)
+    has_empathy = bool(empathic) or review.mechanisms["interpretation"].level != "none"
+    if len(empathic) >= 3 and len(empathic) / total >= 0.6:
+        review.add("over_sympathy", "warning", empathic, "over_sympathy")
+    rule = has_empathy and not review.action.present and not review.next_step.present
+    flagged, _ = _head_says(review, "empathy_without_action", rule)
+    if flagged and has_empathy and not review.action.present:
+        review.add("empathy_without_action", "problem", empathic or review.doc.sentences[:1], "empathy_without_action")
+
+
+def step_assumptions(review: _Review) -> None:
+    spans = review.lex.spans("assumption", review.text)
+    flagged, probability = _head_says(review, "assumption", bool(spans))
+    if flagged and (spans or probability >= 0.8):
+        evidence = spans or list(evidence_sentences(review.doc, head("assumption"), "assumption", limit=1))
+        review.add("assumption", "warning", evidence, "assumption")
+
+
+def step_fault(review: _Review) -> None:
+    """When the customer reports our mistake, the reply should say so plainly."""
+    if review.customer is None or not review.customer.company_fault.present:
+        return
+    admitted_spans = review.lex.spans("fault_admission", review.text)
+    admitted, _ = _head_says(review, "fault_admission", bool(admitted_spans))
+    if not admitted:
+        review.add("fault_not_admitted", "problem", review.lex.spans("deflection", review.text), "fault_not_admitted")
+
+
+def step_formality(review: _Review) -> None:
+    """Mirror the customer's register (usted/tú, Вы/ты, formal/casual English)."""
+    if review.customer is None or review.customer.formality == "neutral":
+        return
+    reply_formality, _ = formality_of(review.doc)
+    if reply_formality == "neutral" or reply_formality == review.customer.formality:
+        return
+    if review.customer.formality == "formal":
+        review.add("formality_mismatch", "warning", review.lex.spans("informal", review.text), "formality_mismatch_formal")
+    else:
+        review.add("formality_mismatch", "info", review.lex.spans("formal", review.text), "formality_mismatch_informal")
+
+
+def _content_stems(text: str, lex: Lexicon) -> set[str]:
+    return {w[:5] for w, _, _ in words(text) if len(w) >= 4 and w not in lex.stop_words}
+
+
+def step_questions(review: _Review) -> None:
+    """Every question the customer asked should find its words answered in the reply."""
+    if review.customer is None:
+        return
+    reply_stems = _content_stems(review.text, review.lex)
+    for span in review.customer.questions:
+        question = review.customer.text[span.start : span.end]
+        stems = _content_stems(question, review.lex)
+        if stems and not stems & reply_stems:
+            review.add("unanswered_question", "warning", (), "unanswered_question", question=question.strip())
+
+
+def step_boilerplate(review: _Review) -> None:
+    """Stock phrases, and the same phrase used again with the same customer."""
+    spans = review.lex.spans("boilerplate", review.text)
+    if spans:
+        review.add("boilerplate", "info", spans, "boilerplate")
+    if review.previous_agent_texts:
+        earlier = " \n".join(t.lower() for t in review.previous_agent_texts)
+        repeated = [
+            s
+            for s in review.doc.sentences
+            if len(words(review.text[s.start : s.end])) >= 4 and review.text[s.start : s.end].lower() in earlier
+        ]
+        if repeated:
+            review.add("boilerplate", "warning", repeated, "boilerplate_repeated")
+
+
+def step_clarity(review: _Review) -> None:
+    text, lex = review.text, review.lex
+    long_sentences = [s for s in review.doc.sentences if len(words(text[s.start : s.end])) > _LONG_SENTENCE_WORDS]
+    for span in long_sentences:
+        review.add("unclear", "info", [span], "unclear_long_sentence", words=len(words(text[span.start : span.end])))
+    instructions = lex.spans("next_step", text)
+    imperative_sentences = _sentences_with(review, [s for s in instructions if text[s.start : s.end].lower().startswith(("please", "por favor", "пожалуйста"))])
+    if len(imperative_sentences) >= 3 and not _LIST_ITEM.search(text):
+        review.add("unclear", "info", imperative_sentences, "unclear_steps")
+    jargon = lex.spans("jargon", text)
+    if jargon:
+        review.add("unclear", "info", jargon, "unclear_jargon")
+
+
+def step_empathy_missing(review: _Review) -> None:
+    customer = review.customer
+    if customer is None:
+        return
+    upset = max(getattr(customer.emotions, e) for e in _UPSET)
+    has_empathy = (
+        review.mechanisms["emotional_reaction"].level != "none"
+        or review.mechanisms["interpretation"].level != "none"
+        or bool(review.apology_spans)
+    )
+    if upset >= 0.5 and customer.intensity >= 0.35 and not has_empathy:
+        review.add("empathy_missing", "warning", review.doc.sentences[:1], "empathy_missing")
+
+
+STEPS = (
+    step_mechanisms,
+    step_action,
+    step_apologies,
+    step_sympathy_balance,
+    step_assumptions,
+    step_fault,
+    step_formality,
+    step_questions,
+    step_boilerplate,
+    step_clarity,
+    step_empathy_missing,
+)
+
+
+# --- verdicts ----------------------------------------------------------------------------------
+
+
+def _balance(review: _Review) -> tuple[Balance, str]:
+    kinds = {f.kind for f in review.findings}
+    lex = review.lex
+    if "empathy_without_action" in kinds:
+        return "too_much", lex.message("balance", "too_much_no_action")
+    if "over_apology" in kinds:
+        return "too_much", lex.message("balance", "too_much_apologies", count=len(review.apology_spans))
+    if "over_sympathy" in kinds:
+        share = round(100 * len(_empathy_sentences(review)) / len(review.doc.sentences))
+        return "too_much", lex.message("balance", "too_much_sympathy", share=share)
+    if "empathy_missing" in kinds and review.customer is not None:
+        emotion = lex.message("emotions", review.customer.emotions.top())
+        return "too_little", lex.message("balance", "too_little_upset", emotion=emotion)
+    any_warmth = (
+        any(m.level != "none" for m in review.mechanisms.values())
+        or bool(review.apology_spans)
+        or lex.has("gratitude_phrase", review.text)
+    )
+    if not any_warmth:
+        return "too_little", lex.message("balance", "too_little")
+    return "balanced", lex.message("balance", "balanced")
+
+
+def _rubric(penalties: dict[str, float], kinds: list[str], base: int = 5) -> RubricScore:
+    hit = tuple(dict.fromkeys(k for k in kinds if k in penalties))
+    score = base - sum(penalties[k] for k in hit)
+    return RubricScore(max(1, min(5, round(score))), hit)
+
+
+def _rubrics(review: _Review, balance: Balance) -> dict[str, RubricScore]:
+    kinds = [f.kind for f in review.findings]
+    if balance != "balanced":
+        kinds.append(f"balance:{balance}")
+    mechanisms_used = sum(m.level != "none" for m in review.mechanisms.values())
+    awareness = _rubric(
+        {"empathy_missing": 2, "fault_not_admitted": 2, "formality_mismatch": 1, "unanswered_question": 1,
+         "assumption": 1, "balance:too_little": 1},
+        kinds,
+        base=5 if mechanisms_used else 4,
+    )
+    clarity = _rubric({"unclear": 1, "unanswered_question": 1, "boilerplate": 1, "over_sympathy": 1}, kinds)
+    empowerment = _rubric(
+        {"no_next_step": 2, "empathy_without_action": 2, "assumption": 1, "fault_not_admitted": 1},
+        kinds,
+        base=5 if review.action.present else 4,
+    )
+    precision = _rubric({"unanswered_question": 2, "assumption": 1, "no_next_step": 1, "unclear": 1}, kinds)
+    empathy = _rubric(
+        {"empathy_missing": 2, "over_apology": 1, "over_sympathy": 1, "empathy_without_action": 1,
+         "boilerplate": 1, "balance:too_little": 1, "balance:too_much": 1},
+        kinds,
+    )
+    return {"awareness": awareness, "clarity": clarity, "empowerment": empowerment,
+            "precision": precision, "clarity_classic": clarity, "empathy": empathy}
+
+
+def _suggestions(review: _Review) -> tuple[str, ...]:
+    lex = review.lex
+    keys: list[str] = []
+    for finding in review.findings:
+        key = finding.kind
+        if key == "formality_mismatch":
+            key = "formality_mismatch_formal" if review.customer and review.customer.formality == "formal" else "formality_mismatch_informal"
+        if key in lex.messages.get("suggestions", {}) or key in {"unclear"}:
+            keys.append(key)
+    if review.customer is not None and review.mechanisms["exploration"].level == "none" and review.customer.emotions.top() == "confusion":
+        keys.append("exploration")
+    if review.customer is not None and review.customer.intensity >= 0.5 and review.mechanisms["interpretation"].level == "none":
+        keys.append("paraphrase")
+    return tuple(lex.message("suggestions", key) for key in dict.fromkeys(keys))
+
+
+def review_reply(
+    reply: str | bytes,
+    *,
+    customer_message: str | bytes | MessageAnalysis | None = None,
+    conversation: Sequence[ConversationMessage] | None = None,
+    language: str | None = None,
+) -> ReplyReview:
+    """Review a draft reply (C2).
+
+    Args:
+        reply: the agent's draft.
+        customer_message: the message being answered, as text or an existing analysis.
+        conversation: earlier turns; the agent's earlier replies are checked for repeated stock
+            phrases, and the last customer turn is used when ``customer_message`` is missing.
+        language: force the reply's language instead of detecting it.
+
+    Returns:
+        A :class:`ReplyReview`; its spans index into ``review.text`` (the cleaned reply).
+
+    Raises:
+        CoachError: E001 empty reply, E002 not text, E003 unknown language.
+    """
+    turns = tuple(conversation or ())
+    customer: MessageAnalysis | None
+    if isinstance(customer_message, MessageAnalysis):
+        customer = customer_message
+    elif customer_message is not None:
+        customer = analyze_doc(make_doc(customer_message, language))
+    else:
+        last_customer = next((t.text for t in reversed(turns) if t.author == "customer" and t.text.strip()), None)
+        customer = analyze_doc(make_doc(last_customer, language)) if last_customer else None
+
+    reply_language = language
+    if reply_language is None and customer is not None and customer.language != "und":
+        # Short replies are hard to identify; the customer's language is the better prior.
+        probe = make_doc(reply, None)
+        reply_language = probe.language if probe.language != "und" else customer.language
+    doc = make_doc(reply, reply_language)
+    review = _Review(
+        doc=doc,
+        customer=customer,
+        previous_agent_texts=tuple(t.text for t in turns if t.author == "agent"),
+    )
+    review.findings.extend(cleaning_findings(doc))
+    if doc.language != "und":
+        for step in STEPS:
+            step(review)
+    else:
+        step_mechanisms(review)
+        review.findings = [f for f in review.findings]
+    balance, reason = _balance(review) if doc.language != "und" else ("balanced", "")
+    rubrics = _rubrics(review, balance)
+    return ReplyReview(
+        text=doc.text,
+        language=doc.language,
+        emotional_reaction=review.mechanisms["emotional_reaction"],
+        interpretation=review.mechanisms["interpretation"],
+        exploration=review.mechanisms["exploration"],
+        action=review.action,
+        next_step=review.next_step,
+        apology_count=len(review.apology_spans),
+        findings=tuple(review.findings),
+        balance=balance,
+        balance_reason=reason,
+        suggestions=_suggestions(review) if doc.language != "und" else (),
+        customer=customer,
+        **rubrics,
+    )
