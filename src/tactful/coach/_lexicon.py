@@ -23,6 +23,7 @@ class Lexicon:
     messages: dict[str, Any]
     question_openers: re.Pattern[str] | None = None
     stop_words: frozenset[str] = frozenset()
+    time_question: re.Pattern[str] | None = None
 
     def spans(self, category: str, text: str) -> list[Span]:
         """Every match of a category in ``text``, as spans."""
@@ -78,6 +79,7 @@ def lexicon(language: str) -> Lexicon:
         messages=_read_json(language, "messages.json"),
         question_openers=re.compile(rf"^\W*(?:{openers})(?!\w)", re.IGNORECASE),
         stop_words=frozenset(questions["stop_words"]),
+        time_question=_compile([re.escape(w) for w in questions.get("time_words", [])]),
     )
 
 

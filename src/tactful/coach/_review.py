@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ._analyze import Doc, analyze_doc, cleaning_findings, evidence_sentences, formality_of, make_doc
 from ._heads import head
-from ._lexicon import Lexicon
+from ._lexicon import Lexicon, lexicon
 from ._text import words
 from ._types import (
     Balance,
@@ -209,6 +209,11 @@ def step_questions(review: _Review) -> None:
     for span in review.customer.questions:
         question = review.customer.text[span.start : span.end]
         stems = _content_stems(question, review.lex)
+        # "When…?" is answered by a dated next step even when no word is shared.
+        lex = lexicon(review.customer.language) if review.customer.language != "und" else review.lex
+        asks_when = lex.time_question is not None and lex.time_question.search(question) is not None
+        if asks_when and review.next_step.present:
+            continue
         if stems and not stems & reply_stems:
             review.add("unanswered_question", "warning", (), "unanswered_question", question=question.strip())
 
@@ -248,10 +253,12 @@ def step_empathy_missing(review: _Review) -> None:
     if customer is None:
         return
     upset = max(getattr(customer.emotions, e) for e in _UPSET)
+    # Telling customers they are right is acknowledgement too (the source articles' rule 5).
     has_empathy = (
         review.mechanisms["emotional_reaction"].level != "none"
         or review.mechanisms["interpretation"].level != "none"
         or bool(review.apology_spans)
+        or review.lex.has("fault_admission", review.text)
     )
     if upset >= 0.5 and customer.intensity >= 0.35 and not has_empathy:
         review.add("empathy_missing", "warning", review.doc.sentences[:1], "empathy_missing")

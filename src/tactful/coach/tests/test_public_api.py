@@ -22,6 +22,8 @@ def test_all_names_exist_and_are_public() -> None:
 def test_coach_source_imports_nothing_from_django_or_the_desk() -> None:
     offenders = []
     for path in COACH_DIR.rglob("*.py"):
+        if "tests" in path.relative_to(COACH_DIR).parts:
+            continue  # tests drive the coach through the CLI too
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             names = []
