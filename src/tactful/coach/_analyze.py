@@ -128,7 +128,10 @@ def _lexicon_emotions(doc: Doc) -> dict[str, float]:
 def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> EmotionScores:
     trained = head("emotion")
     if trained is not None and embedding is not None:
-        scores = trained.probabilities(doc.features, embedding)
+        scores = trained.calibrated(doc.features, embedding)
+        # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
+        strongest = max(v for e, v in scores.items() if e != "neutral")
+        scores["neutral"] = max(scores["neutral"], 1.0 - strongest)
     else:
         scores = _lexicon_emotions(doc)
     return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS})
@@ -149,8 +152,9 @@ def _signal_from_head(
     if trained is None or (trained.uses_embedding and embedding is None):
         return Signal(rule_score >= 0.5, round(rule_score, 4), spans)
     probabilities = trained.probabilities(doc.features, embedding)
-    present = trained.decide(probabilities)[label]
     score = probabilities[label]
+    # Without a lexicon match to show, only a confident head may raise the signal.
+    present = trained.decide(probabilities)[label] and (bool(spans) or score >= 0.8)
     if present and not spans:
         spans = evidence_sentences(doc, trained, label, limit=1)
     return Signal(present, round(score, 4), spans if present else ())
@@ -192,8 +196,8 @@ def formality_of(doc: Doc) -> tuple[Formality, float]:
         p_formal = 0.5
     else:
         p_formal = (formal_hits + 0.5) / (formal_hits + informal_hits + 1.0)
-    # Short texts without a single register marker read as neutral whatever the head says.
-    if formal_hits + informal_hits == 0 and len(words(doc.text)) < 6:
+    # Without a single register marker only a confident head decides (and never on short texts).
+    if formal_hits + informal_hits == 0 and (len(words(doc.text)) < 6 or 0.15 < p_formal < 0.85):
         return "neutral", round(p_formal, 4)
     if p_formal >= 0.6:
         return "formal", round(p_formal, 4)
@@ -243,7 +247,7 @@ def _intensity(doc: Doc, emotions: EmotionScores, abuse: Signal, threat: Signal)
     shouting = caps_ratio(doc.text)
     profanity = 1.0 if doc.lex.has("profanity", doc.text) else 0.0
     hostile = 1.0 if (abuse.present or threat.present) else 0.0
-    value = 0.6 * negative + 0.12 * exclamations + 0.15 * shouting + 0.08 * profanity + 0.25 * hostile
+    value = 0.8 * negative + 0.15 * exclamations + 0.2 * shouting + 0.1 * profanity + 0.25 * hostile
     return round(min(1.0, value), 4)
 
 

@@ -184,6 +184,8 @@ def paradetox(data: Path, *, limit: int) -> list[Example]:
         for n, row in enumerate(reader):
             if n >= limit:
                 break
+            if not (row.get("toxic_comment") or "").strip() or not (row.get("neutral_comment1") or "").strip():
+                continue
             found.append(Example(row["toxic_comment"], ("abuse",), "ru", "paradetox", id=f"pd-t-{n}"))
             found.append(Example(row["neutral_comment1"], ("none",), "ru", "paradetox", id=f"pd-n-{n}"))
     return found

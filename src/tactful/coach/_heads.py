@@ -66,6 +66,20 @@ class LinearHead:
             return {self.classes[1]: float(p[0])}
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
+    def calibrated(
+        self, features: SparseFeatures, embedding: npt.NDArray[np.float32] | None = None
+    ) -> dict[str, float]:
+        """Multi-label scores shifted so each class's decision threshold sits at 0.5.
+
+        Training balances rare classes, so raw sigmoids are not comparable across classes;
+        after the shift, "highest score" means "furthest past its own threshold".
+        """
+        z = self.logits(features, embedding)
+        t = np.clip(self.thresholds, 1e-4, 1 - 1e-4)
+        shifted = z - np.log(t / (1 - t))
+        p = 1.0 / (1.0 + np.exp(-shifted))
+        return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
+
     def decide(self, probabilities: dict[str, float]) -> dict[str, bool]:
         """Apply the per-class thresholds chosen at training time (on training folds only)."""
         if self.kind == "multiclass":

@@ -12,7 +12,7 @@ from ._types import Language
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-zÀ-ÿ]")
 _NOT_RUSSIAN_CYRILLIC = re.compile(r"[іїєґўІЇЄҐЎ]")
-_SPANISH_MARKS = re.compile(r"[ñ¿¡áéíóú]", re.I)
+_SPANISH_MARKS = re.compile(r"[ñ¿¡]", re.I)  # accents alone are shared with French, Portuguese…
 _WORD = re.compile(r"[^\W\d_]{2,}", re.U)
 
 # Function words decide short texts, where character n-gram models guess.

@@ -132,14 +132,8 @@ def step_action(review: _Review) -> None:
 
 
 def step_apologies(review: _Review) -> None:
-    """Count apologies (one per sentence) and flag more than one."""
-    spans = review.lex.spans("apology", review.text)
-    per_sentence: dict[int, Span] = {}
-    for span in spans:
-        for index, sentence in enumerate(review.doc.sentences):
-            if sentence.start <= span.start < sentence.end:
-                per_sentence.setdefault(index, span)
-    review.apology_spans = list(per_sentence.values())
+    """Count apologies and flag more than one."""
+    review.apology_spans = review.lex.spans("apology", review.text)
     count = len(review.apology_spans)
     flagged, _ = _head_says(review, "over_apology", count >= 2)
     if count >= 3 or (flagged and count >= 2):
@@ -299,6 +293,7 @@ def _balance(review: _Review) -> tuple[Balance, str]:
         any(m.level != "none" for m in review.mechanisms.values())
         or bool(review.apology_spans)
         or lex.has("gratitude_phrase", review.text)
+        or lex.has("fault_admission", review.text)
     )
     if not any_warmth:
         return "too_little", lex.message("balance", "too_little")
