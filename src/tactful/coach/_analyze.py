@@ -125,16 +125,29 @@ def _lexicon_emotions(doc: Doc) -> dict[str, float]:
     return scores
 
 
-def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> EmotionScores:
-    trained = head("emotion")
-    if trained is not None and embedding is not None:
-        scores = trained.calibrated(doc.features, embedding)
-        # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
-        strongest = max(v for e, v in scores.items() if e != "neutral")
-        scores["neutral"] = max(scores["neutral"], 1.0 - strongest)
-    else:
+def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[EmotionScores, float]:
+    """Customer emotion scores, and how strongly negative the message is (for intensity).
+
+    The in-domain ``customer_emotion`` head decides which emotion it is; it reads the
+    public-data ``emotion`` head's scores as inputs. Strength comes from the public head, whose
+    per-emotion sigmoids measure how far past its threshold each emotion is.
+    """
+    public = head("emotion")
+    customer = head("customer_emotion")
+    if public is None or embedding is None:
         scores = _lexicon_emotions(doc)
-    return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS})
+        strength = max(scores[e] for e in _NEGATIVE)
+        return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
+    public_scores = public.calibrated(doc.features, embedding)
+    if customer is not None:
+        stacked = np.concatenate([embedding, np.asarray([public_scores[e] for e in EMOTIONS], dtype=np.float32)])
+        scores = customer.probabilities(doc.features, stacked)
+    else:
+        scores = dict(public_scores)
+        # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
+        scores["neutral"] = max(scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral"))
+    strength = max(max(public_scores[e], scores[e]) for e in _NEGATIVE)
+    return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
 
 
 def _signal_from_head(
@@ -153,8 +166,9 @@ def _signal_from_head(
         return Signal(rule_score >= 0.5, round(rule_score, 4), spans)
     probabilities = trained.probabilities(doc.features, embedding)
     score = probabilities[label]
-    # Without a lexicon match to show, only a confident head may raise the signal.
-    present = trained.decide(probabilities)[label] and (bool(spans) or score >= 0.8)
+    # Without a lexicon match to show, the head needs more confidence (bar chosen by CV in training).
+    gate = float(trained.meta.get("evidence_gate", 0.5))
+    present = trained.decide(probabilities)[label] and (bool(spans) or score >= gate)
     if present and not spans:
         spans = evidence_sentences(doc, trained, label, limit=1)
     return Signal(present, round(score, 4), spans if present else ())
@@ -241,8 +255,7 @@ def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
     return tuple(span for _, _, span in sorted(best, key=lambda item: item[1]))
 
 
-def _intensity(doc: Doc, emotions: EmotionScores, abuse: Signal, threat: Signal) -> float:
-    negative = max(getattr(emotions, e) for e in _NEGATIVE)
+def _intensity(doc: Doc, negative: float, abuse: Signal, threat: Signal) -> float:
     exclamations = min(doc.text.count("!"), 4) / 4.0
     shouting = caps_ratio(doc.text)
     profanity = 1.0 if doc.lex.has("profanity", doc.text) else 0.0
@@ -278,7 +291,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
         return _und_analysis(doc)
     if embedding is None:
         embedding = _encoder.encode([doc.text])[0]
-    emotions = _emotions(doc, embedding)
+    emotions, negative = _emotions(doc, embedding)
     abuse, threat = _abuse_and_threat(doc, embedding)
     urgency_spans = tuple(doc.lex.spans("urgency", doc.text))
     urgency_score = 1.0 - math.exp(-0.9 * len(urgency_spans))
@@ -296,7 +309,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
         text=doc.text,
         language=doc.language,
         emotions=emotions,
-        intensity=_intensity(doc, emotions, abuse, threat),
+        intensity=_intensity(doc, negative, abuse, threat),
         formality=formality,
         urgency=Signal(urgency_score >= 0.5, round(urgency_score, 4), urgency_spans),
         abuse=abuse,

@@ -130,7 +130,7 @@ def _read(name: str) -> LinearHead | None:
     except (OSError, ValueError, KeyError) as exc:
         raise model_missing(f"{name}.npz") from exc
     if head.sparse_weights.shape[0] != sparse_width() or (
-        head.dense_weights is not None and head.dense_weights.shape[0] != DIM
+        head.dense_weights is not None and head.dense_weights.shape[0] < DIM
     ):
         raise model_missing(f"{name}.npz (trained for another feature layout)")
     return head

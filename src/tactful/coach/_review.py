@@ -163,14 +163,17 @@ def step_sympathy_balance(review: _Review) -> None:
 def step_assumptions(review: _Review) -> None:
     spans = review.lex.spans("assumption", review.text)
     flagged, probability = _head_says(review, "assumption", bool(spans))
-    if flagged and (spans or probability >= 0.8):
+    trained = head("assumption")
+    gate = float(trained.meta.get("evidence_gate", 0.5)) if trained is not None else 0.5
+    if flagged and (spans or probability >= gate):
         evidence = spans or list(evidence_sentences(review.doc, head("assumption"), "assumption", limit=1))
         review.add("assumption", "warning", evidence, "assumption")
 
 
 def step_fault(review: _Review) -> None:
     """When the customer reports our mistake, the reply should say so plainly."""
-    if review.customer is None or not review.customer.company_fault.present:
+    # The head's own verdict is enough here: this finding's evidence is the reply's missing admission.
+    if review.customer is None or review.customer.company_fault.score < 0.5:
         return
     admitted_spans = review.lex.spans("fault_admission", review.text)
     admitted, _ = _head_says(review, "fault_admission", bool(admitted_spans))

@@ -42,7 +42,8 @@ class HeadSpec:
 
 
 SPECS: dict[str, HeadSpec] = {
-    "emotion": HeadSpec("emotion", "multilabel", EMOTIONS, True, "Customer emotions (C1), one sigmoid per emotion."),
+    "emotion": HeadSpec("emotion", "multilabel", EMOTIONS, True, "Emotions learned from public data (GoEmotions, ru-GoEmotions, XED), one sigmoid per emotion; an input of `customer_emotion`."),
+    "customer_emotion": HeadSpec("customer_emotion", "multiclass", EMOTIONS, True, "Customer emotions (C1): trained on the project's own customer messages, reading the sentence vector, lexicon and n-grams, and the `emotion` head's seven scores (stacking)."),
     "ekman": HeadSpec("ekman", "multilabel", EKMAN, True, "Ekman emotion groups, for comparison with published GoEmotions figures."),
     "abuse_threat": HeadSpec("abuse_threat", "multiclass", ("none", "abuse", "threat"), True, "Abuse aimed at the agent vs threats vs neither (C1)."),
     "company_fault": HeadSpec("company_fault", "binary", ("other", "company_fault"), True, "The customer reports our mistake (C1)."),
@@ -100,8 +101,25 @@ def design_matrix(examples: Sequence[Example], spec: HeadSpec, cache_dir: Path) 
     matrix = sparse_matrix(examples)
     if spec.uses_embedding:
         dense = _embeddings([e.text for e in examples], cache_dir)
+        if spec.name == "customer_emotion":
+            dense = np.hstack([dense, _public_emotion_scores(examples, dense)])
         matrix = hstack([matrix, csr_matrix(dense)], format="csr")
     return matrix
+
+
+def _public_emotion_scores(examples: Sequence[Example], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The freshly trained ``emotion`` head's calibrated scores: the stacked head's extra inputs."""
+    from ._heads import head
+
+    reset_cache()
+    public = head("emotion")
+    if public is None:
+        raise SystemExit("train the 'emotion' head before 'customer_emotion'")
+    rows = []
+    for example, vector in zip(examples, vectors, strict=True):
+        scores = public.calibrated(sparse_features(example.text, lexicon(example.language)), vector)
+        rows.append([scores[e] for e in EMOTIONS])
+    return np.asarray(rows, dtype=np.float32)
 
 
 def _fit_binary(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64], c: float) -> Any:
@@ -143,11 +161,40 @@ def _to_head(spec: HeadSpec, coef: npt.NDArray[np.float64], intercept: npt.NDArr
         kind=spec.kind,
         classes=spec.classes,
         sparse_weights=weights[:width],
-        dense_weights=weights[width:] if spec.uses_embedding else None,
+        dense_weights=weights[width:] if spec.uses_embedding else None,  # sentence vector (+ stacked scores)
         bias=np.asarray(intercept, dtype=np.float32),
         thresholds=np.asarray(thresholds, dtype=np.float32),
         meta=meta,
     )
+
+
+#: Heads whose verdict without a lexicon match to point at needs a higher probability; the bar
+#: is chosen by cross-validation on the training split (see ``_evidence_gate``).
+EVIDENCE_CATEGORY = {"company_fault": "company_fault", "assumption": "assumption"}
+GATES = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def _evidence_gate(spec: HeadSpec, examples: Sequence[Example], x: Any, y: npt.NDArray[np.int_],
+                   w: npt.NDArray[np.float64], c: float) -> tuple[float, float]:
+    """The probability a head needs when the lexicon found no evidence, by 5-fold CV F1."""
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from sklearn.linear_model import LogisticRegression
+
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=11)
+    probabilities = cross_val_predict(
+        LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear"),
+        x, y, cv=folds, method="predict_proba", params={"sample_weight": w},
+    )[:, 1]
+    category = EVIDENCE_CATEGORY[spec.name]
+    has_evidence = np.asarray([lexicon(e.language).has(category, e.text) for e in examples])
+    best = (1.0, -1.0)
+    for gate in GATES:
+        predicted = (probabilities >= 0.5) & (has_evidence | (probabilities >= gate))
+        score = _macro_f1(y, predicted.astype(int))
+        if score > best[1] + 1e-9:
+            best = (gate, score)
+    return best
 
 
 def train_single_label(spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float], cache_dir: Path) -> tuple[LinearHead, dict[str, Any]]:
@@ -165,7 +212,10 @@ def train_single_label(spec: HeadSpec, examples: Sequence[Example], weights: Seq
         model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         model.fit(x, y, sample_weight=w)
         coef, intercept, thresholds = model.coef_, model.intercept_, [0.5] * len(spec.classes)
-    figures = {"cv_macro_f1": round(cv_f1, 4), "C": c, "train_rows": len(examples)}
+    figures: dict[str, Any] = {"cv_macro_f1": round(cv_f1, 4), "C": c, "train_rows": len(examples)}
+    if spec.name in EVIDENCE_CATEGORY:
+        gate, gate_f1 = _evidence_gate(spec, examples, x, y, w, c)
+        figures.update(evidence_gate=gate, cv_macro_f1_with_gate=round(gate_f1, 4))
     return _to_head(spec, coef, intercept, thresholds, figures), figures
 
 
@@ -218,10 +268,6 @@ def _emotion_data(data: Path, examples_root: Path, target: str) -> tuple[list[Ex
         train += _relabel(rows, mapping_xed)
     train += _data.sample(_data.xed_neutral(data), 4000)
     weights = [1.0] * len(train)
-    if target == "emotion":
-        own = _data.own_examples(examples_root, "customer_emotion", split="train")
-        train += own
-        weights += [6.0] * len(own)  # few, but in-domain: customers, not Reddit
     dev = _relabel(_data.goemotions(data, "dev"), mapping_go)
     return train, weights, dev
 
@@ -272,7 +318,8 @@ def train(data: Path, examples_root: Path, *, out_dir: Path = MODELS_DIR, cache_
             if name == "abuse_threat":
                 examples, weights = _abuse_data(data, examples_root)
             else:
-                examples = _data.own_examples(examples_root, name, split="train")
+                task = name
+                examples = _data.own_examples(examples_root, task, split="train")
                 weights = [1.0] * len(examples)
             if not examples:
                 raise SystemExit(f"no training examples for {name} under {examples_root}")
