@@ -14,13 +14,17 @@ import argparse
 import os
 import random
 import resource
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
 # One core means one thread everywhere: BLAS and the encoder's own pool.
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TACTFUL_ENCODER_THREADS"):
+for variable in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TACTFUL_ENCODER_THREADS",
+):
     os.environ.setdefault(variable, "1")
 
 CUSTOMER_SENTENCES = {
@@ -111,7 +115,7 @@ def compose(pool: list[str], words: int, rng: random.Random) -> str:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def _analyze_share(texts: list[str]) -> int:
@@ -149,12 +153,19 @@ def main() -> int:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
-    print("\nreview_reply, one core, distinct 150-word customer messages (no cache hits), 120-word replies")
+    print(
+        "\nreview_reply, one core, distinct 150-word customer messages (no cache hits), 120-word replies"
+    )
     print(f"{'lang':<5}{'p50 ms':>9}{'p99 ms':>9}{'VADER p50':>11}{'ratio':>8}")
     all_times: list[float] = []
     for language in ("en", "es", "ru"):
-        pairs = [(compose(REPLY_SENTENCES[language], 120, rng), compose(CUSTOMER_SENTENCES[language], 150, rng))
-                 for _ in range(args.calls)]
+        pairs = [
+            (
+                compose(REPLY_SENTENCES[language], 120, rng),
+                compose(CUSTOMER_SENTENCES[language], 150, rng),
+            )
+            for _ in range(args.calls)
+        ]
         times, vader_times = [], []
         for reply, customer in pairs:
             t0 = time.perf_counter()
@@ -167,8 +178,10 @@ def main() -> int:
         all_times += times
         p50, p99, v50 = percentile(times, 50), percentile(times, 99), percentile(vader_times, 50)
         print(f"{language:<5}{p50:>9.1f}{p99:>9.1f}{v50:>11.2f}{p50 / v50:>7.1f}×")
-    print(f"{'all':<5}{percentile(all_times, 50):>9.1f}{percentile(all_times, 99):>9.1f}"
-          "   (targets: p50 ≤ 25 ms, p99 ≤ 60 ms)")
+    print(
+        f"{'all':<5}{percentile(all_times, 50):>9.1f}{percentile(all_times, 99):>9.1f}"
+        "   (targets: p50 ≤ 25 ms, p99 ≤ 60 ms)"
+    )
 
     # The desk's live review: the customer message is analysed once, the draft changes.
     cached_times = []
@@ -178,11 +191,15 @@ def main() -> int:
         t0 = time.perf_counter()
         review_reply(reply, customer_message=customer)
         cached_times.append((time.perf_counter() - t0) * 1000)
-    print(f"live review (customer analysis reused): p50 {percentile(cached_times, 50):.1f} ms, "
-          f"p99 {percentile(cached_times, 99):.1f} ms")
+    print(
+        f"live review (customer analysis reused): p50 {percentile(cached_times, 50):.1f} ms, "
+        f"p99 {percentile(cached_times, 99):.1f} ms"
+    )
 
-    messages = [compose(CUSTOMER_SENTENCES[rng.choice(["en", "es", "ru"])], rng.randint(15, 60), rng)
-                for _ in range(args.messages)]
+    messages = [
+        compose(CUSTOMER_SENTENCES[rng.choice(["en", "es", "ru"])], rng.randint(15, 60), rng)
+        for _ in range(args.messages)
+    ]
     print(f"\nanalyze_message throughput, {len(messages)} messages of 15–60 words")
     t0 = time.perf_counter()
     for text in messages[:200]:
@@ -192,7 +209,9 @@ def main() -> int:
     for text in messages[:200]:
         vader.polarity_scores(text)
     vader_rate = 200 / (time.perf_counter() - t0)
-    print(f"  one core:  {one_core:7.0f} messages/s   (VADER {vader_rate:,.0f}/s, ratio {vader_rate / one_core:.0f}× faster)")
+    print(
+        f"  one core:  {one_core:7.0f} messages/s   (VADER {vader_rate:,.0f}/s, ratio {vader_rate / one_core:.0f}× faster)"
+    )
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     workers = min(2, os.cpu_count() or 1)
@@ -205,7 +224,9 @@ def main() -> int:
     print(f"  {workers} cores:  {rate:7.0f} messages/s   (target ≥ 100)")
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory of this process (en, es, ru loaded and used): {peak_mb:.0f} MB (target ≤ 400 MB)")
+    print(
+        f"\npeak memory of this process (en, es, ru loaded and used): {peak_mb:.0f} MB (target ≤ 400 MB)"
+    )
     return 0
 
 

@@ -7,7 +7,7 @@ Framework-free: plain text in, frozen dataclasses out, every judgement with char
     >>> review = review_reply("Sorry! So sorry again.", customer_message=analysis)
 """
 
-from ._analyze import analyze_message, analyze_many
+from ._analyze import analyze_many, analyze_message
 from ._conversation import review_conversation
 from ._errors import CoachError
 from ._paraphrase import paraphrase

@@ -38,10 +38,25 @@ class Doc:
     lex: Lexicon
     sentences: tuple[Span, ...]
     features: SparseFeatures
+    matches: dict[str, tuple[Span, ...]]
 
     @property
     def text(self) -> str:
         return self.clean.text
+
+    def spans(self, category: str) -> list[Span]:
+        """The category's matches in the whole text (scanned once, in ``make_doc``)."""
+        return list(self.matches.get(category, ()))
+
+    def has(self, category: str) -> bool:
+        return bool(self.matches.get(category))
+
+    def count_in(self, category: str, span: Span) -> int:
+        """Matches of a category that start inside ``span`` (a sentence of this text)."""
+        return sum(1 for m in self.matches.get(category, ()) if span.start <= m.start < span.end)
+
+    def counts_in(self, span: Span) -> dict[str, int]:
+        return {category: self.count_in(category, span) for category in self.matches}
 
 
 def resolve_language(language: str | None, text: str) -> Language:
@@ -60,12 +75,14 @@ def make_doc(raw: str | bytes, language: str | None) -> Doc:
     cleaned = clean(raw)
     lang = resolve_language(language, cleaned.text)
     lex = lexicon(lang)
+    matches = lex.scan(cleaned.text)
     return Doc(
         clean=cleaned,
         language=lang,
         lex=lex,
         sentences=tuple(sentences(cleaned.text)),
-        features=sparse_features(cleaned.text, lex),
+        features=sparse_features(cleaned.text, lex, {c: len(m) for c, m in matches.items()}),
+        matches=matches,
     )
 
 
@@ -84,7 +101,9 @@ def cleaning_findings(doc: Doc) -> list[Finding]:
     if doc.clean.had_invalid_utf8:
         marks = tuple(Span(i, i + 1) for i, ch in enumerate(doc.text) if ch == "\ufffd")[:20]
         found.append(
-            Finding("invalid_encoding", "info", marks, doc.lex.message("findings", "invalid_encoding"))
+            Finding(
+                "invalid_encoding", "info", marks, doc.lex.message("findings", "invalid_encoding")
+            )
         )
     if doc.language == "und":
         found.append(
@@ -111,7 +130,7 @@ def evidence_sentences(
     column = 0 if trained.kind == "binary" else trained.classes.index(label)
     scored: list[tuple[float, Span]] = []
     for span in doc.sentences:
-        features = sparse_features(doc.text[span.start : span.end], doc.lex)
+        features = sparse_features(doc.text[span.start : span.end], doc.lex, doc.counts_in(span))
         weight = features.values @ trained.sparse_weights[features.indices, column]
         scored.append((float(weight), span))
     scored.sort(key=lambda item: item[0], reverse=True)
@@ -119,7 +138,7 @@ def evidence_sentences(
 
 
 def _lexicon_emotions(doc: Doc) -> dict[str, float]:
-    counts = {e: doc.lex.count(e, doc.text) for e in EMOTIONS if e != "neutral"}
+    counts = {e: len(doc.matches.get(e, ())) for e in EMOTIONS if e != "neutral"}
     scores = {e: 1.0 - math.exp(-0.8 * c) for e, c in counts.items()}
     scores["neutral"] = max(0.0, 1.0 - max(scores.values(), default=0.0))
     return scores
@@ -140,12 +159,16 @@ def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Emot
         return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
     public_scores = public.calibrated(doc.features, embedding)
     if customer is not None:
-        stacked = np.concatenate([embedding, np.asarray([public_scores[e] for e in EMOTIONS], dtype=np.float32)])
+        stacked = np.concatenate(
+            [embedding, np.asarray([public_scores[e] for e in EMOTIONS], dtype=np.float32)]
+        )
         scores = customer.probabilities(doc.features, stacked)
     else:
         scores = dict(public_scores)
         # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
-        scores["neutral"] = max(scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral"))
+        scores["neutral"] = max(
+            scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral")
+        )
     strength = max(max(public_scores[e], scores[e]) for e in _NEGATIVE)
     return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
 
@@ -160,7 +183,7 @@ def _signal_from_head(
     rule_score: float,
 ) -> Signal:
     """A signal decided by a trained head when there is one, else by the lexicon rule score."""
-    spans = tuple(doc.lex.spans(category, doc.text))
+    spans = tuple(doc.spans(category))
     trained = head(name)
     if trained is None or (trained.uses_embedding and embedding is None):
         return Signal(rule_score >= 0.5, round(rule_score, 4), spans)
@@ -175,8 +198,8 @@ def _signal_from_head(
 
 
 def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Signal, Signal]:
-    abuse_spans = tuple(doc.lex.spans("abuse", doc.text))
-    threat_spans = tuple(doc.lex.spans("threat", doc.text))
+    abuse_spans = tuple(doc.spans("abuse"))
+    threat_spans = tuple(doc.spans("threat"))
     trained = head("abuse_threat")
     if trained is None or embedding is None:
         abuse_score = 1.0 - math.exp(-1.2 * len(abuse_spans))
@@ -202,8 +225,8 @@ def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tu
 def formality_of(doc: Doc) -> tuple[Formality, float]:
     """``formal``/``informal``/``neutral`` and P(formal), from the head or the marker counts."""
     trained = head("formality")
-    formal_hits = doc.lex.count("formal", doc.text)
-    informal_hits = doc.lex.count("informal", doc.text)
+    formal_hits = len(doc.matches.get("formal", ()))
+    informal_hits = len(doc.matches.get("informal", ()))
     if trained is not None:
         p_formal = trained.probabilities(doc.features)["formal"]
     elif formal_hits + informal_hits == 0:
@@ -225,12 +248,18 @@ def question_spans(doc: Doc) -> tuple[Span, ...]:
     found: list[Span] = []
     for span in doc.sentences:
         sentence = doc.text[span.start : span.end]
-        if "?" in sentence or "¿" in sentence:
+        if (
+            "?" in sentence
+            or "¿" in sentence
+            or (
+                doc.lex.question_openers is not None
+                and doc.lex.question_openers.search(sentence)
+                # An opener without "?" counts only in short, chat-like sentences.
+                and len(words(sentence)) <= 14
+                and not sentence.rstrip().endswith((".", "!"))
+            )
+        ):
             found.append(span)
-        elif doc.lex.question_openers is not None and doc.lex.question_openers.search(sentence):
-            # An opener without "?" counts only in short, chat-like sentences.
-            if len(words(sentence)) <= 14 and not sentence.rstrip().endswith((".", "!")):
-                found.append(span)
     return tuple(found)
 
 
@@ -242,11 +271,11 @@ def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
         n_words = len(words(sentence))
         if n_words < 3:
             continue
-        score = 2.0 * doc.lex.count("company_fault", sentence)
-        score += sum(doc.lex.count(e, sentence) for e in _NEGATIVE) + doc.lex.count("confusion", sentence)
-        score += 0.8 * doc.lex.count("urgency", sentence)
+        score = 2.0 * doc.count_in("company_fault", span)
+        score += sum(doc.count_in(e, span) for e in _NEGATIVE) + doc.count_in("confusion", span)
+        score += 0.8 * doc.count_in("urgency", span)
         score += 0.7 if span in questions else 0.0
-        score -= 1.0 if doc.lex.has("gratitude", sentence) and n_words < 8 else 0.0
+        score -= 1.0 if doc.count_in("gratitude", span) and n_words < 8 else 0.0
         score += min(n_words, 25) / 50.0  # prefer sentences that carry content
         scored.append((score, position, span))
     if not scored:
@@ -258,7 +287,7 @@ def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
 def _intensity(doc: Doc, negative: float, abuse: Signal, threat: Signal) -> float:
     exclamations = min(doc.text.count("!"), 4) / 4.0
     shouting = caps_ratio(doc.text)
-    profanity = 1.0 if doc.lex.has("profanity", doc.text) else 0.0
+    profanity = 1.0 if doc.has("profanity") else 0.0
     hostile = 1.0 if (abuse.present or threat.present) else 0.0
     value = 0.8 * negative + 0.15 * exclamations + 0.2 * shouting + 0.1 * profanity + 0.25 * hostile
     return round(min(1.0, value), 4)
@@ -293,7 +322,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
         embedding = _encoder.encode([doc.text])[0]
     emotions, negative = _emotions(doc, embedding)
     abuse, threat = _abuse_and_threat(doc, embedding)
-    urgency_spans = tuple(doc.lex.spans("urgency", doc.text))
+    urgency_spans = tuple(doc.spans("urgency"))
     urgency_score = 1.0 - math.exp(-0.9 * len(urgency_spans))
     company_fault = _signal_from_head(
         doc,
@@ -301,7 +330,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
         "company_fault",
         "company_fault",
         embedding,
-        rule_score=1.0 - math.exp(-1.0 * doc.lex.count("company_fault", doc.text)),
+        rule_score=1.0 - math.exp(-1.0 * len(doc.matches.get("company_fault", ()))),
     )
     formality, _ = formality_of(doc)
     questions = question_spans(doc)

@@ -64,7 +64,9 @@ def score_row(row: dict[str, Any], language: str | None) -> dict[str, Any]:
             messages = json.loads(messages)
         if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
             raise ValueError("'messages' must be a list of {author, text} objects")
-        return {"conversation": dataclasses.asdict(review_conversation(messages, language=language))}
+        return {
+            "conversation": dataclasses.asdict(review_conversation(messages, language=language))
+        }
     if row.get("reply") not in (None, ""):
         customer = row.get("customer") or None
         review = review_reply(str(row["reply"]), customer_message=customer, language=language)
@@ -77,7 +79,9 @@ def score_row(row: dict[str, Any], language: str | None) -> dict[str, Any]:
     raise ValueError("a row needs 'text', 'reply' or 'messages'")
 
 
-def _score_chunk(chunk: list[tuple[str, dict[str, Any]]], language: str | None) -> list[dict[str, Any]]:
+def _score_chunk(
+    chunk: list[tuple[str, dict[str, Any]]], language: str | None
+) -> list[dict[str, Any]]:
     out = []
     for row_id, row in chunk:
         try:
@@ -112,7 +116,9 @@ def _progress(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
-def score_file(path: Path, out: Path, *, workers: int = 1, language: str | None = None) -> dict[str, int]:
+def score_file(
+    path: Path, out: Path, *, workers: int = 1, language: str | None = None
+) -> dict[str, int]:
     """Score ``path`` into ``out`` (appending); returns counts of scored, skipped and failed rows."""
     if not path.exists():
         raise FileNotFoundError(f"no such file: {path}")
@@ -147,7 +153,9 @@ def score_file(path: Path, out: Path, *, workers: int = 1, language: str | None 
     return {"scored": finished - failed, "skipped": skipped, "failed": failed + unreadable}
 
 
-def _write(sink: Any, result: list[dict[str, Any]], finished: int, failed: int, total: int, started: float) -> tuple[int, int]:
+def _write(
+    sink: Any, result: list[dict[str, Any]], finished: int, failed: int, total: int, started: float
+) -> tuple[int, int]:
     for record in result:
         if "error" in record:
             print(f"row {record['id']}: {record['error']}", file=sys.stderr)

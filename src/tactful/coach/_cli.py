@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
 
     score = sub.add_parser("score", help="score an archive of messages or conversations (C5)")
     score.add_argument("file", type=Path, help="JSONL or CSV input")
-    score.add_argument("--out", type=Path, required=True, help="JSONL output (appended to: resumable)")
+    score.add_argument(
+        "--out", type=Path, required=True, help="JSONL output (appended to: resumable)"
+    )
     score.add_argument("--workers", type=int, default=1)
     score.add_argument("--language", choices=["en", "es", "ru", "und"])
 
@@ -56,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, default=DEFAULT_DATA)
     evaluate.add_argument("--examples", type=Path, default=DEFAULT_EXAMPLES)
     evaluate.add_argument("--out", type=Path, default=Path("docs/EVALUATION.md"))
-    evaluate.add_argument("--skip-research", action="store_true", help="skip the EPITOME research configuration")
+    evaluate.add_argument(
+        "--skip-research", action="store_true", help="skip the EPITOME research configuration"
+    )
     return parser
 
 
@@ -78,7 +82,10 @@ def _highlight(text: str, spans: list[Span], *, color: bool) -> str:
 def render_analysis(analysis: MessageAnalysis, *, color: bool) -> str:
     words = lexicon(analysis.language).messages["report"]
     yes_no = {True: words["yes"], False: words["no"]}
-    emotions = ", ".join(f"{k} {v:.2f}" for k, v in sorted(analysis.emotions.as_dict().items(), key=lambda kv: -kv[1]))
+    emotions = ", ".join(
+        f"{k} {v:.2f}"
+        for k, v in sorted(analysis.emotions.as_dict().items(), key=lambda kv: -kv[1])
+    )
     lines = [
         f"{words['language']}: {analysis.language}",
         f"{words['emotions']}: {emotions}",
@@ -86,7 +93,8 @@ def render_analysis(analysis: MessageAnalysis, *, color: bool) -> str:
         f"{words['formality']}: {analysis.formality}",
         f"{words['urgency']}: {yes_no[analysis.urgency.present]}   {words['abuse']}: {yes_no[analysis.abuse.present]}   "
         f"{words['threat']}: {yes_no[analysis.threat.present]}   {words['company_fault']}: {yes_no[analysis.company_fault.present]}",
-        f"{words['questions']}: " + (" | ".join(analysis.text[s.start : s.end] for s in analysis.questions) or words["none"]),
+        f"{words['questions']}: "
+        + (" | ".join(analysis.text[s.start : s.end] for s in analysis.questions) or words["none"]),
         f"{words['key_sentences']}:",
         "  " + _highlight(analysis.text, list(analysis.key_sentences), color=color),
     ]
@@ -95,8 +103,10 @@ def render_analysis(analysis: MessageAnalysis, *, color: bool) -> str:
 
 
 def _finding_line(review: ReplyReview, finding: Finding) -> str:
-    quoted = " / ".join(f"“{review.text[s.start:s.end]}”" for s in finding.spans[:3])
-    return f"  [{finding.severity}] {finding.kind}: {finding.message}" + (f"  {quoted}" if quoted else "")
+    quoted = " / ".join(f"“{review.text[s.start : s.end]}”" for s in finding.spans[:3])
+    return f"  [{finding.severity}] {finding.kind}: {finding.message}" + (
+        f"  {quoted}" if quoted else ""
+    )
 
 
 def render_review(review: ReplyReview, *, color: bool) -> str:
@@ -134,7 +144,9 @@ def main(argv: list[str]) -> int:
         elif args.command == "review":
             from ._review import review_reply
 
-            review = review_reply(args.reply, customer_message=args.customer, language=args.language)
+            review = review_reply(
+                args.reply, customer_message=args.customer, language=args.language
+            )
             print(to_json(review) if args.json else render_review(review, color=color))
         elif args.command == "paraphrase":
             from ._paraphrase import paraphrase

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from ._analyze import analyze_many
@@ -11,6 +12,7 @@ from ._text import words
 from ._types import (
     ConversationMessage,
     ConversationReview,
+    Language,
     MessageAnalysis,
     Move,
     Trajectory,
@@ -42,8 +44,12 @@ def _coerce(messages: Sequence[ConversationMessage | dict[str, str]]) -> list[Co
         if isinstance(message, ConversationMessage):
             turns.append(message)
         else:
-            author = "customer" if message.get("author", "customer") == "customer" else "agent"
-            turns.append(ConversationMessage(author=author, text=str(message.get("text", ""))))
+            is_customer = message.get("author", "customer") == "customer"
+            turns.append(
+                ConversationMessage(
+                    author="customer" if is_customer else "agent", text=str(message.get("text", ""))
+                )
+            )
     return turns
 
 
@@ -67,10 +73,14 @@ def review_conversation(
     if not customer_indices:
         raise no_customer_message()
     analyses = analyze_many([turns[i].text for i in customer_indices], language=language)
-    language_code = next((a.language for a in reversed(analyses) if a.language != "und"), "und")
+    language_code: Language = next(
+        (a.language for a in reversed(analyses) if a.language != "und"), "und"
+    )
     lex = lexicon(language_code)
     sentiments = tuple(
-        TurnSentiment(index=i, valence=_valence(a), intensity=a.intensity, top_emotion=a.emotions.top())
+        TurnSentiment(
+            index=i, valence=_valence(a), intensity=a.intensity, top_emotion=a.emotions.top()
+        )
         for i, a in zip(customer_indices, analyses, strict=True)
     )
 
@@ -79,13 +89,11 @@ def review_conversation(
     agent_replies = sum(1 for t in turns if t.author == "agent")
     if len(recent) >= DEAD_END_MIN_TURNS:
         stems = [_stems(a) for a in recent]
-        overlaps = [
-            len(a & b) / max(1, min(len(a), len(b))) for a, b in zip(stems, stems[1:], strict=False)
-        ]
+        overlaps = [len(a & b) / max(1, min(len(a), len(b))) for a, b in itertools.pairwise(stems)]
         if overlaps and min(overlaps) >= 0.4:
             reasons.append("repeated_demand")
         hostility = [_hostility(a) for a in recent]
-        if hostility[-1] >= 0.35 and all(b >= a - 0.05 for a, b in zip(hostility, hostility[1:], strict=False)):
+        if hostility[-1] >= 0.35 and all(b >= a - 0.05 for a, b in itertools.pairwise(hostility)):
             reasons.append("rising_anger")
         seen = set().union(*stems[:-1])
         new_words = stems[-1] - seen

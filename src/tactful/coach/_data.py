@@ -22,7 +22,15 @@ LANGUAGES = ("en", "es", "ru")
 
 #: Own-example tasks and their label sets (first label = the "negative" class for binary tasks).
 OWN_TASKS: dict[str, tuple[str, ...]] = {
-    "customer_emotion": ("neutral", "anger", "frustration", "sadness", "worry", "confusion", "gratitude"),
+    "customer_emotion": (
+        "neutral",
+        "anger",
+        "frustration",
+        "sadness",
+        "worry",
+        "confusion",
+        "gratitude",
+    ),
     "abuse_threat": ("none", "abuse", "threat"),
     "company_fault": ("other", "company_fault"),
     "formality": ("informal", "formal"),
@@ -37,11 +45,36 @@ OWN_TASKS: dict[str, tuple[str, ...]] = {
 #: group (its customer message when it has one, else its id), fixed before any tuning.
 TEST_SHARE = 0.3
 
-GOEMOTIONS_LABELS = (
-    "admiration amusement anger annoyance approval caring confusion curiosity desire disappointment "
-    "disapproval disgust embarrassment excitement fear gratitude grief joy love nervousness optimism "
-    "pride realization relief remorse sadness surprise neutral"
-).split()
+GOEMOTIONS_LABELS = [
+    "admiration",
+    "amusement",
+    "anger",
+    "annoyance",
+    "approval",
+    "caring",
+    "confusion",
+    "curiosity",
+    "desire",
+    "disappointment",
+    "disapproval",
+    "disgust",
+    "embarrassment",
+    "excitement",
+    "fear",
+    "gratitude",
+    "grief",
+    "joy",
+    "love",
+    "nervousness",
+    "optimism",
+    "pride",
+    "realization",
+    "relief",
+    "remorse",
+    "sadness",
+    "surprise",
+    "neutral",
+]
 
 #: GoEmotions' own Ekman grouping (from the data set's repository).
 EKMAN = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "neutral")
@@ -50,8 +83,20 @@ GOEMOTIONS_TO_EKMAN: dict[str, str] = {
     "disgust": "disgust",
     **dict.fromkeys(["fear", "nervousness"], "fear"),
     **dict.fromkeys(
-        ["joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism", "relief",
-         "pride", "admiration", "desire", "caring"],
+        [
+            "joy",
+            "amusement",
+            "approval",
+            "excitement",
+            "gratitude",
+            "love",
+            "optimism",
+            "relief",
+            "pride",
+            "admiration",
+            "desire",
+            "caring",
+        ],
         "joy",
     ),
     **dict.fromkeys(["sadness", "disappointment", "embarrassment", "grief", "remorse"], "sadness"),
@@ -71,10 +116,23 @@ GOEMOTIONS_TO_CUSTOMER: dict[str, str] = {
 }
 
 XED_LABELS = ("anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust")
-XED_TO_EKMAN = {"anger": "anger", "disgust": "disgust", "fear": "fear", "joy": "joy", "sadness": "sadness",
-                "surprise": "surprise", "trust": "joy"}
-XED_TO_CUSTOMER = {"anger": "anger", "disgust": "anger", "fear": "worry", "joy": "gratitude",
-                   "sadness": "sadness", "trust": "gratitude"}
+XED_TO_EKMAN = {
+    "anger": "anger",
+    "disgust": "disgust",
+    "fear": "fear",
+    "joy": "joy",
+    "sadness": "sadness",
+    "surprise": "surprise",
+    "trust": "joy",
+}
+XED_TO_CUSTOMER = {
+    "anger": "anger",
+    "disgust": "anger",
+    "fear": "worry",
+    "joy": "gratitude",
+    "sadness": "sadness",
+    "trust": "gratitude",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +167,9 @@ def own_examples(root: Path, task: str, *, split: str) -> list[Example]:
             test = in_test_split(f"{language}:{task}:{customer or row['id']}")
             if split == "all" or (split == "test") == test:
                 found.append(
-                    Example(row["text"], (row["label"],), language, f"own/{task}", customer, row["id"])
+                    Example(
+                        row["text"], (row["label"],), language, f"own/{task}", customer, row["id"]
+                    )
                 )
     return found
 
@@ -118,7 +178,11 @@ def _goemotions_rows(path: Path) -> Iterator[tuple[str, list[str], str]]:
     with path.open(encoding="utf-8") as handle:
         for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
             if len(row) >= 2:
-                yield row[0], [GOEMOTIONS_LABELS[int(i)] for i in row[1].split(",") if i.strip()], row[2] if len(row) > 2 else ""
+                yield (
+                    row[0],
+                    [GOEMOTIONS_LABELS[int(i)] for i in row[1].split(",") if i.strip()],
+                    row[2] if len(row) > 2 else "",
+                )
 
 
 def goemotions(data: Path, split: str) -> list[Example]:
@@ -136,14 +200,23 @@ def ru_goemotions(data: Path, split: str) -> list[Example]:
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             ids = [int(x) for x in re.findall(r"\d+", row["labels"])]
-            found.append(Example(row["ru_text"], tuple(GOEMOTIONS_LABELS[i] for i in ids), "ru",
-                                 f"ru_goemotions/{split}", id=row["id"]))
+            found.append(
+                Example(
+                    row["ru_text"],
+                    tuple(GOEMOTIONS_LABELS[i] for i in ids),
+                    "ru",
+                    f"ru_goemotions/{split}",
+                    id=row["id"],
+                )
+            )
     return found
 
 
 def xed(data: Path, language: str) -> list[Example]:
     """XED sentences with Plutchik labels (English annotated, Spanish/Russian projected)."""
-    name = {"en": "en-annotated.tsv", "es": "es-projections.tsv", "ru": "ru-projections.tsv"}[language]
+    name = {"en": "en-annotated.tsv", "es": "es-projections.tsv", "ru": "ru-projections.tsv"}[
+        language
+    ]
     found = []
     with (data / "xed" / name).open(encoding="utf-8") as handle:
         for n, line in enumerate(handle):
@@ -153,8 +226,15 @@ def xed(data: Path, language: str) -> list[Example]:
             except ValueError:
                 continue
             if text.strip() and ids and all(1 <= i <= 8 for i in ids):
-                found.append(Example(text, tuple(XED_LABELS[i - 1] for i in ids), language, f"xed/{language}",
-                                     id=f"xed-{language}-{n}"))
+                found.append(
+                    Example(
+                        text,
+                        tuple(XED_LABELS[i - 1] for i in ids),
+                        language,
+                        f"xed/{language}",
+                        id=f"xed-{language}-{n}",
+                    )
+                )
     return found
 
 
@@ -170,6 +250,7 @@ def xed_neutral(data: Path) -> list[Example]:
 
 def split_xed(examples: list[Example], *, split: str) -> list[Example]:
     """XED's fixed held-out part (20%, by hash of the sentence) so evaluation never sees training rows."""
+
     def held_out(example: Example) -> bool:
         return int(hashlib.sha1(example.text.encode("utf-8")).hexdigest()[:8], 16) / 2**32 < 0.2
 
@@ -184,24 +265,39 @@ def paradetox(data: Path, *, limit: int) -> list[Example]:
         for n, row in enumerate(reader):
             if n >= limit:
                 break
-            if not (row.get("toxic_comment") or "").strip() or not (row.get("neutral_comment1") or "").strip():
+            if (
+                not (row.get("toxic_comment") or "").strip()
+                or not (row.get("neutral_comment1") or "").strip()
+            ):
                 continue
-            found.append(Example(row["toxic_comment"], ("abuse",), "ru", "paradetox", id=f"pd-t-{n}"))
-            found.append(Example(row["neutral_comment1"], ("none",), "ru", "paradetox", id=f"pd-n-{n}"))
+            found.append(
+                Example(row["toxic_comment"], ("abuse",), "ru", "paradetox", id=f"pd-t-{n}")
+            )
+            found.append(
+                Example(row["neutral_comment1"], ("none",), "ru", "paradetox", id=f"pd-n-{n}")
+            )
     return found
 
 
 def epitome(data: Path, mechanism: str) -> list[tuple[str, str, int]]:
     """EPITOME (seeker post, response, level 0/1/2) for one mechanism."""
-    name = {"emotional_reaction": "emotional-reactions", "interpretation": "interpretations",
-            "exploration": "explorations"}[mechanism]
+    name = {
+        "emotional_reaction": "emotional-reactions",
+        "interpretation": "interpretations",
+        "exploration": "explorations",
+    }[mechanism]
     with (data / "epitome" / f"{name}-reddit.csv").open(encoding="utf-8") as handle:
-        return [(row["seeker_post"], row["response_post"], int(row["level"])) for row in csv.DictReader(handle)]
+        return [
+            (row["seeker_post"], row["response_post"], int(row["level"]))
+            for row in csv.DictReader(handle)
+        ]
 
 
 def esconv(data: Path, split: str = "test") -> list[tuple[str, str]]:
     """ESConv supporter turns (response, strategy)."""
-    with (data / "esconv_strategies" / f"{split}_supporter_turns.csv").open(encoding="utf-8") as handle:
+    with (data / "esconv_strategies" / f"{split}_supporter_turns.csv").open(
+        encoding="utf-8"
+    ) as handle:
         return [(row["supporter_response"], row["strategy"]) for row in csv.DictReader(handle)]
 
 

@@ -51,7 +51,9 @@ def encode(texts: list[str]) -> npt.NDArray[np.float32]:
             out[i] = hit
     if missing:
         model = _load()
-        vectors = np.asarray(model.encode([texts[i][:ENCODER_CHARS] for i in missing]), dtype=np.float32)
+        vectors = np.asarray(
+            model.encode([texts[i][:ENCODER_CHARS] for i in missing]), dtype=np.float32
+        )
         for row, i in zip(vectors, missing, strict=True):
             out[i] = row
             _cache[texts[i][:ENCODER_CHARS]] = row
@@ -64,7 +66,9 @@ def encode_uncached(texts: list[str], *, batch_size: int = 256) -> npt.NDArray[n
     """Encode many texts for training or evaluation, without filling the runtime cache."""
     model = _load()
     chunks = [
-        np.asarray(model.encode([t[:ENCODER_CHARS] for t in texts[i : i + batch_size]]), dtype=np.float32)
+        np.asarray(
+            model.encode([t[:ENCODER_CHARS] for t in texts[i : i + batch_size]]), dtype=np.float32
+        )
         for i in range(0, len(texts), batch_size)
     ]
     return np.concatenate(chunks) if chunks else np.zeros((0, DIM), dtype=np.float32)

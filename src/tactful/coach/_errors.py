@@ -39,4 +39,6 @@ def no_customer_message() -> CoachError:
 
 
 def model_missing(path: str) -> CoachError:
-    return CoachError("E005", f"trained model {path} is missing or unreadable; run 'tactful coach train'")
+    return CoachError(
+        "E005", f"trained model {path} is missing or unreadable; run 'tactful coach train'"
+    )

@@ -54,10 +54,12 @@ class Row:
     note: str = ""
 
 
-def _scores(truth: Sequence[Any], predicted: Sequence[Any]) -> tuple[float, float]:
+def _scores(truth: Any, predicted: Any) -> tuple[float, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
-    return float(accuracy_score(truth, predicted)), float(f1_score(truth, predicted, average="macro", zero_division=0))
+    return float(accuracy_score(truth, predicted)), float(
+        f1_score(truth, predicted, average="macro", zero_division=0)
+    )
 
 
 def _log(message: str) -> None:
@@ -83,15 +85,22 @@ def _own_predictions(task: str, examples: Sequence[_data.Example]) -> list[str]:
             return [a.emotions.top() for a in analyses]
         if task == "company_fault":
             return ["company_fault" if a.company_fault.present else "other" for a in analyses]
-        return ["threat" if a.threat.present else "abuse" if a.abuse.present else "none" for a in analyses]
+        return [
+            "threat" if a.threat.present else "abuse" if a.abuse.present else "none"
+            for a in analyses
+        ]
     if task == "formality":
         from ._analyze import formality_of
 
-        out = []
+        out: list[str] = []
         for e in examples:
             formality, p_formal = formality_of(make_doc(e.text, e.language))
             # Neutral is a miss unless the probability leans the right way.
-            out.append(formality if formality != "neutral" else ("formal" if p_formal >= 0.5 else "informal"))
+            out.append(
+                formality
+                if formality != "neutral"
+                else ("formal" if p_formal >= 0.5 else "informal")
+            )
         return out
     predictions = []
     for e in examples:
@@ -117,7 +126,17 @@ def own_rows(examples_root: Path, vader: Callable[[str], float] | None) -> list[
                 continue
             truth = [test[i].labels[0] for i in idx]
             acc, f1 = _scores(truth, [predicted[i] for i in idx])
-            rows.append(Row(task, language, f"own test split ({task}.jsonl)", len(idx), acc, f1, TARGETS["own"]))
+            rows.append(
+                Row(
+                    task,
+                    language,
+                    f"own test split ({task}.jsonl)",
+                    len(idx),
+                    acc,
+                    f1,
+                    TARGETS["own"],
+                )
+            )
             if task == "customer_emotion":
                 binary_truth = [label in {"anger", "frustration"} for label in truth]
                 binary_pred = [predicted[i] in {"anger", "frustration"} for i in idx]
@@ -126,9 +145,19 @@ def own_rows(examples_root: Path, vader: Callable[[str], float] | None) -> list[
                 if vader is not None:
                     vader_pred = [vader(test[i].text) <= -0.05 for i in idx]
                     vader_f1 = _scores(binary_truth, vader_pred)[1]
-                rows.append(Row("anger/frustration vs not", language, "own test split (customer_emotion.jsonl)",
-                                len(idx), acc_b, f1_b, TARGETS["anger_frustration"], vader_f1,
-                                "VADER: compound ≤ −0.05 counts as angry/frustrated"))
+                rows.append(
+                    Row(
+                        "anger/frustration vs not",
+                        language,
+                        "own test split (customer_emotion.jsonl)",
+                        len(idx),
+                        acc_b,
+                        f1_b,
+                        TARGETS["anger_frustration"],
+                        vader_f1,
+                        "VADER: compound ≤ −0.05 counts as angry/frustrated",
+                    )
+                )
     return rows
 
 
@@ -149,15 +178,25 @@ def epitome_zero_shot(data: Path) -> list[Row]:
             truth.append(level)
         acc, f1 = _scores(truth, predicted)
         target = TARGETS.get(f"epitome_{mechanism}")
-        rows.append(Row(f"EPITOME {mechanism} (0/1/2)", "en", "EPITOME Reddit, zero-shot", len(truth), acc, f1, target))
+        rows.append(
+            Row(
+                f"EPITOME {mechanism} (0/1/2)",
+                "en",
+                "EPITOME Reddit, zero-shot",
+                len(truth),
+                acc,
+                f1,
+                target,
+            )
+        )
     return rows
 
 
 def epitome_research(data: Path) -> list[Row]:
     """Research configuration: a head trained on EPITOME's own folds (5-fold CV); never shipped."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from scipy.sparse import csr_matrix, hstack
 
     from ._train import sparse_matrix
 
@@ -167,15 +206,28 @@ def epitome_research(data: Path) -> list[Row]:
         seekers = encode_uncached([p[0] for p in pairs])
         responses = encode_uncached([p[1] for p in pairs])
         sparse = sparse_matrix([_data.Example(p[1], ("x",), "en", "epitome") for p in pairs])
-        x = hstack([sparse, csr_matrix(np.hstack([responses, seekers, responses * seekers]))], format="csr")
+        x = hstack(
+            [sparse, csr_matrix(np.hstack([responses, seekers, responses * seekers]))], format="csr"
+        )
         y = np.asarray([p[2] for p in pairs])
         model = LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced")
-        predicted = cross_val_predict(model, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=7))
+        predicted = cross_val_predict(
+            model, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=7)
+        )
         acc, f1 = _scores(y, predicted)
         published = PUBLISHED_EPITOME[mechanism]
-        rows.append(Row(f"EPITOME {mechanism} (0/1/2)", "en", "EPITOME Reddit, research config, 5-fold CV",
-                        len(y), acc, f1, published[1] - 0.03,
-                        note=f"published RoBERTa: accuracy {published[0]:.3f}, macro-F1 {published[1]:.3f}"))
+        rows.append(
+            Row(
+                f"EPITOME {mechanism} (0/1/2)",
+                "en",
+                "EPITOME Reddit, research config, 5-fold CV",
+                len(y),
+                acc,
+                f1,
+                published[1] - 0.03,
+                note=f"published RoBERTa: accuracy {published[0]:.3f}, macro-F1 {published[1]:.3f}",
+            )
+        )
     return rows
 
 
@@ -184,14 +236,24 @@ def esconv_rows(data: Path) -> list[Row]:
     turns = [(t, s) for t, s in _data.esconv(data, "test") if t.strip()]
     reviews = [review_reply(text, language="en") for text, _ in turns]
     rows = []
-    for strategy, mechanism in (("Question", "exploration"),
-                                ("Restatement or Paraphrasing", "interpretation"),
-                                ("Reflection of feelings", "emotional_reaction")):
+    for strategy, mechanism in (
+        ("Question", "exploration"),
+        ("Restatement or Paraphrasing", "interpretation"),
+        ("Reflection of feelings", "emotional_reaction"),
+    ):
         truth = [s == strategy for _, s in turns]
         predicted = [getattr(r, mechanism).level != "none" for r in reviews]
         acc, f1 = _scores(truth, predicted)
-        rows.append(Row(f"ESConv {strategy} → {mechanism}", "en", "ESConv test supporter turns, zero-shot",
-                        len(truth), acc, f1))
+        rows.append(
+            Row(
+                f"ESConv {strategy} → {mechanism}",
+                "en",
+                "ESConv test supporter turns, zero-shot",
+                len(truth),
+                acc,
+                f1,
+            )
+        )
     return rows
 
 
@@ -214,11 +276,15 @@ def _ekman_predict(examples: Sequence[_data.Example]) -> np.ndarray:
     return out
 
 
-def _multilabel_scores(truth: np.ndarray, predicted: np.ndarray, columns: Sequence[int]) -> tuple[float, float]:
+def _multilabel_scores(
+    truth: np.ndarray, predicted: np.ndarray, columns: Sequence[int]
+) -> tuple[float, float]:
     from sklearn.metrics import f1_score
 
     exact = float(np.mean(np.all(truth[:, columns] == predicted[:, columns], axis=1)))
-    macro = float(f1_score(truth[:, columns], predicted[:, columns], average="macro", zero_division=0))
+    macro = float(
+        f1_score(truth[:, columns], predicted[:, columns], average="macro", zero_division=0)
+    )
     return exact, macro
 
 
@@ -226,9 +292,27 @@ def emotion_rows(data: Path, vader: Callable[[str], float] | None) -> list[Row]:
     ekman = list(_data.EKMAN)
     rows = []
     sets = [
-        ("en", "GoEmotions test, Ekman groups", _data.goemotions(data, "test"), _data.GOEMOTIONS_TO_EKMAN, "ekman_en"),
-        ("ru", "ru-GoEmotions test, Ekman groups", _data.ru_goemotions(data, "test"), _data.GOEMOTIONS_TO_EKMAN, "ekman_ru"),
-        ("es", "XED Spanish, held-out 20% (never trained on)", _data.split_xed(_data.xed(data, "es"), split="test"), _data.XED_TO_EKMAN, ""),
+        (
+            "en",
+            "GoEmotions test, Ekman groups",
+            _data.goemotions(data, "test"),
+            _data.GOEMOTIONS_TO_EKMAN,
+            "ekman_en",
+        ),
+        (
+            "ru",
+            "ru-GoEmotions test, Ekman groups",
+            _data.ru_goemotions(data, "test"),
+            _data.GOEMOTIONS_TO_EKMAN,
+            "ekman_ru",
+        ),
+        (
+            "es",
+            "XED Spanish, held-out 20% (never trained on)",
+            _data.split_xed(_data.xed(data, "es"), split="test"),
+            _data.XED_TO_EKMAN,
+            "",
+        ),
     ]
     for language, source, examples, mapping, target_key in sets:
         labelled = [e for e in examples if any(label in mapping for label in e.labels)]
@@ -249,8 +333,19 @@ def emotion_rows(data: Path, vader: Callable[[str], float] | None) -> list[Row]:
             note = f"negative-vs-not macro-F1: coach {ours_f1:.3f}, VADER {vader_f1:.3f}"
         else:
             note = ""
-        rows.append(Row(f"Ekman groups ({len(columns)} labels, multi-label)", language, source, len(labelled),
-                        exact, macro, TARGETS.get(target_key), vader_f1, note + "; accuracy = exact match"))
+        rows.append(
+            Row(
+                f"Ekman groups ({len(columns)} labels, multi-label)",
+                language,
+                source,
+                len(labelled),
+                exact,
+                macro,
+                TARGETS.get(target_key),
+                vader_f1,
+                note + "; accuracy = exact match",
+            )
+        )
     return rows
 
 
@@ -268,11 +363,23 @@ def _status(row: Row) -> str:
 
 
 def _table(rows: Sequence[Row], *, with_vader: bool = False) -> list[str]:
-    header = "| task | lang | source | n | accuracy | macro-F1 | target | met |" + (" VADER macro-F1 |" if with_vader else "") + " note |"
+    header = (
+        "| task | lang | source | n | accuracy | macro-F1 | target | met |"
+        + (" VADER macro-F1 |" if with_vader else "")
+        + " note |"
+    )
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     for r in rows:
-        cells = [r.task, r.language, r.source, str(r.n), _fmt(r.accuracy), _fmt(r.macro_f1),
-                 _fmt(r.target), _status(r)]
+        cells = [
+            r.task,
+            r.language,
+            r.source,
+            str(r.n),
+            _fmt(r.accuracy),
+            _fmt(r.macro_f1),
+            _fmt(r.target),
+            _status(r),
+        ]
         if with_vader:
             cells.append(_fmt(r.vader_macro_f1))
         cells.append(r.note)
@@ -299,9 +406,21 @@ def evaluate(data: Path, examples_root: Path, out: Path, *, research: bool = Tru
         _log("EPITOME research configuration")
         research_rows = epitome_research(data)
     seconds = time.perf_counter() - started
-    heads = {name: head(name) for name in ("emotion", "ekman", "abuse_threat", "company_fault", "formality",
-                                          "over_apology", "empathy_without_action", "assumption",
-                                          "fault_admission", "next_step")}
+    heads = {
+        name: head(name)
+        for name in (
+            "emotion",
+            "ekman",
+            "abuse_threat",
+            "company_fault",
+            "formality",
+            "over_apology",
+            "empathy_without_action",
+            "assumption",
+            "fault_admission",
+            "next_step",
+        )
+    }
     lines = [
         "# Coach evaluation",
         "",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +48,14 @@ def lexical_names() -> tuple[str, ...]:
     return tuple(f"lex:{c}" for c in categories()) + STRUCTURAL_NAMES
 
 
-def lexical_vector(text: str, lex: Lexicon) -> list[float]:
-    """Counts of each pattern category (squashed), then structural measures."""
-    values = [min(lex.count(category, text), 4) / 4.0 for category in categories()]
+def lexical_vector(text: str, lex: Lexicon, counts: Mapping[str, int] | None = None) -> list[float]:
+    """Counts of each pattern category (squashed), then structural measures.
+
+    ``counts`` lets a caller that already scanned the text (see ``Lexicon.scan``) skip the regexes.
+    """
+    if counts is None:
+        counts = {category: lex.count(category, text) for category in categories()}
+    values = [min(counts.get(category, 0), 4) / 4.0 for category in categories()]
     return values + _structural(text)
 
 
@@ -61,7 +68,7 @@ def ngram_counts(text: str) -> dict[int, float]:
     tokens = [t for t, _, _ in words(text)]
     counts: dict[int, float] = {}
     grams: list[str] = [f"w:{t}" for t in tokens]
-    grams += [f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    grams += [f"b:{a} {b}" for a, b in itertools.pairwise(tokens)]
     for token in tokens:
         padded = f"<{token}>"
         grams += [f"c:{padded[i : i + 4]}" for i in range(max(1, len(padded) - 3))]
@@ -71,9 +78,11 @@ def ngram_counts(text: str) -> dict[int, float]:
     return counts
 
 
-def sparse_features(text: str, lex: Lexicon) -> SparseFeatures:
+def sparse_features(
+    text: str, lex: Lexicon, counts: Mapping[str, int] | None = None
+) -> SparseFeatures:
     """Lexical features at ``[0, L)`` and n-grams at ``[L, L + HASH_DIM)``, n-grams L2-normalised."""
-    lexical = lexical_vector(text, lex)
+    lexical = lexical_vector(text, lex, counts)
     offset = len(lexical)
     grams = ngram_counts(text)
     norm = math.sqrt(sum((1.0 + math.log(v)) ** 2 for v in grams.values())) or 1.0

@@ -86,7 +86,9 @@ class LinearHead:
             best = max(probabilities, key=lambda c: probabilities[c])
             return {c: c == best for c in self.classes}
         names = self.classes[1:] if self.kind == "binary" else self.classes
-        return {c: probabilities[c] >= float(t) for c, t in zip(names, self.thresholds, strict=True)}
+        return {
+            c: probabilities[c] >= float(t) for c, t in zip(names, self.thresholds, strict=True)
+        }
 
 
 def _models_dir() -> Any:
@@ -100,7 +102,9 @@ def save_head(head: LinearHead, path: str) -> None:
         "bias": head.bias.astype(np.float32),
         "thresholds": head.thresholds.astype(np.float32),
         "meta": np.array(
-            json.dumps({**head.meta, "name": head.name, "kind": head.kind, "classes": list(head.classes)})
+            json.dumps(
+                {**head.meta, "name": head.name, "kind": head.kind, "classes": list(head.classes)}
+            )
         ),
     }
     if head.dense_weights is not None:

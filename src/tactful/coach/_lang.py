@@ -6,7 +6,6 @@ import re
 from functools import cache
 from typing import Any
 
-from ._lexicon import SUPPORTED
 from ._types import Language
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -18,12 +17,89 @@ _WORD = re.compile(r"[^\W\d_]{2,}", re.U)
 # Function words decide short texts, where character n-gram models guess.
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(
-        "the and you your my is are was were have has not this that with for it i me we our "
-        "please thanks hi hello can can't don't didn't why what how when where of to in on".split()
+        [
+            "the",
+            "and",
+            "you",
+            "your",
+            "my",
+            "is",
+            "are",
+            "was",
+            "were",
+            "have",
+            "has",
+            "not",
+            "this",
+            "that",
+            "with",
+            "for",
+            "it",
+            "i",
+            "me",
+            "we",
+            "our",
+            "please",
+            "thanks",
+            "hi",
+            "hello",
+            "can",
+            "can't",
+            "don't",
+            "didn't",
+            "why",
+            "what",
+            "how",
+            "when",
+            "where",
+            "of",
+            "to",
+            "in",
+            "on",
+        ]
     ),
     "es": frozenset(
-        "el la los las y que de en un una por para con mi mis me su sus es son está estoy no "
-        "hola gracias por favor qué cómo cuando dónde porque pero muy ya usted tu te lo".split()
+        [
+            "el",
+            "la",
+            "los",
+            "las",
+            "y",
+            "que",
+            "de",
+            "en",
+            "un",
+            "una",
+            "por",
+            "para",
+            "con",
+            "mi",
+            "mis",
+            "me",
+            "su",
+            "sus",
+            "es",
+            "son",
+            "está",
+            "estoy",
+            "no",
+            "hola",
+            "gracias",
+            "por",
+            "favor",
+            "qué",
+            "cómo",
+            "cuando",
+            "dónde",
+            "porque",
+            "pero",
+            "muy",
+            "ya",
+            "usted",
+            "tu",
+            "te",
+            "lo",
+        ]
     ),
 }
 
@@ -55,7 +131,9 @@ def detect_language(text: str) -> Language:
             return "und"
         ranked = dict(_identifier().rank(text))
         # Short Russian is often mistaken for Bulgarian or Ukrainian; only a clear verdict wins.
-        others = max((p for code, p in ranked.items() if code in {"uk", "bg", "mk", "sr", "be"}), default=0)
+        others = max(
+            (p for code, p in ranked.items() if code in {"uk", "bg", "mk", "sr", "be"}), default=0
+        )
         return "ru" if ranked.get("ru", 0) >= others * 0.5 or len(words) < 6 else "und"
     if latin == 0:
         return "und"
@@ -64,14 +142,16 @@ def detect_language(text: str) -> Language:
     if _SPANISH_MARKS.search(text):
         votes["es"] += 2
     ranked = dict(_identifier().rank(text))
-    best_code = max(ranked, key=lambda code: ranked[code])
-    supported = {code: ranked.get(code, 0.0) for code in ("en", "es")}
+    best_code = str(max(ranked, key=lambda code: ranked[code]))
+    supported: dict[Language, float] = {"en": ranked.get("en", 0.0), "es": ranked.get("es", 0.0)}
     best_supported = max(supported, key=lambda code: supported[code] + 0.15 * votes[code])
-    if best_code in SUPPORTED:
-        return best_code  # type: ignore[return-value]
+    if best_code == "en":
+        return "en"
+    if best_code == "es":
+        return "es"
     # Another language is likelier: keep ours only when its function words clearly say so.
     if votes[best_supported] >= max(2, len(words) // 4) and votes[best_supported] > 0:
-        return best_supported  # type: ignore[return-value]
+        return best_supported
     if len(words) <= 3 and (votes[best_supported] > 0 or supported[best_supported] > 0.2):
-        return best_supported  # type: ignore[return-value]
+        return best_supported
     return "und"

@@ -32,6 +32,10 @@ class Lexicon:
             return []
         return [Span(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
 
+    def scan(self, text: str) -> dict[str, tuple[Span, ...]]:
+        """Every category's matches in one pass over the categories: the per-document cache."""
+        return {category: tuple(self.spans(category, text)) for category in self.patterns}
+
     def count(self, category: str, text: str) -> int:
         pattern = self.patterns.get(category)
         return 0 if pattern is None else sum(1 for _ in pattern.finditer(text))

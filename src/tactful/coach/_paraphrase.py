@@ -16,7 +16,9 @@ _GREETING = re.compile(
 )
 
 
-def _second_person(sentence: str, swap: dict[str, str], subjects: set[str], after_subject: set[str]) -> str:
+def _second_person(
+    sentence: str, swap: dict[str, str], subjects: set[str], after_subject: set[str]
+) -> str:
     """Swap first-person words for second-person ones, keeping case of the first letter."""
     out: list[str] = []
     previous = ""
@@ -34,7 +36,9 @@ def _second_person(sentence: str, swap: dict[str, str], subjects: set[str], afte
     return "".join(out)
 
 
-def paraphrase(customer_message: str | bytes | MessageAnalysis, *, language: str | None = None) -> str:
+def paraphrase(
+    customer_message: str | bytes | MessageAnalysis, *, language: str | None = None
+) -> str:
     """Draft "Let me check I've understood: … Did I miss anything?" in the customer's language.
 
     Args:

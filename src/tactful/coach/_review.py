@@ -7,17 +7,25 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ._analyze import Doc, analyze_doc, cleaning_findings, evidence_sentences, formality_of, make_doc
+from ._analyze import (
+    Doc,
+    analyze_doc,
+    cleaning_findings,
+    evidence_sentences,
+    formality_of,
+    make_doc,
+)
 from ._heads import head
+from ._lang import detect_language
 from ._lexicon import Lexicon, lexicon
-from ._text import words
+from ._text import clean, words
 from ._types import (
     Balance,
     ConversationMessage,
     Finding,
     Level,
-    MessageAnalysis,
     Mechanism,
+    MessageAnalysis,
     ReplyReview,
     RubricScore,
     Severity,
@@ -39,8 +47,8 @@ class _Review:
     previous_agent_texts: tuple[str, ...]
     findings: list[Finding] = field(default_factory=list)
     mechanisms: dict[str, Mechanism] = field(default_factory=dict)
-    action: Signal = Signal(False, 0.0)
-    next_step: Signal = Signal(False, 0.0)
+    action: Signal = field(default_factory=lambda: Signal(False, 0.0))
+    next_step: Signal = field(default_factory=lambda: Signal(False, 0.0))
     apology_spans: list[Span] = field(default_factory=list)
 
     @property
@@ -51,9 +59,18 @@ class _Review:
     def text(self) -> str:
         return self.doc.text
 
-    def add(self, kind: str, severity: Severity, spans: Sequence[Span], message_key: str, **values: object) -> None:
+    def add(
+        self,
+        kind: str,
+        severity: Severity,
+        spans: Sequence[Span],
+        message_key: str,
+        **values: object,
+    ) -> None:
         self.findings.append(
-            Finding(kind, severity, tuple(spans), self.lex.message("findings", message_key, **values))
+            Finding(
+                kind, severity, tuple(spans), self.lex.message("findings", message_key, **values)
+            )
         )
 
 
@@ -82,14 +99,16 @@ def _head_says(review: _Review, name: str, rule: bool) -> tuple[bool, float]:
 
 def step_mechanisms(review: _Review) -> None:
     """Emotional reaction, interpretation and exploration, each none/weak/strong with spans."""
-    text, lex = review.text, review.lex
-    reaction = lex.spans("emotional_reaction", text)
-    apologies = lex.spans("apology", text)
-    interpretation = lex.spans("interpretation", text)
-    exploration = lex.spans("exploration", text)
+    text = review.text
+    reaction = review.doc.spans("emotional_reaction")
+    apologies = review.doc.spans("apology")
+    interpretation = review.doc.spans("interpretation")
+    exploration = review.doc.spans("exploration")
     question_sentences = [s for s in review.doc.sentences if "?" in text[s.start : s.end]]
     # A question counts as exploration when it asks about the customer's situation.
-    exploring = [s for s in question_sentences if any(s.start <= x.start < s.end for x in exploration)]
+    exploring = [
+        s for s in question_sentences if any(s.start <= x.start < s.end for x in exploration)
+    ]
     generic_questions = [s for s in question_sentences if s not in exploring]
 
     def level(strong: int, weak: int) -> Level:
@@ -101,7 +120,9 @@ def step_mechanisms(review: _Review) -> None:
 
     reaction_level = level(len(reaction), len(apologies) if not reaction else 0)
     review.mechanisms["emotional_reaction"] = Mechanism(
-        reaction_level, round(1 - math.exp(-0.8 * (len(reaction) + 0.5 * len(apologies))), 4), tuple(reaction or apologies)
+        reaction_level,
+        round(1 - math.exp(-0.8 * (len(reaction) + 0.5 * len(apologies))), 4),
+        tuple(reaction or apologies),
     )
     review.mechanisms["interpretation"] = Mechanism(
         level(len(interpretation), 0) if len(interpretation) < 2 else "strong",
@@ -117,9 +138,8 @@ def step_mechanisms(review: _Review) -> None:
 
 def step_action(review: _Review) -> None:
     """What was done and what happens next; vague promises do not count."""
-    text, lex = review.text, review.lex
-    done = lex.spans("action_done", text)
-    upcoming = lex.spans("next_step", text)
+    done = review.doc.spans("action_done")
+    upcoming = review.doc.spans("next_step")
     review.action = Signal(bool(done), round(1 - math.exp(-1.2 * len(done)), 4), tuple(done))
     present, probability = _head_says(review, "next_step", bool(done or upcoming))
     spans = tuple(upcoming or done)
@@ -127,13 +147,13 @@ def step_action(review: _Review) -> None:
         spans = evidence_sentences(review.doc, head("next_step"), "next_step", limit=1)
     review.next_step = Signal(present, round(probability, 4), spans if present else ())
     if not present:
-        vague = lex.spans("vague_promise", text)
+        vague = review.doc.spans("vague_promise")
         review.add("no_next_step", "warning", vague, "no_next_step")
 
 
 def step_apologies(review: _Review) -> None:
     """Count apologies and flag more than one."""
-    review.apology_spans = review.lex.spans("apology", review.text)
+    review.apology_spans = review.doc.spans("apology")
     count = len(review.apology_spans)
     flagged, _ = _head_says(review, "over_apology", count >= 2)
     if count >= 3 or (flagged and count >= 2):
@@ -142,8 +162,10 @@ def step_apologies(review: _Review) -> None:
 
 def _empathy_sentences(review: _Review) -> list[Span]:
     text, lex = review.text, review.lex
-    empathic = lex.spans("emotional_reaction", text) + lex.spans("apology", text)
-    empathic += [s for s in lex.spans("boilerplate", text) if lex.has("apology", text[s.start : s.end])]
+    empathic = review.doc.spans("emotional_reaction") + review.doc.spans("apology")
+    empathic += [
+        s for s in review.doc.spans("boilerplate") if lex.has("apology", text[s.start : s.end])
+    ]
     return _sentences_with(review, empathic)
 
 
@@ -157,16 +179,23 @@ def step_sympathy_balance(review: _Review) -> None:
     rule = has_empathy and not review.action.present and not review.next_step.present
     flagged, _ = _head_says(review, "empathy_without_action", rule)
     if flagged and has_empathy and not review.action.present:
-        review.add("empathy_without_action", "problem", empathic or review.doc.sentences[:1], "empathy_without_action")
+        review.add(
+            "empathy_without_action",
+            "problem",
+            empathic or review.doc.sentences[:1],
+            "empathy_without_action",
+        )
 
 
 def step_assumptions(review: _Review) -> None:
-    spans = review.lex.spans("assumption", review.text)
+    spans = review.doc.spans("assumption")
     flagged, probability = _head_says(review, "assumption", bool(spans))
     trained = head("assumption")
     gate = float(trained.meta.get("evidence_gate", 0.5)) if trained is not None else 0.5
     if flagged and (spans or probability >= gate):
-        evidence = spans or list(evidence_sentences(review.doc, head("assumption"), "assumption", limit=1))
+        evidence = spans or list(
+            evidence_sentences(review.doc, head("assumption"), "assumption", limit=1)
+        )
         review.add("assumption", "warning", evidence, "assumption")
 
 
@@ -175,10 +204,12 @@ def step_fault(review: _Review) -> None:
     # The head's own verdict is enough here: this finding's evidence is the reply's missing admission.
     if review.customer is None or review.customer.company_fault.score < 0.5:
         return
-    admitted_spans = review.lex.spans("fault_admission", review.text)
+    admitted_spans = review.doc.spans("fault_admission")
     admitted, _ = _head_says(review, "fault_admission", bool(admitted_spans))
     if not admitted:
-        review.add("fault_not_admitted", "problem", review.lex.spans("deflection", review.text), "fault_not_admitted")
+        review.add(
+            "fault_not_admitted", "problem", review.doc.spans("deflection"), "fault_not_admitted"
+        )
 
 
 def step_formality(review: _Review) -> None:
@@ -189,9 +220,16 @@ def step_formality(review: _Review) -> None:
     if reply_formality == "neutral" or reply_formality == review.customer.formality:
         return
     if review.customer.formality == "formal":
-        review.add("formality_mismatch", "warning", review.lex.spans("informal", review.text), "formality_mismatch_formal")
+        review.add(
+            "formality_mismatch",
+            "warning",
+            review.doc.spans("informal"),
+            "formality_mismatch_formal",
+        )
     else:
-        review.add("formality_mismatch", "info", review.lex.spans("formal", review.text), "formality_mismatch_informal")
+        review.add(
+            "formality_mismatch", "info", review.doc.spans("formal"), "formality_mismatch_informal"
+        )
 
 
 def _content_stems(text: str, lex: Lexicon) -> set[str]:
@@ -212,12 +250,18 @@ def step_questions(review: _Review) -> None:
         if asks_when and review.next_step.present:
             continue
         if stems and not stems & reply_stems:
-            review.add("unanswered_question", "warning", (), "unanswered_question", question=question.strip())
+            review.add(
+                "unanswered_question",
+                "warning",
+                (),
+                "unanswered_question",
+                question=question.strip(),
+            )
 
 
 def step_boilerplate(review: _Review) -> None:
     """Stock phrases, and the same phrase used again with the same customer."""
-    spans = review.lex.spans("boilerplate", review.text)
+    spans = review.doc.spans("boilerplate")
     if spans:
         review.add("boilerplate", "info", spans, "boilerplate")
     if review.previous_agent_texts:
@@ -225,22 +269,38 @@ def step_boilerplate(review: _Review) -> None:
         repeated = [
             s
             for s in review.doc.sentences
-            if len(words(review.text[s.start : s.end])) >= 4 and review.text[s.start : s.end].lower() in earlier
+            if len(words(review.text[s.start : s.end])) >= 4
+            and review.text[s.start : s.end].lower() in earlier
         ]
         if repeated:
             review.add("boilerplate", "warning", repeated, "boilerplate_repeated")
 
 
 def step_clarity(review: _Review) -> None:
-    text, lex = review.text, review.lex
-    long_sentences = [s for s in review.doc.sentences if len(words(text[s.start : s.end])) > _LONG_SENTENCE_WORDS]
+    text = review.text
+    long_sentences = [
+        s for s in review.doc.sentences if len(words(text[s.start : s.end])) > _LONG_SENTENCE_WORDS
+    ]
     for span in long_sentences:
-        review.add("unclear", "info", [span], "unclear_long_sentence", words=len(words(text[span.start : span.end])))
-    instructions = lex.spans("next_step", text)
-    imperative_sentences = _sentences_with(review, [s for s in instructions if text[s.start : s.end].lower().startswith(("please", "por favor", "пожалуйста"))])
+        review.add(
+            "unclear",
+            "info",
+            [span],
+            "unclear_long_sentence",
+            words=len(words(text[span.start : span.end])),
+        )
+    instructions = review.doc.spans("next_step")
+    imperative_sentences = _sentences_with(
+        review,
+        [
+            s
+            for s in instructions
+            if text[s.start : s.end].lower().startswith(("please", "por favor", "пожалуйста"))
+        ],
+    )
     if len(imperative_sentences) >= 3 and not _LIST_ITEM.search(text):
         review.add("unclear", "info", imperative_sentences, "unclear_steps")
-    jargon = lex.spans("jargon", text)
+    jargon = review.doc.spans("jargon")
     if jargon:
         review.add("unclear", "info", jargon, "unclear_jargon")
 
@@ -255,7 +315,7 @@ def step_empathy_missing(review: _Review) -> None:
         review.mechanisms["emotional_reaction"].level != "none"
         or review.mechanisms["interpretation"].level != "none"
         or bool(review.apology_spans)
-        or review.lex.has("fault_admission", review.text)
+        or review.doc.has("fault_admission")
     )
     if upset >= 0.5 and customer.intensity >= 0.35 and not has_empathy:
         review.add("empathy_missing", "warning", review.doc.sentences[:1], "empathy_missing")
@@ -285,7 +345,9 @@ def _balance(review: _Review) -> tuple[Balance, str]:
     if "empathy_without_action" in kinds:
         return "too_much", lex.message("balance", "too_much_no_action")
     if "over_apology" in kinds:
-        return "too_much", lex.message("balance", "too_much_apologies", count=len(review.apology_spans))
+        return "too_much", lex.message(
+            "balance", "too_much_apologies", count=len(review.apology_spans)
+        )
     if "over_sympathy" in kinds:
         share = round(100 * len(_empathy_sentences(review)) / len(review.doc.sentences))
         return "too_much", lex.message("balance", "too_much_sympathy", share=share)
@@ -295,8 +357,8 @@ def _balance(review: _Review) -> tuple[Balance, str]:
     any_warmth = (
         any(m.level != "none" for m in review.mechanisms.values())
         or bool(review.apology_spans)
-        or lex.has("gratitude_phrase", review.text)
-        or lex.has("fault_admission", review.text)
+        or review.doc.has("gratitude_phrase")
+        or review.doc.has("fault_admission")
     )
     if not any_warmth:
         return "too_little", lex.message("balance", "too_little")
@@ -315,25 +377,48 @@ def _rubrics(review: _Review, balance: Balance) -> dict[str, RubricScore]:
         kinds.append(f"balance:{balance}")
     mechanisms_used = sum(m.level != "none" for m in review.mechanisms.values())
     awareness = _rubric(
-        {"empathy_missing": 2, "fault_not_admitted": 2, "formality_mismatch": 1, "unanswered_question": 1,
-         "assumption": 1, "balance:too_little": 1},
+        {
+            "empathy_missing": 2,
+            "fault_not_admitted": 2,
+            "formality_mismatch": 1,
+            "unanswered_question": 1,
+            "assumption": 1,
+            "balance:too_little": 1,
+        },
         kinds,
         base=5 if mechanisms_used else 4,
     )
-    clarity = _rubric({"unclear": 1, "unanswered_question": 1, "boilerplate": 1, "over_sympathy": 1}, kinds)
+    clarity = _rubric(
+        {"unclear": 1, "unanswered_question": 1, "boilerplate": 1, "over_sympathy": 1}, kinds
+    )
     empowerment = _rubric(
         {"no_next_step": 2, "empathy_without_action": 2, "assumption": 1, "fault_not_admitted": 1},
         kinds,
         base=5 if review.action.present else 4,
     )
-    precision = _rubric({"unanswered_question": 2, "assumption": 1, "no_next_step": 1, "unclear": 1}, kinds)
+    precision = _rubric(
+        {"unanswered_question": 2, "assumption": 1, "no_next_step": 1, "unclear": 1}, kinds
+    )
     empathy = _rubric(
-        {"empathy_missing": 2, "over_apology": 1, "over_sympathy": 1, "empathy_without_action": 1,
-         "boilerplate": 1, "balance:too_little": 1, "balance:too_much": 1},
+        {
+            "empathy_missing": 2,
+            "over_apology": 1,
+            "over_sympathy": 1,
+            "empathy_without_action": 1,
+            "boilerplate": 1,
+            "balance:too_little": 1,
+            "balance:too_much": 1,
+        },
         kinds,
     )
-    return {"awareness": awareness, "clarity": clarity, "empowerment": empowerment,
-            "precision": precision, "clarity_classic": clarity, "empathy": empathy}
+    return {
+        "awareness": awareness,
+        "clarity": clarity,
+        "empowerment": empowerment,
+        "precision": precision,
+        "clarity_classic": clarity,
+        "empathy": empathy,
+    }
 
 
 def _suggestions(review: _Review) -> tuple[str, ...]:
@@ -342,12 +427,24 @@ def _suggestions(review: _Review) -> tuple[str, ...]:
     for finding in review.findings:
         key = finding.kind
         if key == "formality_mismatch":
-            key = "formality_mismatch_formal" if review.customer and review.customer.formality == "formal" else "formality_mismatch_informal"
+            key = (
+                "formality_mismatch_formal"
+                if review.customer and review.customer.formality == "formal"
+                else "formality_mismatch_informal"
+            )
         if key in lex.messages.get("suggestions", {}) or key in {"unclear"}:
             keys.append(key)
-    if review.customer is not None and review.mechanisms["exploration"].level == "none" and review.customer.emotions.top() == "confusion":
+    if (
+        review.customer is not None
+        and review.mechanisms["exploration"].level == "none"
+        and review.customer.emotions.top() == "confusion"
+    ):
         keys.append("exploration")
-    if review.customer is not None and review.customer.intensity >= 0.5 and review.mechanisms["interpretation"].level == "none":
+    if (
+        review.customer is not None
+        and review.customer.intensity >= 0.5
+        and review.mechanisms["interpretation"].level == "none"
+    ):
         keys.append("paraphrase")
     return tuple(lex.message("suggestions", key) for key in dict.fromkeys(keys))
 
@@ -381,14 +478,16 @@ def review_reply(
     elif customer_message is not None:
         customer = analyze_doc(make_doc(customer_message, language))
     else:
-        last_customer = next((t.text for t in reversed(turns) if t.author == "customer" and t.text.strip()), None)
+        last_customer = next(
+            (t.text for t in reversed(turns) if t.author == "customer" and t.text.strip()), None
+        )
         customer = analyze_doc(make_doc(last_customer, language)) if last_customer else None
 
     reply_language = language
     if reply_language is None and customer is not None and customer.language != "und":
         # Short replies are hard to identify; the customer's language is the better prior.
-        probe = make_doc(reply, None)
-        reply_language = probe.language if probe.language != "und" else customer.language
+        detected = detect_language(clean(reply).text)
+        reply_language = detected if detected != "und" else customer.language
     doc = make_doc(reply, reply_language)
     review = _Review(
         doc=doc,

