@@ -43,5 +43,14 @@ else
   log "started Redis on 6379"
 fi
 
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`,
+# which downloads a browser).
+if [ -x /usr/bin/chromium ]; then
+  log "Chromium present"
+else
+  apt_install chromium
+  log "installed Chromium"
+fi
+
 echo "export TACTFUL_TEST_DATABASE_URL=${PG_URL}"
 echo "export TACTFUL_TEST_REDIS_URL=redis://127.0.0.1:6379/15"

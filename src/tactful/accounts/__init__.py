@@ -1,0 +1,1 @@
+"""Agents (the desk's users), their roles and their teams."""

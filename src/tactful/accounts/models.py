@@ -1,0 +1,99 @@
+"""Agents, roles and teams."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    LEAD = "lead", _("Team lead")
+    ADMIN = "admin", _("Admin")
+
+
+class UiLanguage(models.TextChoices):
+    EN = "en", "English"
+    ES = "es", "Español"
+    RU = "ru", "Русский"
+
+
+class Team(models.Model):
+    """A group of agents sharing a queue; tickets routed to a team are assigned round-robin."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    auto_assign = models.BooleanField(
+        _("assign new tickets round-robin"),
+        default=True,
+        help_text=_("Assign each new ticket of this team to the next available member."),
+    )
+    #: The member who got the last round-robin ticket; the next one goes to whoever follows.
+    last_assigned = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(AbstractUser):
+    """A person who answers customers; the role decides what they may see and change."""
+
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.AGENT)
+    language = models.CharField(
+        _("interface language"), max_length=2, choices=UiLanguage.choices, default=UiLanguage.EN
+    )
+    teams = models.ManyToManyField(
+        Team, blank=True, related_name="members", verbose_name=_("teams")
+    )
+    available = models.BooleanField(
+        _("takes new tickets"),
+        default=True,
+        help_text=_("Round-robin assignment skips agents who are away."),
+    )
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in {Role.LEAD, Role.ADMIN}
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN or self.is_superuser
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        # Admins configure everything through the Django admin; other roles never reach it.
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        if self.is_active and self.role == Role.ADMIN:
+            return True
+        return super().has_module_perms(app_label)
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The Django admin is the admins' tool: staff status follows the role.
+        self.is_staff = self.role == Role.ADMIN or self.is_superuser
+        if self.is_superuser:
+            self.role = Role.ADMIN
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,81 @@
+"""Actions on agents and teams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Agent, Role, Team, UiLanguage
+
+
+def create_team(*, name: str, description: str = "", auto_assign: bool = True) -> Team:
+    """Create a team; names are unique."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("A team needs a name."))
+    return Team.objects.create(name=name, description=description, auto_assign=auto_assign)
+
+
+@transaction.atomic
+def create_agent(
+    *,
+    username: str,
+    password: str | None,
+    role: str = Role.AGENT,
+    teams: Iterable[Team] = (),
+    language: str = UiLanguage.EN,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> Agent:
+    """Create an agent with a role, teams and interface language (password None: unusable)."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role: %(role)s") % {"role": role})
+    if language not in UiLanguage.values:
+        raise ValidationError(_("Unknown language: %(language)s") % {"language": language})
+    agent = Agent(
+        username=username,
+        role=role,
+        language=language,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    if password is None:
+        agent.set_unusable_password()
+    else:
+        agent.set_password(password)
+    agent.full_clean(exclude=["password"])
+    agent.save()
+    agent.teams.set(list(teams))
+    return agent
+
+
+def set_role(*, agent: Agent, role: str, by: Agent) -> Agent:
+    """Change an agent's role; only admins may."""
+    if not by.is_admin:
+        raise PermissionDenied(_("Only admins can change roles."))
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role: %(role)s") % {"role": role})
+    agent.role = role
+    agent.save(update_fields=["role", "is_staff"])
+    return agent
+
+
+def set_language(*, agent: Agent, language: str) -> Agent:
+    """Change the agent's interface language (en, es, ru)."""
+    if language not in UiLanguage.values:
+        raise ValidationError(_("Unknown language: %(language)s") % {"language": language})
+    agent.language = language
+    agent.save(update_fields=["language"])
+    return agent
+
+
+def set_availability(*, agent: Agent, available: bool) -> Agent:
+    """Mark the agent as taking (or not taking) round-robin tickets."""
+    agent.available = available
+    agent.save(update_fields=["available"])
+    return agent

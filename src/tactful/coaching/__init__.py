@@ -1,0 +1,1 @@
+"""The desk's one door to ``tactful.coach``: analyse customer messages, keep what it found."""

@@ -1,0 +1,129 @@
+"""The coach runs after commit, stores its reading on the ticket, and never blocks a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tactful.coaching import services
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import EventKind, Priority
+
+pytestmark = pytest.mark.django_db
+
+ANGRY = "This is the THIRD time you charged me twice!!! I am furious, fix it now."
+
+
+def test_analysis_runs_after_commit_and_updates_the_ticket(
+    desk, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(body=ANGRY, language=None)
+    ticket.refresh_from_db()
+    analysis = MessageAnalysis.objects.get(message__ticket=ticket)
+    assert analysis.status == AnalysisStatus.DONE
+    assert analysis.attempts == 1
+    assert set(analysis.emotions) >= {"anger", "frustration", "neutral"}
+    assert ticket.coach_state == "done"
+    assert ticket.emotion == analysis.top_emotion
+    assert ticket.intensity == analysis.intensity
+    assert ticket.events.filter(kind=EventKind.ANALYSED).exists()
+
+
+def test_unknown_ticket_language_is_set_from_the_coach(desk, django_capture_on_commit_callbacks):
+    customer = desk.customer(language=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = ticket_services.create_ticket(
+            customer=customer,
+            body="Здравствуйте! Я не могу войти в свой аккаунт уже два дня, помогите пожалуйста.",
+            channel="chat",
+        )
+    ticket.refresh_from_db()
+    assert ticket.language == "ru"
+    assert ticket.events.filter(kind=EventKind.LANGUAGE_CHANGED).exists()
+
+
+def test_a_coach_failure_keeps_the_message_and_is_visible(
+    desk, monkeypatch, django_capture_on_commit_callbacks
+):
+    import tactful.coach
+
+    def broken(text, *, language=None):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(tactful.coach, "analyze_message", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(body="Hello?")
+    ticket.refresh_from_db()
+    message = ticket.messages.get()
+    assert message.body == "Hello?"
+    assert message.analysis.status == AnalysisStatus.FAILED
+    assert "model exploded" in message.analysis.error
+    assert ticket.coach_state == "failed"
+    assert ticket.events.filter(kind=EventKind.ANALYSIS_FAILED).count() == 1
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry_analysis(message=message)
+    message.analysis.refresh_from_db()
+    ticket.refresh_from_db()
+    assert message.analysis.status == AnalysisStatus.DONE
+    assert message.analysis.attempts == 2
+    assert ticket.coach_state == "done"
+
+
+def test_analysis_is_idempotent(desk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(body="Thank you so much, that fixed it!")
+    message = ticket.messages.get()
+    again = services.analyze_incoming_message(message=message)
+    assert again.attempts == 1
+    assert ticket.events.filter(kind=EventKind.ANALYSED).count() == 1
+
+
+def test_html_is_read_as_text(desk):
+    assert (
+        services.plain_text("<p>Hello<br>there &amp; you</p><script>x</script>")
+        == "Hello\nthere & you\n"
+    )
+
+
+def test_abuse_goes_to_a_lead_at_high_priority(
+    desk, monkeypatch, django_capture_on_commit_callbacks
+):
+    import tactful.coach
+
+    real = tactful.coach.analyze_message
+
+    def abusive(text, *, language=None):
+        from dataclasses import replace
+
+        from tactful.coach._types import Signal
+
+        result = real(text, language=language)
+        return replace(result, abuse=Signal(present=True, score=0.99, spans=()))
+
+    monkeypatch.setattr(tactful.coach, "analyze_message", abusive)
+    team = desk.team(auto_assign=True)
+    agent = desk.agent(teams=[team])
+    lead = desk.lead(teams=[team])
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(team=team, body="You are useless idiots.")
+    ticket.refresh_from_db()
+    assert ticket.abuse is True
+    assert ticket.priority == Priority.HIGH
+    assert ticket.assignee == lead
+    assert agent != lead
+
+
+def test_latest_message_wins(desk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(body=ANGRY)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.record_incoming_message(
+            ticket=ticket, body="Thank you so much, all fixed, you are wonderful!"
+        )
+    ticket.refresh_from_db()
+    latest = ticket.messages.order_by("-id").first().analysis
+    assert ticket.emotion == latest.top_emotion
+    assert ticket.intensity == latest.intensity

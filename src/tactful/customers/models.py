@@ -1,0 +1,82 @@
+"""Customers, their preferred language and how to reach them on each channel."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    """Where a conversation arrives from (also used by tickets and messages)."""
+
+    EMAIL = "email", _("E-mail")
+    CHAT = "chat", _("Live chat")
+    WEB = "web", _("Web form")
+    API = "api", _("API")
+    SOCIAL = "social", _("Social media")
+    FORUM = "forum", _("Forum")
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video call")
+
+
+class Language(models.TextChoices):
+    """Languages the coach reads; anything else is stored as ``und`` (undetermined)."""
+
+    EN = "en", _("English")
+    ES = "es", _("Spanish")
+    RU = "ru", _("Russian")
+    UND = "und", _("Other / unknown")
+
+
+def normalize_language(value: str | None) -> str:
+    """Map any language tag (``es-MX``, ``RU``, ``fr``, ``None``) to en/es/ru/und."""
+    if not value:
+        return Language.UND
+    primary = str(value).strip().lower().replace("_", "-").split("-")[0]
+    return primary if primary in {"en", "es", "ru"} else Language.UND
+
+
+class Customer(models.Model):
+    """A person who writes to support, however many channels they use."""
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True, db_index=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=3, choices=Language.choices, default=Language.UND
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name or self.email or f"#{self.pk}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class CustomerIdentity(models.Model):
+    """How a customer is known on one channel: an e-mail address, a chat visitor id, a handle."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    handle = models.CharField(_("handle"), max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["channel", "handle"]
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "handle"], name="unique_identity_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.handle}"

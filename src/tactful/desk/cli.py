@@ -1,0 +1,117 @@
+"""``tactful demo``, ``tactful serve`` and ``tactful manage``: the desk's command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tactful.desk.settings")
+    import django
+
+    django.setup()
+
+
+def demo(argv: list[str]) -> int:
+    """Create (once) a SQLite demo desk with multilingual tickets, print logins, serve it."""
+    parser = argparse.ArgumentParser(prog="tactful demo", description=demo.__doc__)
+    parser.add_argument(
+        "--data-dir",
+        help="where the demo database lives (default: $TACTFUL_DATA_DIR or a per-user directory)",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-serve", action="store_true", help="create the data and exit")
+    args = parser.parse_args(argv)
+
+    if args.data_dir:
+        os.environ["TACTFUL_DATA_DIR"] = str(Path(args.data_dir).expanduser().resolve())
+    import platformdirs
+
+    data_dir = Path(os.environ.get("TACTFUL_DATA_DIR") or platformdirs.user_data_dir("tactful"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ["TACTFUL_DATA_DIR"] = str(data_dir)
+    # The demo is self-contained: its own SQLite file, tasks in-process, nothing else needed.
+    os.environ["DATABASE_URL"] = f"sqlite:///{data_dir / 'demo.sqlite3'}"
+    os.environ.pop("CELERY_BROKER_URL", None)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tactful.desk.settings"
+    _setup_django()
+
+    from django.core.management import call_command
+
+    from tactful.desk import demo as demo_data
+
+    print(f"Tactful demo — data in {data_dir}")
+    call_command("migrate", interactive=False, verbosity=0)
+    if not demo_data.is_seeded():
+        print(
+            "Creating the demo desk: 69 tickets in English, Spanish and Russian, read by the coach…"
+        )
+        demo_data.seed_demo(out=sys.stdout)
+    logins = demo_data.seed_demo()
+    token = demo_data.demo_token()
+    url = f"http://{args.host}:{args.port}/"
+    print()
+    print(f"  Open {url} and log in as:")
+    print(f"    admin  {'admin':<8} / {logins['admin']}   (configures everything, Django admin)")
+    print(f"    lead   {'lead':<8} / {logins['lead']}    (all three teams, team load)")
+    print(
+        f"    agent  {'agent':<8} / {logins['agent']}   (Billing and Shipping)\n"
+        f"           {'ana':<8} / {logins['ana']}     (works in Spanish)\n"
+        f"           {'boris':<8} / {logins['boris']}   (works in Russian)"
+    )
+    print(f"  API: {url}api/v1/docs  (token for admin: {token})")
+    print()
+    if args.no_serve:
+        return 0
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def serve(argv: list[str]) -> int:
+    """Serve a configured install with gunicorn (settings from the environment)."""
+    parser = argparse.ArgumentParser(prog="tactful serve", description=serve.__doc__)
+    parser.add_argument("--bind", default=os.environ.get("TACTFUL_BIND", "127.0.0.1:8000"))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+    parser.add_argument("--migrate", action="store_true", help="apply migrations first")
+    args = parser.parse_args(argv)
+    _setup_django()
+    if args.migrate:
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False)
+    from gunicorn.app.wsgiapp import run as gunicorn_run
+
+    sys.argv = [
+        "gunicorn",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "tactful.desk.wsgi:application",
+    ]
+    gunicorn_run()
+    return 0
+
+
+def manage(argv: list[str]) -> int:
+    """Run a Django management command (``tactful manage migrate``, ``createsuperuser``…)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tactful.desk.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["tactful manage", *argv])
+    return 0
+
+
+def run(command: str, argv: list[str]) -> int:
+    """Entry point used by ``tactful.cli``."""
+    commands = {"demo": demo, "serve": serve, "manage": manage}
+    if command not in commands:
+        print(f"tactful: unknown desk command {command!r}", file=sys.stderr)
+        return 2
+    return commands[command](argv)

@@ -1,0 +1,501 @@
+"""Thin views: validate with a form, act through a service, render or redirect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tactful.accounts import services as account_services
+from tactful.accounts.models import Agent, Team
+from tactful.coaching import services as coaching_services
+from tactful.customers import services as customer_services
+from tactful.customers.models import Channel, Language
+from tactful.inbox import forms, rows
+from tactful.inbox.models import SavedView
+from tactful.tickets import permissions, selectors
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
+
+View = Callable[..., HttpResponse]
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.user  # type: ignore[return-value]
+
+
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(str(m) for m in error.messages)
+    return str(error) or _("You cannot do that.")
+
+
+def _form_errors(form: Any) -> str:
+    parts = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return " ".join(parts)
+
+
+# --- the inbox --------------------------------------------------------------------------------
+
+
+def _saved_views(agent: Agent) -> list[SavedView]:
+    from django.db.models import Q
+
+    team_ids = sorted(permissions.team_ids(agent))
+    return list(SavedView.objects.filter(Q(owner=agent) | Q(team_id__in=team_ids)).order_by("name"))
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The shared inbox: filters, sorting, saved views, pagination (rows only for htmx)."""
+    agent = _agent(request)
+    form = forms.InboxFilterForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "inbox/inbox.html",
+            {
+                "form": form,
+                "page": None,
+                "error": _form_errors(form),
+                **_inbox_context(agent, form),
+            },
+            status=400,
+        )
+    filters = form.filters()
+    size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
+    page = selectors.paginate(
+        selectors.inbox_tickets(agent=agent, filters=filters),
+        number=form.cleaned_data.get("page") or 1,
+        size=size,
+    )
+    query = forms.non_empty(request.GET)
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows.inbox_rows(page.items),
+        "filters": filters,
+        "query": query.urlencode(),
+        **_inbox_context(agent, form),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-list":
+        return render(request, "inbox/_ticket_list.html", context)
+    return render(request, "inbox/inbox.html", context)
+
+
+def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
+    """The sidebar and the filter bar, with every select's options pre-computed."""
+    data = form.data
+    teams = list(selectors.teams_for(agent))
+    agents = list(
+        Agent.objects.filter(is_active=True)
+        .order_by("username")
+        .only("id", "username", "first_name", "last_name")
+    )
+    intensity = data.get("intensity", "")
+    return {
+        "saved_views": _saved_views(agent),
+        "teams": teams,
+        "filter_options": {
+            "status": rows.options(
+                [*Status.choices, ("all", _("Any status"))], data.getlist("status")
+            ),
+            "channel": rows.options(Channel.choices, data.getlist("channel")),
+            "team": rows.options(
+                [("none", _("No team")), *[(t.pk, t.name) for t in teams]], data.get("team", "")
+            ),
+            "assignee": rows.options(
+                [("me", _("Me")), ("none", _("Unassigned")), *[(a.pk, str(a)) for a in agents]],
+                data.get("assignee", ""),
+            ),
+            "priority": rows.options(Priority.choices, data.getlist("priority")),
+            "language": rows.options(Language.choices, data.getlist("language")),
+            "emotion": rows.options(forms.EMOTION_CHOICES, data.getlist("emotion")),
+            "intensity": rows.options(
+                [("0.33", _("Medium or high")), ("0.66", _("High"))], intensity
+            ),
+            "abuse": rows.options(
+                [("yes", _("Abuse or threat")), ("no", _("No abuse"))], data.get("abuse", "")
+            ),
+            "sort": rows.options(forms.SORT_CHOICES, data.get("sort", "-updated")),
+        },
+        "q": data.get("q", ""),
+    }
+
+
+@login_required
+@require_GET
+def queue_counts(request: HttpRequest) -> HttpResponse:
+    """Counts for the built-in queues, loaded after the page so the inbox itself stays fast."""
+    counts = selectors.queue_counts(agent=_agent(request))
+    return render(request, "inbox/_queue_counts.html", {"counts": counts})
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    form = forms.SavedViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect("inbox:inbox")
+    query = form.cleaned_data["query"].lstrip("?")
+    filters = forms.InboxFilterForm(QueryDict(query))
+    if not filters.is_valid():
+        messages.error(request, _form_errors(filters))
+        return redirect("inbox:inbox")
+    clean_query = forms.non_empty(QueryDict(query))
+    clean_query.pop("page", None)
+    team = None
+    if form.cleaned_data["share"]:
+        team = selectors.teams_for(agent).first()
+    SavedView.objects.update_or_create(
+        owner=agent,
+        name=form.cleaned_data["name"].strip(),
+        defaults={"query": clean_query.urlencode(), "team": team},
+    )
+    messages.success(request, _("View saved."))
+    return redirect(f"{reverse('inbox:inbox')}?{clean_query.urlencode()}")
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=view_id, owner=_agent(request))
+    view.delete()
+    messages.success(request, _("View deleted."))
+    return redirect("inbox:inbox")
+
+
+# --- the ticket page --------------------------------------------------------------------------
+
+
+def _visible_ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return selectors.ticket_for_page(agent=_agent(request), ticket_id=ticket_id)
+    except Ticket.DoesNotExist as exc:
+        raise Http404(_("No such ticket.")) from exc
+
+
+def _ticket_page(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    error: str = "",
+    forms_: dict[str, Any] | None = None,
+) -> HttpResponse:
+    agent = _agent(request)
+    # Viewing is recorded by the page's htmx poll (on load, then every 15 s), so rendering the
+    # page stays a pure read; the warning below already shows who else is looking.
+    entries = selectors.thread(ticket)
+    latest_analysis = next(
+        (
+            m.analysis
+            for m in reversed(entries)
+            if m.kind == MessageKind.INCOMING and hasattr(m, "analysis")
+        ),
+        None,
+    )
+    context = {
+        "ticket": ticket,
+        "thread": entries,
+        "timeline": selectors.timeline(ticket),
+        "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
+        "assignable": list(selectors.assignable_agents(ticket)),
+        "teams": list(Team.objects.order_by("name")) if agent.is_lead else [],
+        "viewers": selectors.other_viewers(ticket=ticket, agent=agent),
+        "analysis": latest_analysis,
+        "statuses": Status.choices,
+        "priorities": Priority.choices,
+        "error": error,
+        "reply_form": forms.ReplyForm(),
+        "note_form": forms.NoteForm(),
+        **(forms_ or {}),
+    }
+    return render(request, "inbox/ticket.html", context, status=status)
+
+
+@login_required
+@require_GET
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _ticket_page(request, _visible_ticket(request, ticket_id))
+
+
+@login_required
+@require_GET
+def ticket_viewers(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Polled by the open ticket page: keeps this agent "viewing" and shows who else is."""
+    ticket = _visible_ticket(request, ticket_id)
+    agent = _agent(request)
+    ticket_services.mark_viewing(ticket=ticket, agent=agent)
+    viewers = selectors.other_viewers(ticket=ticket, agent=agent)
+    return render(request, "inbox/_viewers.html", {"viewers": viewers, "ticket": ticket})
+
+
+def _ticket_action(
+    form_class: type[Any],
+    act: Callable[[HttpRequest, Ticket, Any], str | None],
+    *,
+    form_key: str | None = None,
+) -> View:
+    """A POST on the ticket page: valid → act → redirect; invalid or refused → 400/403 page."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+        ticket = _visible_ticket(request, ticket_id)
+        form = form_class(request.POST, request.FILES)
+        if not form.is_valid():
+            extra = {form_key: form} if form_key else {}
+            return _ticket_page(request, ticket, status=400, error=_form_errors(form), forms_=extra)
+        try:
+            with transaction.atomic():
+                notice = act(request, ticket, form)
+        except ValidationError as error:
+            extra = {form_key: form} if form_key else {}
+            return _ticket_page(request, ticket, status=400, error=_error_text(error), forms_=extra)
+        except PermissionDenied as error:
+            return _ticket_page(request, ticket, status=403, error=_error_text(error))
+        if notice:
+            messages.success(request, notice)
+        return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+    return view
+
+
+def _reply(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> str:
+    ticket_services.record_reply(
+        ticket=ticket,
+        agent=_agent(request),
+        body=form.cleaned_data["body"],
+        attachments=form.cleaned_data["attachments"],
+        status=form.cleaned_data["status"] or None,
+    )
+    return _("Reply sent.")
+
+
+def _note(request: HttpRequest, ticket: Ticket, form: forms.NoteForm) -> str:
+    ticket_services.add_internal_note(
+        ticket=ticket,
+        agent=_agent(request),
+        body=form.cleaned_data["body"],
+        attachments=form.cleaned_data["attachments"],
+    )
+    return _("Note added.")
+
+
+def _status(request: HttpRequest, ticket: Ticket, form: forms.StatusForm) -> str:
+    ticket_services.change_status(
+        ticket=ticket, status=form.cleaned_data["status"], by=_agent(request)
+    )
+    return _("Status updated.")
+
+
+def _priority(request: HttpRequest, ticket: Ticket, form: forms.PriorityForm) -> str:
+    ticket_services.change_priority(
+        ticket=ticket, priority=form.cleaned_data["priority"], by=_agent(request)
+    )
+    return _("Priority updated.")
+
+
+def _assign(request: HttpRequest, ticket: Ticket, form: forms.AssignForm) -> str:
+    agent = _agent(request)
+    value = form.cleaned_data["assignee"]
+    if value == "next":
+        chosen = ticket_services.assign_round_robin(ticket=ticket, by=agent)
+        if chosen is None:
+            raise ValidationError(_("Nobody in this ticket's team is available."))
+        return _("Assigned to %(agent)s.") % {"agent": chosen}
+    if value == "none":
+        assignee = None
+    elif value == "me":
+        assignee = agent
+    else:
+        assignee = Agent.objects.filter(pk=int(value), is_active=True).first()
+        if assignee is None:
+            raise ValidationError(_("No such agent."))
+    ticket_services.assign_ticket(ticket=ticket, assignee=assignee, by=agent)
+    return _("Assignee updated.")
+
+
+def _team(request: HttpRequest, ticket: Ticket, form: forms.TeamForm) -> str:
+    value = form.cleaned_data["team"]
+    team = None
+    if value and value != "none":
+        team = Team.objects.filter(pk=int(value)).first()
+        if team is None:
+            raise ValidationError(_("No such team."))
+    ticket_services.change_team(ticket=ticket, team=team, by=_agent(request))
+    return _("Team updated.")
+
+
+def _tags(request: HttpRequest, ticket: Ticket, form: forms.TagsForm) -> str:
+    ticket_services.set_tags(ticket=ticket, names=form.names(), by=_agent(request))
+    return _("Tags updated.")
+
+
+def _subject(request: HttpRequest, ticket: Ticket, form: forms.SubjectForm) -> str:
+    ticket_services.change_subject(
+        ticket=ticket, subject=form.cleaned_data["subject"], by=_agent(request)
+    )
+    return _("Subject updated.")
+
+
+def _merge(request: HttpRequest, ticket: Ticket, form: forms.MergeForm) -> str:
+    agent = _agent(request)
+    try:
+        target = selectors.ticket_for_page(agent=agent, ticket_id=form.cleaned_data["target"])
+    except Ticket.DoesNotExist as exc:
+        raise ValidationError(_("No such ticket to merge into.")) from exc
+    ticket_services.merge_tickets(source=ticket, target=target, by=agent)
+    return _("Merged into #%(n)d.") % {"n": target.pk}
+
+
+reply = _ticket_action(forms.ReplyForm, _reply, form_key="reply_form")
+add_note = _ticket_action(forms.NoteForm, _note, form_key="note_form")
+set_status = _ticket_action(forms.StatusForm, _status)
+set_priority = _ticket_action(forms.PriorityForm, _priority)
+assign = _ticket_action(forms.AssignForm, _assign)
+set_team = _ticket_action(forms.TeamForm, _team)
+set_tags = _ticket_action(forms.TagsForm, _tags)
+set_subject = _ticket_action(forms.SubjectForm, _subject)
+merge = _ticket_action(forms.MergeForm, _merge)
+
+
+@login_required
+@require_POST
+def retry_analysis(request: HttpRequest, ticket_id: int, message_id: int) -> HttpResponse:
+    ticket = _visible_ticket(request, ticket_id)
+    message = get_object_or_404(Message, pk=message_id, ticket=ticket, kind=MessageKind.INCOMING)
+    coaching_services.retry_analysis(message=message)
+    messages.info(request, _("Analysis queued again."))
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+@login_required
+@require_GET
+def download_attachment(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = get_object_or_404(
+        Attachment.objects.select_related("message__ticket"), pk=attachment_id
+    )
+    if not permissions.can_view(_agent(request), attachment.message.ticket):
+        raise Http404(_("No such attachment."))
+    # Always a download with a neutral type: an uploaded HTML file must never render here.
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    )
+    response["Content-Type"] = "application/octet-stream"
+    return response
+
+
+# --- new tickets logged by agents -------------------------------------------------------------
+
+
+@login_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """Log a conversation that happened elsewhere (a phone or video call, a social post)."""
+    agent = _agent(request)
+    teams = list(selectors.teams_for(agent))
+    if request.method != "POST":
+        return render(
+            request, "inbox/new_ticket.html", {"form": forms.NewTicketForm(), "teams": teams}
+        )
+    form = forms.NewTicketForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "inbox/new_ticket.html",
+            {"form": form, "teams": teams, "error": _form_errors(form)},
+            status=400,
+        )
+    data = form.cleaned_data
+    team = None
+    if data["team"] and data["team"] != "none":
+        team = next((t for t in teams if t.pk == int(data["team"])), None)
+        if team is None:
+            return render(
+                request,
+                "inbox/new_ticket.html",
+                {"form": form, "teams": teams, "error": _("No such team.")},
+                status=400,
+            )
+    try:
+        with transaction.atomic():
+            customer = customer_services.get_or_create_customer(
+                channel=data["channel"],
+                handle=data["customer_handle"],
+                name=data["customer_name"],
+                language=data["language"] or None,
+            )
+            ticket = ticket_services.create_ticket(
+                customer=customer,
+                body=data["body"],
+                channel=data["channel"],
+                subject=data["subject"],
+                language=data["language"] or None,
+                priority=data["priority"],
+                team=team,
+                by=agent,
+                attachments=data["attachments"],
+            )
+    except ValidationError as error:
+        return render(
+            request,
+            "inbox/new_ticket.html",
+            {"form": form, "teams": teams, "error": _error_text(error)},
+            status=400,
+        )
+    messages.success(request, _("Ticket #%(n)d created.") % {"n": ticket.pk})
+    return redirect("inbox:ticket", ticket_id=ticket.pk)
+
+
+# --- leads and preferences --------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def team_load(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    if not agent.is_lead:
+        raise PermissionDenied(_("Only team leads and admins can see team load."))
+    rows = list(selectors.team_load(agent=agent))
+    return render(request, "inbox/team_load.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    form = forms.LanguageForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(
+            _form_errors(form), status=400, content_type="text/plain; charset=utf-8"
+        )
+    account_services.set_language(agent=_agent(request), language=form.cleaned_data["language"])
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inbox:inbox")
+    return redirect(target)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("inbox:inbox")
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

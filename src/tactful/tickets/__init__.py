@@ -1,0 +1,1 @@
+"""Tickets, their messages, attachments, tags and the event timeline."""

@@ -1,0 +1,272 @@
+"""Tickets, messages, attachments, tags, events (the timeline) and who is looking at what."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tactful.customers.models import Channel, Language
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending")
+    SOLVED = "solved", _("Solved")
+    CLOSED = "closed", _("Closed")
+
+
+#: Statuses that still need work; the default inbox shows these.
+ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING)
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class CoachState(models.TextChoices):
+    NONE = "", _("Not analysed")
+    PENDING = "pending", _("Analysing")
+    DONE = "done", _("Analysed")
+    FAILED = "failed", _("Analysis failed")
+
+
+class Tag(models.Model):
+    """A label on tickets (lower-case, unique)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """One customer request and its conversation; the ticket number is its primary key.
+
+    ``emotion``, ``intensity``, ``abuse`` and ``threat`` hold what the coach read in the latest
+    analysed customer message, so the inbox can filter and show badges without joins.
+    """
+
+    subject = models.CharField(_("subject"), max_length=200)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.NEW)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    language = models.CharField(
+        _("language"), max_length=3, choices=Language.choices, default=Language.UND
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="tickets"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+
+    # The latest coach signals (from the newest analysed incoming message).
+    emotion = models.CharField(_("emotion"), max_length=16, blank=True, db_index=True)
+    intensity = models.FloatField(_("intensity"), null=True, blank=True)
+    abuse = models.BooleanField(_("abusive"), default=False)
+    threat = models.BooleanField(_("threat"), default=False)
+    company_fault = models.BooleanField(_("company may be at fault"), default=False)
+    coach_state = models.CharField(
+        _("coach"), max_length=8, choices=CoachState.choices, default=CoachState.NONE, blank=True
+    )
+
+    #: PostgreSQL full-text vector in the ticket language's configuration (unused on SQLite,
+    #: which keeps an FTS5 table instead; see tickets.search).
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="ticket_status_updated"),
+            models.Index(fields=["team", "status", "-updated_at"], name="ticket_team_status"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at"], name="ticket_assignee_status"
+            ),
+            models.Index(fields=["language", "status"], name="ticket_language_status"),
+            models.Index(fields=["-intensity"], name="ticket_intensity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def number(self) -> int:
+        return int(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    INCOMING = "in", _("From the customer")
+    OUTGOING = "out", _("Reply")
+    NOTE = "note", _("Internal note")
+
+
+class Message(models.Model):
+    """One turn of the conversation: the customer's message, an agent's reply, or a note.
+
+    The body is stored exactly as received (HTML included) and sanitised only when rendered.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=4, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    author_customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("body"))
+    #: The sender's id for this message (e-mail Message-ID, post id…): deliveries are idempotent.
+    external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="unique_external_message",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+    @property
+    def is_incoming(self) -> bool:
+        return self.kind == MessageKind.INCOMING
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.ticket_id}/{instance.message_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A file sent with a message, kept in Django's default storage."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=500)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Ticket created")
+    MESSAGE_RECEIVED = "received", _("Customer wrote")
+    REPLIED = "replied", _("Agent replied")
+    NOTE_ADDED = "note", _("Internal note added")
+    STATUS_CHANGED = "status", _("Status changed")
+    PRIORITY_CHANGED = "priority", _("Priority changed")
+    ASSIGNED = "assigned", _("Assignee changed")
+    TEAM_CHANGED = "team", _("Team changed")
+    TAGS_CHANGED = "tags", _("Tags changed")
+    SUBJECT_CHANGED = "subject", _("Subject changed")
+    LANGUAGE_CHANGED = "language", _("Language changed")
+    MERGED = "merged", _("Merged into another ticket")
+    MERGED_FROM = "merged_from", _("Another ticket merged in")
+    ANALYSED = "analysed", _("Coach read the customer")
+    ANALYSIS_FAILED = "analysis_failed", _("Coach analysis failed")
+
+
+class TicketEvent(models.Model):
+    """Who changed what on a ticket, and when: the timeline and the audit trail.
+
+    ``data`` holds the change (for example ``{"from": "new", "to": "open"}``).
+    ``actor`` is empty for the system (the coach, round-robin, an external channel).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ticket_events",
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on #{self.ticket_id}"
+
+
+class TicketViewer(models.Model):
+    """An agent who has the ticket page open (refreshed while the page polls)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="viewers")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="viewing"
+    )
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ticket viewer")
+        verbose_name_plural = _("ticket viewers")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "agent"], name="unique_ticket_viewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} on #{self.ticket_id}"
