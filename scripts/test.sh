@@ -28,10 +28,12 @@ run_pytest() {
   return "$status"
 }
 
-# 1. The whole suite on PostgreSQL, Redis + Celery and Chromium.
-run_pytest "$@"
-# 2. The fast subset again on SQLite, the database a default install (and the demo) runs on.
+# 1. The fast subset on SQLite, the database a default install (and the demo) runs on.
 if [ -z "${TACTFUL_SKIP_SQLITE:-}" ]; then
   echo "--- fast subset on SQLite ---"
-  TACTFUL_TEST_DATABASE_URL="" run_pytest -q -m "not postgres and not celery and not browser and not slow" src/tactful --deselect src/tactful/coach "$@"
+  TACTFUL_TEST_DATABASE_URL="" run_pytest -q -p no:cacheprovider \
+    -m "not postgres and not celery and not browser and not slow" src/tactful --deselect src/tactful/coach
 fi
+# 2. The whole suite on PostgreSQL, Redis + Celery and Chromium (its summary closes the run).
+echo "--- whole suite on PostgreSQL, Redis/Celery, Chromium ---"
+run_pytest "$@"
