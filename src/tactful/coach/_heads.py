@@ -112,16 +112,18 @@ def save_head(head: LinearHead, path: str) -> None:
     np.savez_compressed(path, **arrays)
 
 
-def _read(name: str) -> LinearHead | None:
-    resource = _models_dir() / f"{name}.npz"
-    if not resource.is_file():
-        return None
+def load_head(source: Any, name: str) -> LinearHead:
+    """Read a head from a path or an importlib resource (``save_head``'s format).
+
+    Raises:
+        CoachError: E005 when the file is unreadable or was trained for another feature layout.
+    """
     try:
-        with resource.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
+        with source.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             sparse = data["sparse_weights"].astype(np.float32)
             dense = data["dense_weights"].astype(np.float32) if "dense_weights" in data else None
-            head = LinearHead(
+            loaded = LinearHead(
                 name=name,
                 kind=meta["kind"],
                 classes=tuple(meta["classes"]),
@@ -133,11 +135,18 @@ def _read(name: str) -> LinearHead | None:
             )
     except (OSError, ValueError, KeyError) as exc:
         raise model_missing(f"{name}.npz") from exc
-    if head.sparse_weights.shape[0] != sparse_width() or (
-        head.dense_weights is not None and head.dense_weights.shape[0] < DIM
+    if loaded.sparse_weights.shape[0] != sparse_width() or (
+        loaded.dense_weights is not None and loaded.dense_weights.shape[0] < DIM
     ):
         raise model_missing(f"{name}.npz (trained for another feature layout)")
-    return head
+    return loaded
+
+
+def _read(name: str) -> LinearHead | None:
+    resource = _models_dir() / f"{name}.npz"
+    if not resource.is_file():
+        return None
+    return load_head(resource, name)
 
 
 def head(name: str) -> LinearHead | None:
