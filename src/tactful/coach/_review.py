@@ -199,10 +199,19 @@ def step_assumptions(review: _Review) -> None:
         review.add("assumption", "warning", evidence, "assumption")
 
 
+def customer_fault_evidence(customer: MessageAnalysis) -> bool:
+    """Whether the customer's own words report our mistake (a company_fault lexicon match)."""
+    return lexicon(customer.language).has("company_fault", customer.text)
+
+
 def step_fault(review: _Review) -> None:
     """When the customer reports our mistake, the reply should say so plainly."""
-    # The head's own verdict is enough here: this finding's evidence is the reply's missing admission.
-    if review.customer is None or review.customer.company_fault.score < 0.5:
+    # A lexicon match or the head's own verdict is enough here: this finding's evidence is the
+    # reply's missing admission, so the customer-side evidence gate does not apply.
+    customer = review.customer
+    if customer is None or (
+        customer.company_fault.score < 0.5 and not customer_fault_evidence(customer)
+    ):
         return
     admitted_spans = review.doc.spans("fault_admission")
     admitted, _ = _head_says(review, "fault_admission", bool(admitted_spans))
