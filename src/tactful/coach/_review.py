@@ -78,13 +78,6 @@ def _sentences_with(review: _Review, spans: Sequence[Span]) -> list[Span]:
     return [s for s in review.doc.sentences if any(s.start <= x.start < s.end for x in spans)]
 
 
-def _head_probability(review: _Review, name: str) -> float | None:
-    trained = head(name)
-    if trained is None:
-        return None
-    return next(iter(trained.probabilities(review.doc.features).values()))
-
-
 def _head_says(review: _Review, name: str, rule: bool) -> tuple[bool, float]:
     """A trained head's verdict and probability, or the lexicon rule's when untrained."""
     trained = head(name)
@@ -508,8 +501,7 @@ def review_reply(
         for step in STEPS:
             step(review)
     else:
-        step_mechanisms(review)
-        review.findings = [f for f in review.findings]
+        step_mechanisms(review)  # language-independent: question marks only
     balance, reason = _balance(review) if doc.language != "und" else ("balanced", "")
     rubrics = _rubrics(review, balance)
     return ReplyReview(

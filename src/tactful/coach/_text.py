@@ -13,7 +13,7 @@ from ._types import Span
 #: Texts longer than this are analysed up to here and get a ``too_long`` finding.
 MAX_CHARS = 100_000
 
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,2000}>", re.I | re.S)
+_TAG = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/tr)\b[^>]*>", re.I)
 _LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*\b[^>]*>")
 _SPACES = re.compile(r"[ \t\u00a0]+")
@@ -74,6 +74,7 @@ def clean(raw: str | bytes) -> CleanText:
 
     was_html = bool(_LOOKS_LIKE_HTML.search(text))
     if was_html:
+        text = _drop_blocks(text)
         text = _BLOCK_TAG.sub("\n", text)
         text = _TAG.sub(" ", text)
         text = html.unescape(text)
@@ -89,6 +90,33 @@ def clean(raw: str | bytes) -> CleanText:
         truncated_from = truncated_from or len(text)
         text = text[:MAX_CHARS]
     return CleanText(text, was_html, had_invalid, truncated_from)
+
+
+def _drop_blocks(text: str) -> str:
+    """Remove <script>/<style> bodies and comments in one linear pass.
+
+    A regex with a lazy ``.*?`` would rescan to the end for every unclosed tag: quadratic on
+    hostile input. An unclosed block drops the rest of the text, as a browser would hide it.
+    """
+    lowered = text.lower()
+    kept: list[str] = []
+    position = 0
+    while True:
+        starts = [
+            (lowered.find(opener, position), closer)
+            for opener, closer in (("<script", "</script"), ("<style", "</style"), ("<!--", "-->"))
+        ]
+        starts = [(index, closer) for index, closer in starts if index != -1]
+        if not starts:
+            kept.append(text[position:])
+            return "".join(kept)
+        start, closer = min(starts)
+        kept.append(text[position:start])
+        end = lowered.find(closer, start + 1)
+        if end == -1:
+            return "".join(kept)
+        close_end = lowered.find(">", end)
+        position = len(text) if close_end == -1 else close_end + 1
 
 
 def sentences(text: str) -> list[Span]:

@@ -151,3 +151,13 @@ def test_unknown_language_option_is_error_e003() -> None:
 def test_forced_language_is_respected() -> None:
     assert analyze_message("ok", language="es").language == "es"
     assert analyze_message("Hola", language="und").language == "und"
+
+
+def test_hostile_html_is_cleaned_in_linear_time() -> None:
+    # Thousands of unclosed tags used to make a lazy regex rescan the text for each one.
+    analysis = analyze_message("I was charged twice. " + "<script>x<style>y<!-- z " * 6000)
+    assert "script" not in analysis.text and "charged twice" in analysis.text
+    assert (
+        analyze_message("<p>a <b>b</b></p><!-- hidden --> ok <style>p{}</style>fine").text
+        == "a b\nok fine"
+    )
