@@ -154,6 +154,8 @@ def in_test_split(group: str) -> bool:
 
 def own_examples(root: Path, task: str, *, split: str) -> list[Example]:
     """The project's own examples for ``task`` in every language, ``split`` = train | test | all."""
+    if split not in {"train", "test", "all"}:
+        raise ValueError(f"split must be 'train', 'test' or 'all', not {split!r}")
     found: list[Example] = []
     for language in LANGUAGES:
         path = root / language / f"{task}.jsonl"

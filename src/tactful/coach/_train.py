@@ -161,28 +161,31 @@ def sparse_matrix(examples: Sequence[Example]) -> Any:
     return csr_matrix((vals, (rows, cols)), shape=(len(examples), sparse_width()), dtype=np.float32)
 
 
-def design_matrix(examples: Sequence[Example], spec: HeadSpec, cache_dir: Path) -> Any:
+def design_matrix(
+    examples: Sequence[Example], spec: HeadSpec, cache_dir: Path, models_dir: Path = MODELS_DIR
+) -> Any:
     from scipy.sparse import csr_matrix, hstack
 
     matrix = sparse_matrix(examples)
     if spec.uses_embedding:
         dense = _embeddings([e.text for e in examples], cache_dir)
         if spec.name == "customer_emotion":
-            dense = np.hstack([dense, _public_emotion_scores(examples, dense)])
+            dense = np.hstack([dense, _public_emotion_scores(examples, dense, models_dir)])
         matrix = hstack([matrix, csr_matrix(dense)], format="csr")
     return matrix
 
 
 def _public_emotion_scores(
-    examples: Sequence[Example], vectors: npt.NDArray[np.float32]
+    examples: Sequence[Example], vectors: npt.NDArray[np.float32], models_dir: Path
 ) -> npt.NDArray[np.float32]:
-    """The freshly trained ``emotion`` head's calibrated scores: the stacked head's extra inputs."""
-    from ._heads import head
+    """The ``emotion`` head's calibrated scores (from the folder being trained into): the
+    stacked head's extra inputs."""
+    from ._heads import load_head
 
-    reset_cache()
-    public = head("emotion")
-    if public is None:
-        raise SystemExit("train the 'emotion' head before 'customer_emotion'")
+    path = models_dir / "emotion.npz"
+    if not path.exists():
+        raise SystemExit(f"train the 'emotion' head into {models_dir} before 'customer_emotion'")
+    public = load_head(path, "emotion")
     rows = []
     for example, vector in zip(examples, vectors, strict=True):
         scores = public.calibrated(sparse_features(example.text, lexicon(example.language)), vector)
@@ -289,12 +292,19 @@ def _evidence_gate(
 
 
 def train_single_label(
-    spec: HeadSpec, examples: Sequence[Example], weights: Sequence[float], cache_dir: Path
+    spec: HeadSpec,
+    examples: Sequence[Example],
+    weights: Sequence[float],
+    cache_dir: Path,
+    models_dir: Path = MODELS_DIR,
 ) -> tuple[LinearHead, dict[str, Any]]:
     """Binary or multiclass head: C by cross-validation, then a fit on the whole training split."""
     from sklearn.linear_model import LogisticRegression
 
-    x = design_matrix(examples, spec, cache_dir)
+    missing = set(spec.classes) - {e.labels[0] for e in examples}
+    if missing:
+        raise SystemExit(f"no training examples labelled {sorted(missing)} for {spec.name}")
+    x = design_matrix(examples, spec, cache_dir, models_dir)
     y = np.asarray([spec.classes.index(e.labels[0]) for e in examples])
     w = np.asarray(weights, dtype=np.float64)
     c, cv_f1 = _choose_c(x, y, w, spec.kind)
@@ -435,7 +445,7 @@ def train(
                 weights = [1.0] * len(examples)
             if not examples:
                 raise SystemExit(f"no training examples for {name} under {examples_root}")
-            trained, figures = train_single_label(spec, examples, weights, cache_dir)
+            trained, figures = train_single_label(spec, examples, weights, cache_dir, out_dir)
         sources = Counter(e.source.split("/")[0] + "/" + e.language for e in examples)
         save_head(trained, str(out_dir / f"{name}.npz"))
         write_card(spec, figures, sources, out_dir / f"{name}.md")
