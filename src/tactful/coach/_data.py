@@ -147,9 +147,10 @@ class Example:
     id: str = ""
 
 
-def in_test_split(group: str) -> bool:
+def in_test_split(group: str, *, share: float = TEST_SHARE) -> bool:
+    """Whether ``group`` falls in the held-out ``share``: a stable hash, fixed before any tuning."""
     digest = hashlib.sha1(group.encode("utf-8")).digest()
-    return int.from_bytes(digest[:4], "big") / 2**32 < TEST_SHARE
+    return int.from_bytes(digest[:4], "big") / 2**32 < share
 
 
 def own_examples(root: Path, task: str, *, split: str) -> list[Example]:

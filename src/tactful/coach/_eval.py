@@ -268,7 +268,7 @@ def _ekman_predict(examples: Sequence[_data.Example]) -> np.ndarray:
     out = np.zeros((len(examples), len(trained.classes)), dtype=bool)
     for i, example in enumerate(examples):
         features = sparse_features(example.text, lexicon(example.language))
-        decided = trained.decide(trained.probabilities(features, vectors[i]))
+        decided = trained.decide(trained.probabilities(features, vectors[i]), example.language)
         out[i] = [decided[c] for c in trained.classes]
         if not out[i].any():  # every text has at least one group: take the likeliest
             probabilities = trained.probabilities(features, vectors[i])

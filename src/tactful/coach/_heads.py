@@ -80,15 +80,20 @@ class LinearHead:
         p = 1.0 / (1.0 + np.exp(-shifted))
         return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
 
-    def decide(self, probabilities: dict[str, float]) -> dict[str, bool]:
-        """Apply the per-class thresholds chosen at training time (on training folds only)."""
+    def decide(
+        self, probabilities: dict[str, float], language: str | None = None
+    ) -> dict[str, bool]:
+        """Apply the per-class thresholds chosen at training time (never on test data).
+
+        A head trained with dev data in several languages keeps a set per language.
+        """
         if self.kind == "multiclass":
             best = max(probabilities, key=lambda c: probabilities[c])
             return {c: c == best for c in self.classes}
         names = self.classes[1:] if self.kind == "binary" else self.classes
-        return {
-            c: probabilities[c] >= float(t) for c, t in zip(names, self.thresholds, strict=True)
-        }
+        by_language = self.meta.get("thresholds_by_language", {})
+        thresholds = by_language.get(language, self.thresholds) if language else self.thresholds
+        return {c: probabilities[c] >= float(t) for c, t in zip(names, thresholds, strict=True)}
 
 
 def _models_dir() -> Any:
