@@ -1,4 +1,4 @@
-"""Inbox rows and filter options computed in Python once per request.
+"""Inbox rows, ticket-page rows and select options computed in Python once per request.
 
 Django templates are slow at per-row method calls, ``get_*_display``, includes and
 ``timesince``; the inbox renders 25–100 rows on every keystroke, so each row arrives as plain
@@ -11,12 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
-from tactful.tickets.models import Priority, Status, Ticket
-from tactful.tickets.selectors import emotion_label
+from tactful.inbox.templatetags.desk_tags import filesize, render_body
+from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
+from tactful.tickets.selectors import TimelineEntry, emotion_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +124,92 @@ def options(choices: list[tuple[object, object]], chosen: list[str] | str | None
 
 def language_choices() -> list[tuple[object, object]]:
     return list(Language.choices)
+
+
+# --- the ticket page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentRow:
+    pk: int
+    filename: str
+    size: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    """One message of the thread, its text already made inert (``render_body``)."""
+
+    pk: int
+    kind: str
+    kind_label: str
+    author: str
+    created_iso: str
+    created_label: str
+    body_html: SafeString
+    analysis: MessageAnalysis | None
+    attachments: tuple[AttachmentRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    kind: str
+    created_iso: str
+    created_label: str
+    actor: str
+    text: str
+
+
+def _moment(value: datetime) -> tuple[str, str]:
+    """``value`` as the templates' ``date:'c'`` and ``date:"SHORT_DATETIME_FORMAT"`` print it."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return local.isoformat(), date_format(local, "SHORT_DATETIME_FORMAT")
+
+
+def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
+    kinds = dict(MessageKind.choices)
+    agent_label = _("Agent")
+    rows = []
+    for message in messages:
+        iso, label = _moment(message.created_at)
+        if message.kind == MessageKind.INCOMING:
+            author = customer
+            analysis = message.coach_analysis
+        else:
+            author = str(message.author_agent) if message.author_agent else agent_label
+            analysis = None
+        rows.append(
+            MessageRow(
+                pk=message.pk,
+                kind=message.kind,
+                kind_label=str(kinds.get(message.kind, message.kind)),
+                author=author,
+                created_iso=iso,
+                created_label=label,
+                body_html=render_body(message.body),
+                analysis=analysis,
+                attachments=tuple(
+                    AttachmentRow(pk=a.pk, filename=a.filename, size=filesize(a.size))
+                    for a in message.attachment_list
+                ),
+            )
+        )
+    return rows
+
+
+def timeline_rows(entries: list[TimelineEntry]) -> list[EventRow]:
+    system = _("system")
+    rows = []
+    for entry in entries:
+        event = entry.event
+        iso, label = _moment(event.created_at)
+        rows.append(
+            EventRow(
+                kind=event.kind,
+                created_iso=iso,
+                created_label=label,
+                actor=str(event.actor) if event.actor else system,
+                text=entry.text,
+            )
+        )
+    return rows

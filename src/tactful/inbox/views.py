@@ -185,9 +185,11 @@ def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
 # --- the ticket page --------------------------------------------------------------------------
 
 
-def _visible_ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+def _visible_ticket(request: HttpRequest, ticket_id: int, *, with_assignee: bool = True) -> Ticket:
     try:
-        return selectors.ticket_for_page(agent=_agent(request), ticket_id=ticket_id)
+        return selectors.ticket_for_page(
+            agent=_agent(request), ticket_id=ticket_id, with_assignee=with_assignee
+        )
     except Ticket.DoesNotExist as exc:
         raise Http404(_("No such ticket.")) from exc
 
@@ -206,26 +208,33 @@ def _ticket_page(
     entries = selectors.thread(ticket)
     latest_analysis = next(
         (
-            m.analysis
+            m.coach_analysis
             for m in reversed(entries)
-            if m.kind == MessageKind.INCOMING and hasattr(m, "analysis")
+            if m.kind == MessageKind.INCOMING and m.coach_analysis is not None
         ),
         None,
     )
+    assignable = selectors.assignable_agents(ticket)
+    teams = list(Team.objects.order_by("name")) if agent.is_lead else []
+    # Every select's options arrive with labels and ``selected`` worked out (see rows.py).
     context = {
         "ticket": ticket,
-        "thread": entries,
-        "timeline": selectors.timeline(ticket),
-        "tags": ", ".join(ticket.tags.values_list("name", flat=True)),
-        "assignable": list(selectors.assignable_agents(ticket)),
-        "teams": list(Team.objects.order_by("name")) if agent.is_lead else [],
+        "thread": rows.thread_rows(entries, customer=str(ticket.customer)),
+        "timeline": rows.timeline_rows(selectors.timeline(ticket)),
+        "tags": ", ".join(selectors.tag_names(ticket)),
         "viewers": selectors.other_viewers(ticket=ticket, agent=agent),
         "analysis": latest_analysis,
-        "statuses": Status.choices,
-        "priorities": Priority.choices,
+        "status_options": rows.options(Status.choices, ticket.status),
+        "priority_options": rows.options(Priority.choices, str(ticket.priority)),
+        "assignee_options": rows.options(
+            [(a.pk, str(a)) for a in assignable], str(ticket.assignee_id)
+        ),
+        "team_options": rows.options([(t.pk, t.name) for t in teams], str(ticket.team_id)),
         "error": error,
-        "reply_form": forms.ReplyForm(),
-        "note_form": forms.NoteForm(),
+        # Unbound forms would only print empty values: the template needs them after an
+        # invalid POST (to keep what was typed and show the errors).
+        "reply_form": None,
+        "note_form": None,
         **(forms_ or {}),
     }
     return render(request, "inbox/ticket.html", context, status=status)
@@ -234,7 +243,7 @@ def _ticket_page(
 @login_required
 @require_GET
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    return _ticket_page(request, _visible_ticket(request, ticket_id))
+    return _ticket_page(request, _visible_ticket(request, ticket_id, with_assignee=False))
 
 
 @login_required

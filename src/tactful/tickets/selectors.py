@@ -6,19 +6,23 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connections
+from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tactful.accounts.models import Agent, Team
+from tactful.accounts.models import Agent, Role, Team
+from tactful.coaching.models import MessageAnalysis
 from tactful.tickets import permissions, search
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
+    Attachment,
     EventKind,
     Message,
     Priority,
     Status,
+    Tag,
     Ticket,
     TicketEvent,
     TicketViewer,
@@ -173,30 +177,104 @@ def queue_counts(*, agent: Agent) -> dict[str, int]:
     )
 
 
-def ticket_for_page(*, agent: Agent, ticket_id: int) -> Ticket:
+def ticket_for_page(*, agent: Agent, ticket_id: int, with_assignee: bool = True) -> Ticket:
     """The ticket with everything its page shows, or Ticket.DoesNotExist if not visible.
 
     Fetched by primary key and checked in Python: cheaper than compiling the visibility
-    filter into the query, and the answer is the same.
+    filter into the query, and the answer is the same. The web page shows only the
+    assignee's id (its select is filled by :func:`assignable_agents`), so it skips that join.
     """
-    ticket = (
-        Ticket.objects.select_related("customer", "team", "assignee", "merged_into")
-        .defer("search_vector", "merged_into__search_vector")
-        .get(pk=ticket_id)
-    )
+    related = ("customer", "team", "assignee") if with_assignee else ("customer", "team")
+    ticket = Ticket.objects.select_related(*related).defer("search_vector").get(pk=ticket_id)
     if not permissions.can_view(agent, ticket):
         raise Ticket.DoesNotExist
     return ticket
 
 
+# The ticket page's display-only reads (thread, timeline, viewers, assignable agents) are
+# written in SQL: the ORM spent more time compiling these small queries than the database
+# spent answering them, and the page runs them on every view. They are plain SQL that
+# PostgreSQL and SQLite both accept; ``Model.objects.raw`` still applies every field's
+# converters, and agents come back with only their names loaded (other fields deferred).
+
+_AGENT = Agent._meta.db_table
+_AGENT_TEAMS = Agent.teams.through._meta.db_table
+_MESSAGE = Message._meta.db_table
+_ATTACHMENT = Attachment._meta.db_table
+_EVENT = TicketEvent._meta.db_table
+_VIEWER = TicketViewer._meta.db_table
+_ANALYSIS = MessageAnalysis._meta.db_table
+_NAME_FIELDS = ["id", "username", "first_name", "last_name"]
+
+#: What the ticket page shows of a coach reading; the rest (spans…) loads on demand.
+_ANALYSIS_FIELDS = [
+    "id", "message_id", "status", "attempts", "error", "top_emotion", "emotions",
+    "intensity", "formality", "abuse", "threat", "company_fault",
+]  # fmt: skip
+
+_THREAD_SQL = f"""
+    SELECT m.id, m.ticket_id, m.kind, m.channel, m.author_agent_id, m.author_customer_id,
+           m.body, m.external_id, m.created_at,
+           a.username AS author_username, a.first_name AS author_first_name,
+           a.last_name AS author_last_name,
+           {", ".join(f"an.{name} AS an_{name}" for name in _ANALYSIS_FIELDS)},
+           EXISTS (SELECT 1 FROM {_ATTACHMENT} f WHERE f.message_id = m.id) AS has_attachments
+      FROM {_MESSAGE} m
+      LEFT JOIN {_AGENT} a ON a.id = m.author_agent_id
+      LEFT JOIN {_ANALYSIS} an ON an.message_id = m.id
+     WHERE m.ticket_id = %s
+     ORDER BY m.created_at, m.id
+"""
+
+
+def _agent_named(db: str, pk: int, username: str, first_name: str, last_name: str) -> Agent:
+    """An agent with only its names loaded (enough for ``str``; the rest loads on demand)."""
+    return Agent.from_db(db, _NAME_FIELDS, [pk, username, first_name, last_name])
+
+
+def _analysis_of(message: Message) -> MessageAnalysis | None:
+    """The coach reading joined onto ``message`` by ``_THREAD_SQL``, with its fields'
+    database converters applied (JSON text → dict, SQLite 0/1 → bool)."""
+    if getattr(message, "an_id", None) is None:
+        return None
+    db = message._state.db or "default"
+    connection = connections[db]
+    values = []
+    for name in _ANALYSIS_FIELDS:
+        field = MessageAnalysis._meta.get_field(name)
+        value = getattr(message, f"an_{name}")
+        col = field.get_col(MessageAnalysis._meta.db_table)
+        for converter in [
+            *connection.ops.get_db_converters(col),
+            *field.get_db_converters(connection),
+        ]:
+            value = converter(value, col, connection)
+        values.append(value)
+    return MessageAnalysis.from_db(db, _ANALYSIS_FIELDS, values)
+
+
 def thread(ticket: Ticket) -> list[Message]:
-    """The conversation in order, with authors, attachments and coach readings joined."""
-    return list(
-        Message.objects.filter(ticket=ticket)
-        .select_related("author_agent", "analysis")
-        .prefetch_related("attachments")
-        .order_by("created_at", "id")
-    )
+    """The conversation in order, with authors, attachments and coach readings.
+
+    Each message gets ``attachment_list`` and ``coach_analysis`` (its MessageAnalysis or
+    None), all in one query; attachments are fetched only when some message has them.
+    """
+    messages = list(Message.objects.raw(_THREAD_SQL, [ticket.pk]))
+    with_files = [m for m in messages if m.has_attachments]
+    if with_files:
+        prefetch_related_objects(with_files, "attachments")
+    for message in messages:
+        if message.author_agent_id is not None:
+            message.author_agent = _agent_named(
+                message._state.db or "default",
+                message.author_agent_id,
+                message.author_username,
+                message.author_first_name,
+                message.author_last_name,
+            )
+        message.coach_analysis = _analysis_of(message)
+        message.attachment_list = list(message.attachments.all()) if message.has_attachments else []
+    return messages
 
 
 @dataclass(frozen=True)
@@ -205,13 +283,30 @@ class TimelineEntry:
     text: str
 
 
+_TIMELINE_SQL = f"""
+    SELECT e.id, e.ticket_id, e.kind, e.actor_id, e.message_id, e.data, e.created_at,
+           a.username AS actor_username, a.first_name AS actor_first_name,
+           a.last_name AS actor_last_name
+      FROM {_EVENT} e
+      LEFT JOIN {_AGENT} a ON a.id = e.actor_id
+     WHERE e.ticket_id = %s
+     ORDER BY e.created_at, e.id
+     LIMIT %s
+"""
+
+
 def timeline(ticket: Ticket, *, limit: int = 500) -> list[TimelineEntry]:
     """The ticket's events, newest last, each with a sentence in the active language."""
-    events = list(
-        TicketEvent.objects.filter(ticket=ticket)
-        .select_related("actor")
-        .order_by("created_at", "id")[:limit]
-    )
+    events = list(TicketEvent.objects.raw(_TIMELINE_SQL, [ticket.pk, limit]))
+    for event in events:
+        if event.actor_id is not None:
+            event.actor = _agent_named(
+                event._state.db or "default",
+                event.actor_id,
+                event.actor_username,
+                event.actor_first_name,
+                event.actor_last_name,
+            )
     agent_ids: set[int] = set()
     team_ids: set[int] = set()
     for event in events:
@@ -297,26 +392,60 @@ def emotion_label(name: str) -> str:
     return str(label) if label is not None else (name or "—")
 
 
+_VIEWERS_SQL = f"""
+    SELECT a.id, a.username, a.first_name, a.last_name
+      FROM {_VIEWER} v
+      JOIN {_AGENT} a ON a.id = v.agent_id
+     WHERE v.ticket_id = %s AND v.last_seen >= %s AND v.agent_id <> %s
+     ORDER BY a.username
+"""
+
+
 def other_viewers(*, ticket: Ticket, agent: Agent) -> list[Agent]:
     """Other agents who have this ticket open right now (for the collision warning)."""
     from tactful.tickets.services import VIEWING_WINDOW
 
     since = timezone.now() - VIEWING_WINDOW
-    viewers = (
-        TicketViewer.objects.filter(ticket=ticket, last_seen__gte=since)
-        .exclude(agent=agent)
-        .select_related("agent")
-        .order_by("agent__username")
-    )
-    return [viewer.agent for viewer in viewers]
+    return list(Agent.objects.raw(_VIEWERS_SQL, [ticket.pk, since, agent.pk]))
 
 
-def assignable_agents(ticket: Ticket) -> QuerySet[Agent]:
-    """Agents who could take this ticket: its team's members, or everyone without a team."""
-    agents = Agent.objects.filter(is_active=True).order_by("first_name", "username")
-    if ticket.team_id is not None:
-        agents = agents.filter(Q(teams=ticket.team_id) | Q(role="admin")).distinct()
-    return agents
+_TAGS_SQL = f"""
+    SELECT t.name
+      FROM {Tag._meta.db_table} t
+      JOIN {Ticket.tags.through._meta.db_table} tt ON tt.tag_id = t.id
+     WHERE tt.ticket_id = %s
+     ORDER BY t.name
+"""
+
+
+def tag_names(ticket: Ticket) -> list[str]:
+    """The ticket's tag names, in order."""
+    with connections[ticket._state.db or "default"].cursor() as cursor:
+        cursor.execute(_TAGS_SQL, [ticket.pk])
+        return [row[0] for row in cursor.fetchall()]
+
+
+_ALL_AGENTS_SQL = f"""
+    SELECT id, username, first_name, last_name
+      FROM {_AGENT}
+     WHERE is_active = %s
+     ORDER BY first_name, username
+"""
+_TEAM_AGENTS_SQL = f"""
+    SELECT id, username, first_name, last_name
+      FROM {_AGENT}
+     WHERE is_active = %s
+       AND (role = %s OR id IN (SELECT agent_id FROM {_AGENT_TEAMS} WHERE team_id = %s))
+     ORDER BY first_name, username
+"""
+
+
+def assignable_agents(ticket: Ticket) -> list[Agent]:
+    """Agents who could take this ticket: its team's members (and admins), or every active
+    agent when it has no team. Only their names are loaded."""
+    if ticket.team_id is None:
+        return list(Agent.objects.raw(_ALL_AGENTS_SQL, [True]))
+    return list(Agent.objects.raw(_TEAM_AGENTS_SQL, [True, Role.ADMIN.value, ticket.team_id]))
 
 
 def team_load(*, agent: Agent, days: int = 7) -> QuerySet[Agent]:

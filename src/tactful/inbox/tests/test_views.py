@@ -432,3 +432,20 @@ def test_retry_failed_analysis_button(world, monkeypatch, django_capture_on_comm
     assert response.status_code == 302
     message.analysis.refresh_from_db()
     assert message.analysis.status == "done"
+
+
+def test_ticket_page_shows_the_coach_reading(world):
+    """The thread's one query brings each message's reading: badges and the side panel."""
+    from tactful.coaching.services import analyze_incoming_message
+
+    ticket = world["mine"]
+    message = ticket.messages.get()
+    analyze_incoming_message(message=message)
+    analysis = message.analysis
+    analysis.refresh_from_db()
+    assert analysis.status == "done" and analysis.emotions
+    page = login(world["ana"]).get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
+    assert "How the customer feels" in page
+    assert f"emotion-{analysis.top_emotion}" in page
+    assert f"{round(analysis.intensity * 100)}%" in page
+    assert page.count('class="meter"') == len(analysis.emotions)
