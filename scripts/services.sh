@@ -14,33 +14,37 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# PostgreSQL: the machine's own cluster on 5432 when it answers; otherwise a throw-away one.
-PG_URL="postgresql://root@127.0.0.1:5432/test"
-if port_open 5432; then
-  log "PostgreSQL already running on 5432"
+PG_PORT=${TACTFUL_PG_PORT:-5432}
+REDIS_PORT=${TACTFUL_REDIS_PORT:-6379}
+
+# PostgreSQL: the machine's own cluster when it answers; otherwise a throw-away one (trust auth,
+# fsync off, a superuser named root, database "test").
+PG_URL="postgresql://root@127.0.0.1:${PG_PORT}/test"
+if port_open "$PG_PORT"; then
+  log "PostgreSQL already running on $PG_PORT"
 else
   command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
   PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -1)")
-  PGDATA=/tmp/tactful-pg
+  PGDATA=/tmp/tactful-pg-$PG_PORT
   if [ ! -d "$PGDATA" ]; then
     mkdir -p "$PGDATA" && chown postgres "$PGDATA" 2>/dev/null || true
     runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -A trust -U root >/dev/null
   fi
-  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p 5432 -k /tmp -c fsync=off -c listen_addresses=127.0.0.1" -l /tmp/tactful-pg.log start >/dev/null
-  wait_port 5432
-  "$PGBIN/psql" -h 127.0.0.1 -U root -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
-    || "$PGBIN/createdb" -h 127.0.0.1 -U root test
+  runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -o "-p $PG_PORT -k /tmp -c fsync=off -c listen_addresses=127.0.0.1" -l "$PGDATA.log" start >/dev/null
+  wait_port "$PG_PORT"
+  "$PGBIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U root -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 \
+    || "$PGBIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U root test
   log "started a throw-away PostgreSQL in $PGDATA"
 fi
 
 # Redis for Celery.
-if port_open 6379; then
-  log "Redis already running on 6379"
+if port_open "$REDIS_PORT"; then
+  log "Redis already running on $REDIS_PORT"
 else
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
-  redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null
-  wait_port 6379
-  log "started Redis on 6379"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --save '' --appendonly no >/dev/null
+  wait_port "$REDIS_PORT"
+  log "started Redis on $REDIS_PORT"
 fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`,
@@ -53,4 +57,4 @@ else
 fi
 
 echo "export TACTFUL_TEST_DATABASE_URL=${PG_URL}"
-echo "export TACTFUL_TEST_REDIS_URL=redis://127.0.0.1:6379/15"
+echo "export TACTFUL_TEST_REDIS_URL=redis://127.0.0.1:${REDIS_PORT}/15"
