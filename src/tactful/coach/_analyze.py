@@ -209,9 +209,11 @@ def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tu
             Signal(threat_score >= 0.5, round(threat_score, 4), threat_spans),
         )
     p = trained.probabilities(doc.features, embedding)
-    # Kept apart on purpose: a message can be both, and each routes differently.
-    abuse = p["abuse"] >= max(p["none"], 0.35)
-    threat = p["threat"] >= max(p["none"], 0.35)
+    # Kept apart on purpose: a message can be both, and each routes differently. Without a
+    # lexicon match to show, a class needs the probability chosen by CV in training.
+    gate = float(trained.meta.get("evidence_gate", 0.0))
+    abuse = p["abuse"] >= max(p["none"], 0.35) and (bool(abuse_spans) or p["abuse"] >= gate)
+    threat = p["threat"] >= max(p["none"], 0.35) and (bool(threat_spans) or p["threat"] >= gate)
     if abuse and not abuse_spans:
         abuse_spans = evidence_sentences(doc, trained, "abuse", limit=1)
     if threat and not threat_spans:

@@ -260,28 +260,6 @@ def split_xed(examples: list[Example], *, split: str) -> list[Example]:
     return [e for e in examples if held_out(e) == (split == "test")]
 
 
-def paradetox(data: Path, *, limit: int) -> list[Example]:
-    """Russian toxic comments (as abuse) and their detoxified rewrites (as none)."""
-    found: list[Example] = []
-    with (data / "ru_paradetox_russe2022" / "train.tsv").open(encoding="utf-8") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        for n, row in enumerate(reader):
-            if n >= limit:
-                break
-            if (
-                not (row.get("toxic_comment") or "").strip()
-                or not (row.get("neutral_comment1") or "").strip()
-            ):
-                continue
-            found.append(
-                Example(row["toxic_comment"], ("abuse",), "ru", "paradetox", id=f"pd-t-{n}")
-            )
-            found.append(
-                Example(row["neutral_comment1"], ("none",), "ru", "paradetox", id=f"pd-n-{n}")
-            )
-    return found
-
-
 def epitome(data: Path, mechanism: str) -> list[tuple[str, str, int]]:
     """EPITOME (seeker post, response, level 0/1/2) for one mechanism."""
     name = {

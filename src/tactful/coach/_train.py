@@ -68,7 +68,9 @@ SPECS: dict[str, HeadSpec] = {
         "multiclass",
         ("none", "abuse", "threat"),
         True,
-        "Abuse aimed at the agent vs threats vs neither (C1).",
+        "Abuse aimed at the agent vs threats vs neither (C1). Own examples only: adding RuSSE "
+        "ParaDetox's toxic comments (toxic is not the same as aimed at the agent) lowered 5-fold "
+        "cross-validated macro-F1 on the training split from 0.884 to 0.821.",
     ),
     "company_fault": HeadSpec(
         "company_fault",
@@ -125,7 +127,6 @@ LICENCES = {
     "goemotions": "GoEmotions, Apache-2.0",
     "ru_goemotions": "ru-GoEmotions, MIT",
     "xed": "XED, CC BY 4.0",
-    "paradetox": "RuSSE 2022 ParaDetox, OpenRAIL++",
     "own": "Tactful's own examples (coach_examples/), MIT, train split only",
 }
 
@@ -255,7 +256,11 @@ def _to_head(
 
 #: Heads whose verdict without a lexicon match to point at needs a higher probability; the bar
 #: is chosen by cross-validation on the training split (see ``_evidence_gate``).
-EVIDENCE_CATEGORY = {"company_fault": "company_fault", "assumption": "assumption"}
+EVIDENCE_CATEGORY = {
+    "company_fault": "company_fault",
+    "assumption": "assumption",
+    "abuse_threat": "abuse",  # and "threat": each class is gated by its own lexicon category
+}
 GATES = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
@@ -267,25 +272,43 @@ def _evidence_gate(
     w: npt.NDArray[np.float64],
     c: float,
 ) -> tuple[float, float]:
-    """The probability a head needs when the lexicon found no evidence, by 5-fold CV F1."""
+    """The probability a head needs when the lexicon found no evidence, by 5-fold CV F1.
+
+    The rule scored is the one the coach applies: binary heads decide at 0.5; the abuse/threat
+    head raises a class when it beats "none" (and 0.35). Either way, without a lexicon match of
+    that class the probability must also reach the gate.
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=11)
+    binary = spec.kind == "binary"
+    model = LogisticRegression(
+        C=c, max_iter=3000, class_weight="balanced", solver="liblinear" if binary else "lbfgs"
+    )
     probabilities = cross_val_predict(
-        LogisticRegression(C=c, max_iter=2000, class_weight="balanced", solver="liblinear"),
-        x,
-        y,
-        cv=folds,
-        method="predict_proba",
-        params={"sample_weight": w},
-    )[:, 1]
-    category = EVIDENCE_CATEGORY[spec.name]
-    has_evidence = np.asarray([lexicon(e.language).has(category, e.text) for e in examples])
+        model, x, y, cv=folds, method="predict_proba", params={"sample_weight": w}
+    )
     best = (1.0, -1.0)
     for gate in GATES:
-        predicted = (probabilities >= 0.5) & (has_evidence | (probabilities >= gate))
-        score = _macro_f1(y, predicted.astype(int))
+        if binary:
+            category = EVIDENCE_CATEGORY[spec.name]
+            evidence = np.asarray([lexicon(e.language).has(category, e.text) for e in examples])
+            p = probabilities[:, 1]
+            predicted = ((p >= 0.5) & (evidence | (p >= gate))).astype(int)
+        else:
+            predicted = np.zeros(len(y), dtype=int)  # "none"
+            for index, label in enumerate(spec.classes):
+                if index == 0:
+                    continue
+                evidence = np.asarray([lexicon(e.language).has(label, e.text) for e in examples])
+                p = probabilities[:, index]
+                raised = (p >= np.maximum(probabilities[:, 0], 0.35)) & (evidence | (p >= gate))
+                # Threat outranks abuse when both are raised, as the single gold label does.
+                predicted = np.where(
+                    raised & ((predicted == 0) | (label == "threat")), index, predicted
+                )
+        score = _macro_f1(y, predicted)
         if score > best[1] + 1e-9:
             best = (gate, score)
     return best
@@ -407,12 +430,6 @@ def _emotion_data(
     return train, weights, dev
 
 
-def _abuse_data(data: Path, examples_root: Path) -> tuple[list[Example], list[float]]:
-    own = _data.own_examples(examples_root, "abuse_threat", split="train")
-    toxic = _data.paradetox(data, limit=600)
-    return own + toxic, [1.0] * len(own) + [0.25] * len(toxic)
-
-
 def write_card(spec: HeadSpec, figures: dict[str, Any], sources: Counter[str], path: Path) -> None:
     licences = sorted({LICENCES[s.split("/")[0]] for s in sources})
     lines = [
@@ -460,12 +477,8 @@ def train(
             examples, weights, dev = _emotion_data(data, examples_root, name)
             trained, figures = train_multilabel(spec, examples, weights, dev, cache_dir)
         else:
-            if name == "abuse_threat":
-                examples, weights = _abuse_data(data, examples_root)
-            else:
-                task = name
-                examples = _data.own_examples(examples_root, task, split="train")
-                weights = [1.0] * len(examples)
+            examples = _data.own_examples(examples_root, name, split="train")
+            weights = [1.0] * len(examples)
             if not examples:
                 raise SystemExit(f"no training examples for {name} under {examples_root}")
             trained, figures = train_single_label(spec, examples, weights, cache_dir, out_dir)

@@ -142,26 +142,6 @@ def test_xed_readers_keep_valid_plutchik_labels_and_skip_the_rest(tmp_path: Path
     ]
 
 
-def test_paradetox_reader_pairs_toxic_and_neutral_and_skips_empty_rewrites(tmp_path: Path) -> None:
-    _write(
-        tmp_path / "ru_paradetox_russe2022" / "train.tsv",
-        "index\ttoxic_comment\tneutral_comment1\tneutral_comment2\tneutral_comment3\n"
-        "0\tты идиот\tты неправ\t\t\n"
-        "1\tзаткнись, урод\t\tпомолчи, пожалуйста\t\n"  # no first rewrite: skipped
-        "2\t\tпустой токсичный\t\t\n"  # no toxic comment: skipped
-        "3\tбестолочь\tнеумелый человек\t\t\n",
-    )
-    rows = _data.paradetox(tmp_path, limit=600)
-    assert [(e.text, e.labels, e.id) for e in rows] == [
-        ("ты идиот", ("abuse",), "pd-t-0"),
-        ("ты неправ", ("none",), "pd-n-0"),
-        ("бестолочь", ("abuse",), "pd-t-3"),
-        ("неумелый человек", ("none",), "pd-n-3"),
-    ]
-    assert {(e.language, e.source) for e in rows} == {("ru", "paradetox")}
-    assert [e.id for e in _data.paradetox(tmp_path, limit=1)] == ["pd-t-0", "pd-n-0"]
-
-
 def test_epitome_and_esconv_readers(tmp_path: Path) -> None:
     for name in ("emotional-reactions", "interpretations", "explorations"):
         path = tmp_path / "epitome" / f"{name}-reddit.csv"
@@ -328,26 +308,23 @@ def test_train_writes_loadable_heads_with_cards(
         ), language
 
 
-def test_train_abuse_threat_mixes_own_examples_with_down_weighted_paradetox(
+def test_train_abuse_threat_learns_from_own_examples_only(
     public_data: Path, own_root: Path, tmp_path: Path, shipped_heads: None
 ) -> None:
     out = tmp_path / "models"
     _train.train(
         public_data, own_root, out_dir=out, cache_dir=tmp_path / "cache", only=["abuse_threat"]
     )
-    examples, weights = _train._abuse_data(public_data, own_root)
     own = _data.own_examples(own_root, "abuse_threat", split="train")
-    toxic = _data.paradetox(public_data, limit=600)
-    assert weights == [1.0] * len(own) + [0.25] * len(toxic)
     trained = load_head(out / "abuse_threat.npz", "abuse_threat")
     assert (trained.kind, trained.classes) == ("multiclass", ("none", "abuse", "threat"))
     assert trained.sparse_weights.shape == (sparse_width(), 3)
     assert trained.dense_weights is not None
     assert trained.dense_weights.shape == (DIM, 3)
-    assert trained.meta["train_rows"] == len(examples) == len(own) + len(toxic)
+    assert trained.meta["train_rows"] == len(own)
     card = _card(out / "abuse_threat.md")
-    assert f"paradetox/ru {len(toxic)}" in card
-    assert _train.LICENCES["paradetox"] in card and _train.LICENCES["own"] in card
+    assert "paradetox" not in card.lower().split("- data")[1].split("\n")[0]
+    assert _train.LICENCES["own"] in card
 
 
 def test_train_stops_when_an_own_task_file_is_missing(
