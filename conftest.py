@@ -39,6 +39,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pg = bool(os.environ.get("TACTFUL_TEST_DATABASE_URL"))
     redis = bool(os.environ.get("TACTFUL_TEST_REDIS_URL"))
     chromium = os.path.exists(CHROMIUM)
+    # The README's test command sets this: there a missing server is a failure, not a skip,
+    # so a green run always means the service tests really ran.
+    if os.environ.get("TACTFUL_REQUIRE_SERVICES"):
+        missing = [
+            name
+            for name, ok in (("PostgreSQL", pg), ("Redis", redis), ("Chromium", chromium))
+            if not ok
+        ]
+        if missing:
+            raise pytest.UsageError(
+                f"TACTFUL_REQUIRE_SERVICES is set but these are missing: {', '.join(missing)}"
+            )
     for item in items:
         if "postgres" in item.keywords and not pg:
             item.add_marker(pytest.mark.skip(reason="TACTFUL_TEST_DATABASE_URL is not set"))

@@ -36,4 +36,4 @@ if [ -z "${TACTFUL_SKIP_SQLITE:-}" ]; then
 fi
 # 2. The whole suite on PostgreSQL, Redis + Celery and Chromium (its summary closes the run).
 echo "--- whole suite on PostgreSQL, Redis/Celery, Chromium ---"
-run_pytest "$@"
+TACTFUL_REQUIRE_SERVICES=1 run_pytest "$@"

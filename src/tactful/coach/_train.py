@@ -405,9 +405,7 @@ def _relabel(examples: Sequence[Example], mapping: dict[str, str]) -> list[Examp
     return out
 
 
-def _emotion_data(
-    data: Path, examples_root: Path, target: str
-) -> tuple[list[Example], list[float], list[Example]]:
+def _emotion_data(data: Path, target: str) -> tuple[list[Example], list[float], list[Example]]:
     mapping_go = _data.GOEMOTIONS_TO_EKMAN if target == "ekman" else _data.GOEMOTIONS_TO_CUSTOMER
     mapping_xed = _data.XED_TO_EKMAN if target == "ekman" else _data.XED_TO_CUSTOMER
     train = _relabel(_data.goemotions(data, "train"), mapping_go)
@@ -474,7 +472,7 @@ def train(
         started = time.perf_counter()
         _log(f"{name}: preparing data")
         if name in {"emotion", "ekman"}:
-            examples, weights, dev = _emotion_data(data, examples_root, name)
+            examples, weights, dev = _emotion_data(data, name)
             trained, figures = train_multilabel(spec, examples, weights, dev, cache_dir)
         else:
             examples = _data.own_examples(examples_root, name, split="train")

@@ -664,16 +664,6 @@ def write_public_data(root: Path, *, per_label: int = 24) -> Path:
         "".join(f"9\t{text}\n" for text in neutral) + "9\t\n", encoding="utf-8"
     )
 
-    detox = root / "ru_paradetox_russe2022"
-    detox.mkdir()
-    abuse = OWN_TEMPLATES["abuse_threat"]["ru"]
-    toxic = generate(abuse["abuse"], FILLERS["ru"], 20, "pd-toxic")
-    polite = generate(abuse["none"], FILLERS["ru"], 20, "pd-polite")
-    lines = ["index\ttoxic_comment\tneutral_comment1\tneutral_comment2\tneutral_comment3"]
-    for k, (t, p) in enumerate(zip(toxic, polite, strict=True)):
-        lines.append(f"{k}\t{t}\t{'' if k == 3 else p}\t{p}\t")
-    (detox / "train.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
     epitome = root / "epitome"
     epitome.mkdir()
     for name in ("emotional-reactions", "interpretations", "explorations"):

@@ -360,7 +360,7 @@ def test_customer_emotion_needs_the_emotion_head_first(
 def test_emotion_data_maps_public_labels_onto_the_coach_emotions(
     public_data: Path, own_root: Path
 ) -> None:
-    train, weights, dev = _train._emotion_data(public_data, own_root, "emotion")
+    train, weights, dev = _train._emotion_data(public_data, "emotion")
     assert len(weights) == len(train)
     assert {label for e in train + dev for label in e.labels} == set(EMOTIONS)
     assert all(e.text != "I wonder how the tracking works?" for e in train + dev)  # curiosity
@@ -368,7 +368,7 @@ def test_emotion_data_maps_public_labels_onto_the_coach_emotions(
     spanish = [e for e in train if e.language == "es"]
     held_out = {e.text for e in _data.split_xed(_data.xed(public_data, "es"), split="test")}
     assert spanish and not {e.text for e in spanish} & held_out
-    ekman, _, _ = _train._emotion_data(public_data, own_root, "ekman")
+    ekman, _, _ = _train._emotion_data(public_data, "ekman")
     assert {label for e in ekman for label in e.labels} <= set(_data.EKMAN)
 
 
@@ -394,7 +394,7 @@ def test_train_emotion_then_stacked_customer_emotion(
     assert emotion.bias.shape == (len(EMOTIONS),)
     assert all(0.2 <= t < 0.9 for t in emotion.thresholds.tolist())
     assert set(emotion.meta["dev_f1_per_class"]) == set(EMOTIONS)
-    public_train, _, _ = _train._emotion_data(public_data, own_root, "emotion")
+    public_train, _, _ = _train._emotion_data(public_data, "emotion")
     assert emotion.meta["train_rows"] == len(public_train)
     card = _card(models_dir_at / "emotion.md")
     for source in ("goemotions/en", "ru_goemotions/ru", "xed/en", "xed/es", "xed/ru"):
