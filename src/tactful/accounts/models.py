@@ -19,6 +19,12 @@ class UiLanguage(models.TextChoices):
     RU = "ru", "Русский"
 
 
+class AssignmentMode(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round-robin (ticket count)")
+    #: Hostile and high-intensity conversations are spread by each agent's emotional load.
+    LOAD_AWARE = "load_aware", _("Load-aware (emotional load)")
+
+
 class Team(models.Model):
     """A group of agents sharing a queue; tickets routed to a team are assigned round-robin."""
 
@@ -29,6 +35,16 @@ class Team(models.Model):
         default=True,
         help_text=_("Assign each new ticket of this team to the next available member."),
     )
+    assignment_mode = models.CharField(
+        _("assignment mode"),
+        max_length=12,
+        choices=AssignmentMode.choices,
+        default=AssignmentMode.ROUND_ROBIN,
+    )
+    #: Public address for the contact form and chat widget (``/contact/<slug>/``).
+    slug = models.SlugField(_("public name"), max_length=60, unique=True, null=True, blank=True)
+    #: The address replies are sent from (empty: TACTFUL_MAIL_FROM).
+    email_address = models.EmailField(_("e-mail address"), blank=True)
     #: The member who got the last round-robin ticket; the next one goes to whoever follows.
     last_assigned = models.ForeignKey(
         "accounts.Agent",

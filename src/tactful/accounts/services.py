@@ -6,17 +6,39 @@ from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tactful.accounts.models import Agent, Role, Team, UiLanguage
+from tactful.accounts.models import Agent, AssignmentMode, Role, Team, UiLanguage
 
 
-def create_team(*, name: str, description: str = "", auto_assign: bool = True) -> Team:
-    """Create a team; names are unique."""
+def create_team(
+    *,
+    name: str,
+    description: str = "",
+    auto_assign: bool = True,
+    email_address: str = "",
+    assignment_mode: str = AssignmentMode.ROUND_ROBIN,
+) -> Team:
+    """Create a team; names are unique and give the public slug (contact form, chat widget)."""
     name = name.strip()
     if not name:
         raise ValidationError(_("A team needs a name."))
-    return Team.objects.create(name=name, description=description, auto_assign=auto_assign)
+    if assignment_mode not in AssignmentMode.values:
+        raise ValidationError(_("Unknown assignment mode."))
+    base = slugify(name)[:50] or "team"
+    slug, n = base, 1
+    while Team.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Team.objects.create(
+        name=name,
+        description=description,
+        auto_assign=auto_assign,
+        slug=slug,
+        email_address=email_address,
+        assignment_mode=assignment_mode,
+    )
 
 
 @transaction.atomic

@@ -65,6 +65,12 @@ INSTALLED_APPS = [
     "tactful.coaching",
     "tactful.inbox",
     "tactful.api",
+    "tactful.outbound",
+    "tactful.mail",
+    "tactful.livechat",
+    "tactful.webform",
+    "tactful.canned",
+    "tactful.automation",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +176,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 #: Seconds before the first retry of a failed coach analysis (doubles each time).
 TACTFUL_ANALYSIS_RETRY_DELAY = int(os.environ.get("TACTFUL_ANALYSIS_RETRY_DELAY", "30"))
 TACTFUL_ANALYSIS_MAX_RETRIES = int(os.environ.get("TACTFUL_ANALYSIS_MAX_RETRIES", "3"))
+
+# Delivery of replies (tactful.outbound): first retry after this many seconds, doubling.
+TACTFUL_DELIVERY_RETRY_DELAY = int(os.environ.get("TACTFUL_DELIVERY_RETRY_DELAY", "60"))
+TACTFUL_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("TACTFUL_DELIVERY_MAX_ATTEMPTS", "8"))
+#: Seconds a worker may hold a reply "sending"; after that it is marked uncertain (never resent).
+TACTFUL_DELIVERY_LEASE = int(os.environ.get("TACTFUL_DELIVERY_LEASE", "600"))
+
+# Periodic work (run `celery -A tactful.desk.celery_app beat` beside the workers).
+CELERY_BEAT_SCHEDULE = {
+    "sweep-deliveries": {"task": "tactful.outbound.sweep_deliveries", "schedule": 60.0},
+}
+
+# --- e-mail (tactful.mail) ---
+
+# --- live chat (tactful.livechat) ---
+
+# --- contact form (tactful.webform) ---
+
+# --- coaching, canned responses and automation ---
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

@@ -22,4 +22,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("tactful.inbox.urls")),
+    path("outbound/", include("tactful.outbound.urls")),
+    path("mail/", include("tactful.mail.urls")),
+    path("chat/", include("tactful.livechat.urls")),
+    path("contact/", include("tactful.webform.urls")),
+    path("canned/", include("tactful.canned.urls")),
+    path("automation/", include("tactful.automation.urls")),
 ]

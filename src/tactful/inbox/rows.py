@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize, render_body
-from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
+from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.selectors import TimelineEntry, emotion_label
 
 
@@ -149,6 +149,12 @@ class MessageRow:
     body_html: SafeString
     analysis: MessageAnalysis | None
     attachments: tuple[AttachmentRow, ...]
+    channel: str = ""
+    channel_label: str = ""
+    #: Outgoing replies: where delivery stands ("" when Tactful does not deliver it).
+    delivery_state: str = ""
+    delivery_label: str = ""
+    delivery_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +174,8 @@ def _moment(value: datetime) -> tuple[str, str]:
 
 def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
     kinds = dict(MessageKind.choices)
+    channels = dict(Channel.choices)
+    deliveries = dict(DeliveryState.choices)
     agent_label = _("Agent")
     rows = []
     for message in messages:
@@ -192,6 +200,13 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
                     AttachmentRow(pk=a.pk, filename=a.filename, size=filesize(a.size))
                     for a in message.attachment_list
                 ),
+                channel=message.channel,
+                channel_label=str(channels.get(message.channel, message.channel)),
+                delivery_state=message.delivery_state,
+                delivery_label=str(deliveries.get(message.delivery_state, ""))
+                if message.delivery_state
+                else "",
+                delivery_error=message.delivery_error or "",
             )
         )
     return rows

@@ -97,6 +97,9 @@ class Ticket(models.Model):
     coach_state = models.CharField(
         _("coach"), max_length=8, choices=CoachState.choices, default=CoachState.NONE, blank=True
     )
+    #: Team-defined fields (order number, plan…), usable as ``{{ ticket.custom.NAME }}`` in
+    #: canned responses.
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
 
     #: PostgreSQL full-text vector in the ticket language's configuration (unused on SQLite,
     #: which keeps an FTS5 table instead; see tickets.search).
@@ -129,6 +132,20 @@ class Ticket(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+class DeliveryState(models.TextChoices):
+    """Where an outgoing reply is on its way to the customer (see tactful.outbound)."""
+
+    NONE = "", _("Not delivered by Tactful")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Will retry")
+    FAILED = "failed", _("Failed")
+    #: A worker died while sending: it may or may not have left. Never re-sent automatically
+    #: (at most once); an agent checks and resends by hand.
+    UNCERTAIN = "uncertain", _("Unknown: check before resending")
+
+
 class MessageKind(models.TextChoices):
     INCOMING = "in", _("From the customer")
     OUTGOING = "out", _("Reply")
@@ -157,13 +174,37 @@ class Message(models.Model):
     body = models.TextField(_("body"))
     #: The sender's id for this message (e-mail Message-ID, post id…): deliveries are idempotent.
     external_id = models.CharField(_("external id"), max_length=255, blank=True)
+    #: The message before quoted history and signatures were stripped from ``body`` (e-mail).
+    original_body = models.TextField(_("original text"), blank=True)
+    #: Channel details: e-mail headers (message_id, in_reply_to, references, from, to), the
+    #: chat session, the external thread or post a reply must go back to.
+    metadata = models.JSONField(_("channel details"), default=dict, blank=True)
+    #: The coach's review of an agent's reply at the moment it was sent (ReplyReview as JSON).
+    review = models.JSONField(_("coach review at send time"), null=True, blank=True)
+
+    # Delivery of outgoing replies (tactful.outbound): at most once, retried with backoff.
+    delivery_state = models.CharField(
+        _("delivery"), max_length=10, choices=DeliveryState.choices, default="", blank=True
+    )
+    delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    delivery_error = models.TextField(_("delivery error"), blank=True)
+    next_delivery_at = models.DateTimeField(_("next delivery attempt"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("message")
         verbose_name_plural = _("messages")
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
+            # The delivery sweeper's pick-up: only undelivered replies are in this index.
+            models.Index(
+                fields=["delivery_state", "next_delivery_at"],
+                name="message_delivery_due",
+                condition=models.Q(delivery_state__in=["queued", "retrying", "sending"]),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],
@@ -218,6 +259,10 @@ class EventKind(models.TextChoices):
     MERGED_FROM = "merged_from", _("Another ticket merged in")
     ANALYSED = "analysed", _("Coach read the customer")
     ANALYSIS_FAILED = "analysis_failed", _("Coach analysis failed")
+    RULE_FIRED = "rule", _("Automation rule applied")
+    HANDED_OVER = "handover", _("Conversation handed over")
+    DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
+    CHANNEL_CHANGED = "channel", _("Channel changed")
 
 
 class TicketEvent(models.Model):

@@ -214,7 +214,7 @@ _ANALYSIS_FIELDS = [
 
 _THREAD_SQL = f"""
     SELECT m.id, m.ticket_id, m.kind, m.channel, m.author_agent_id, m.author_customer_id,
-           m.body, m.external_id, m.created_at,
+           m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error,
            a.username AS author_username, a.first_name AS author_first_name,
            a.last_name AS author_last_name,
            {", ".join(f"an.{name} AS an_{name}" for name in _ANALYSIS_FIELDS)},
@@ -372,6 +372,24 @@ def describe_event(event: TicketEvent, *, agents: dict[int, str], teams: dict[in
         return _("Language: %(from)s → %(to)s") % {"from": data.get("from"), "to": data.get("to")}
     if kind == EventKind.SUBJECT_CHANGED:
         return _("Subject changed to “%(to)s”") % {"to": str(data.get("to", ""))[:200]}
+    if kind == EventKind.RULE_FIRED:
+        return _("Rule “%(rule)s”: %(actions)s") % {
+            "rule": str(data.get("rule", ""))[:100],
+            "actions": ", ".join(str(a) for a in data.get("actions", []))[:300],
+        }
+    if kind == EventKind.HANDED_OVER:
+        return _("Handed over to %(to)s: %(note)s") % {
+            "to": str(data.get("to_name", data.get("to", ""))),
+            "note": str(data.get("note", ""))[:300],
+        }
+    if kind == EventKind.DELIVERY_FAILED:
+        if data.get("error") == "uncertain":
+            return _("A reply may not have been delivered (the worker stopped while sending)")
+        return _("A reply could not be delivered: %(error)s") % {
+            "error": str(data.get("error", ""))[:200]
+        }
+    if kind == EventKind.CHANNEL_CHANGED:
+        return _("Channel: %(from)s → %(to)s") % {"from": data.get("from"), "to": data.get("to")}
     return str(EventKind(kind).label) if kind in EventKind.values else kind
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from tactful.accounts.models import Agent, Team
 from tactful.coaching import services as coaching_services
 from tactful.customers.models import Channel, Customer, normalize_language
+from tactful.outbound import services as outbound_services
 from tactful.tickets import permissions, search
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
@@ -73,6 +74,31 @@ def check_attachments(files: Sequence[UploadedFile]) -> None:
                 _("%(name)s is too large (at most %(max)d bytes).")
                 % {"name": upload.name, "max": limit}
             )
+
+
+#: A template variable such as ``{{ customer.first_name }}`` still in the text.
+_UNFILLED_RE = re.compile(r"\{\{\s*([^{}\s][^{}]{0,80}?)\s*\}\}")
+
+
+def check_unfilled_variables(body: str) -> None:
+    """A reply that still contains ``{{ variable }}`` must not reach the customer."""
+    names = sorted({match.group(1).strip() for match in _UNFILLED_RE.finditer(body)})
+    if names:
+        raise ValidationError(
+            _("Fill in %(names)s before sending.")
+            % {"names": ", ".join("{{ %s }}" % name for name in names[:5])}
+        )
+
+
+def reply_channel(ticket: Ticket) -> str:
+    """Replies go back the way the customer last wrote (a chat that became e-mail: e-mail)."""
+    latest = (
+        Message.objects.filter(ticket=ticket, kind=MessageKind.INCOMING)
+        .order_by("-created_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return latest or ticket.channel
 
 
 def _check_choice(value: Any, choices: Iterable[Any], *, field: str) -> None:
@@ -152,6 +178,8 @@ def create_ticket(
     by: Agent | None = None,
     external_id: str = "",
     attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
 ) -> Ticket:
     """Open a ticket with the customer's first message; route and analyse it.
 
@@ -165,6 +193,8 @@ def create_ticket(
         team: the queue; a team with round-robin on assigns the ticket to its next member.
         by: the agent who logged it for the customer (phone, video call), or ``None``.
         external_id: the sender's id for the message; a repeat delivery returns the same ticket.
+        metadata: channel details kept on the message (e-mail headers, chat session…).
+        original_body: the message before quotes and signatures were stripped from ``body``.
 
     Returns:
         The new ticket (or the existing one for a repeated ``external_id``).
@@ -201,6 +231,8 @@ def create_ticket(
                 author_customer=customer,
                 body=body,
                 external_id=external_id,
+                metadata=metadata or {},
+                original_body=original_body,
             )
             _store_attachments(message, attachments)
             _event(
@@ -235,6 +267,8 @@ def record_incoming_message(
     external_id: str = "",
     attachments: Sequence[UploadedFile] = (),
     by: Agent | None = None,
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
 ) -> Message:
     """Add the customer's next message; a solved or pending ticket reopens.
 
@@ -259,6 +293,8 @@ def record_incoming_message(
             author_customer=ticket.customer,
             body=body,
             external_id=external_id,
+            metadata=metadata or {},
+            original_body=original_body,
         )
         _store_attachments(message, attachments)
         _event(ticket, EventKind.MESSAGE_RECEIVED, by=by, message=message)
@@ -279,22 +315,33 @@ def record_reply(
     body: str,
     attachments: Sequence[UploadedFile] = (),
     status: str | None = None,
+    review: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
-    """An agent's reply to the customer; the ticket becomes open (or ``status``)."""
+    """An agent's reply to the customer; the ticket becomes open (or ``status``).
+
+    The reply goes back on the channel the customer last wrote from and is delivered after
+    the commit (tactful.outbound). ``review`` is the coach's review at send time, kept with the
+    message; the coach never blocks sending. A template variable left unfilled does.
+    """
     permissions.check_can_view(agent, ticket)
     check_text(body, field=_("Reply"), max_chars=MAX_BODY_CHARS)
+    check_unfilled_variables(body)
     check_attachments(attachments)
     if status is not None:
         _check_choice(status, Status.values, field=_("status"))
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.OUTGOING,
-        channel=ticket.channel,
+        channel=reply_channel(ticket),
         author_agent=agent,
         body=body,
+        review=review,
+        metadata=metadata or {},
     )
     _store_attachments(message, attachments)
     _event(ticket, EventKind.REPLIED, by=agent, message=message)
+    outbound_services.queue_delivery(message)
     fields = []
     if ticket.first_response_at is None:
         ticket.first_response_at = timezone.now()
