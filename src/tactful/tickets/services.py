@@ -86,7 +86,7 @@ def check_unfilled_variables(body: str) -> None:
     if names:
         raise ValidationError(
             _("Fill in %(names)s before sending.")
-            % {"names": ", ".join("{{ %s }}" % name for name in names[:5])}
+            % {"names": ", ".join("{{ " + name + " }}" for name in names[:5])}
         )
 
 

@@ -20,26 +20,35 @@ def fill_slugs(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='assignment_mode',
-            field=models.CharField(choices=[('round_robin', 'Round-robin (ticket count)'), ('load_aware', 'Load-aware (emotional load)')], default='round_robin', max_length=12, verbose_name='assignment mode'),
+            model_name="team",
+            name="assignment_mode",
+            field=models.CharField(
+                choices=[
+                    ("round_robin", "Round-robin (ticket count)"),
+                    ("load_aware", "Load-aware (emotional load)"),
+                ],
+                default="round_robin",
+                max_length=12,
+                verbose_name="assignment mode",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='email_address',
-            field=models.EmailField(blank=True, max_length=254, verbose_name='e-mail address'),
+            model_name="team",
+            name="email_address",
+            field=models.EmailField(blank=True, max_length=254, verbose_name="e-mail address"),
         ),
         migrations.AddField(
-            model_name='team',
-            name='slug',
-            field=models.SlugField(blank=True, max_length=60, null=True, unique=True, verbose_name='public name'),
+            model_name="team",
+            name="slug",
+            field=models.SlugField(
+                blank=True, max_length=60, null=True, unique=True, verbose_name="public name"
+            ),
         ),
         migrations.RunPython(fill_slugs, migrations.RunPython.noop),
     ]

@@ -4,27 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ChannelWebhook',
+            name="ChannelWebhook",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('chat', 'Live chat'), ('web', 'Web form'), ('api', 'API'), ('social', 'Social media'), ('forum', 'Forum'), ('phone', 'Phone'), ('video', 'Video call')], max_length=10, unique=True, verbose_name='channel')),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('secret', models.CharField(help_text='Shared with the receiver; each request carries an HMAC-SHA256 signature.', max_length=200, verbose_name='signing secret')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("chat", "Live chat"),
+                            ("web", "Web form"),
+                            ("api", "API"),
+                            ("social", "Social media"),
+                            ("forum", "Forum"),
+                            ("phone", "Phone"),
+                            ("video", "Video call"),
+                        ],
+                        max_length=10,
+                        unique=True,
+                        verbose_name="channel",
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                (
+                    "secret",
+                    models.CharField(
+                        help_text="Shared with the receiver; each request carries an HMAC-SHA256 signature.",
+                        max_length=200,
+                        verbose_name="signing secret",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'outgoing webhook',
-                'verbose_name_plural': 'outgoing webhooks',
-                'ordering': ['channel'],
+                "verbose_name": "outgoing webhook",
+                "verbose_name_plural": "outgoing webhooks",
+                "ordering": ["channel"],
             },
         ),
     ]
