@@ -463,3 +463,7 @@ def create_customer(request: HttpRequest, payload: s.CustomerIn) -> Status[dict[
 @api.get("/customers/{customer_id}", response=s.CustomerOut, tags=["customers"])
 def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(Customer.objects.prefetch_related("identities").get(pk=customer_id))
+
+# Routers of other apps (each in its own module).
+# --- channels router ---
+# --- coach router ---

@@ -190,11 +190,17 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- e-mail (tactful.mail) ---
 
+# --- e-mail: IMAP polling and mail servers (tactful.mail) ---
+
 # --- live chat (tactful.livechat) ---
 
 # --- contact form (tactful.webform) ---
 
-# --- coaching, canned responses and automation ---
+# --- coaching UI (tactful.coaching) ---
+
+# --- canned responses (tactful.canned) ---
+
+# --- automation and teammate protection (tactful.automation) ---
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

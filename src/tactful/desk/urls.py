@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("tactful.inbox.urls")),
     path("outbound/", include("tactful.outbound.urls")),
+    path("coach/", include("tactful.coaching.urls")),
     path("mail/", include("tactful.mail.urls")),
     path("chat/", include("tactful.livechat.urls")),
     path("contact/", include("tactful.webform.urls")),
