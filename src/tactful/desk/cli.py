@@ -64,15 +64,35 @@ def demo(argv: list[str]) -> int:
         f"           {'boris':<8} / {logins['boris']}   (works in Russian)"
     )
     print(f"  API: {url}api/v1/docs  (token for admin: {token})")
+    from tactful.accounts.models import Team
+
+    chat_team = (
+        Team.objects.exclude(slug=None).order_by("name").values_list("slug", flat=True).first()
+    )
+    if chat_team:
+        print(
+            f"  Live chat as a visitor: {url}chat/try/{chat_team}/  (embed codes: {url}chat/embed/)"
+        )
     print()
     if args.no_serve:
         return 0
-    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    # ASGI in this one process: pages and the live chat's WebSockets, with the in-memory
+    # channel layer and in-process tasks (replies reach the visitor from this same process).
+    import uvicorn
+
+    uvicorn.run(
+        "tactful.desk.asgi:application",
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        lifespan="off",  # Django has no startup/shutdown hooks to run
+        ws_max_size=64 * 1024,  # chat frames are small; refuse megabyte frames at the door
+    )
     return 0
 
 
 def serve(argv: list[str]) -> int:
-    """Serve a configured install with gunicorn (settings from the environment)."""
+    """Serve a configured install: gunicorn with uvicorn workers (settings from the environment)."""
     parser = argparse.ArgumentParser(prog="tactful serve", description=serve.__doc__)
     parser.add_argument("--bind", default=os.environ.get("TACTFUL_BIND", "127.0.0.1:8000"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
@@ -83,20 +103,39 @@ def serve(argv: list[str]) -> int:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False)
+    from django.conf import settings
+
+    if "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"] and args.workers > 1:
+        print(
+            "tactful serve: live chat needs the Redis channel layer with more than one worker "
+            "(set TACTFUL_CHANNELS_REDIS_URL); replies may miss visitors connected elsewhere.",
+            file=sys.stderr,
+        )
     from gunicorn.app.wsgiapp import run as gunicorn_run
 
-    sys.argv = [
-        "gunicorn",
-        "--bind",
-        args.bind,
-        "--workers",
-        str(args.workers),
-        "--access-logfile",
-        "-",
-        "tactful.desk.wsgi:application",
-    ]
+    sys.argv = gunicorn_argv(bind=args.bind, workers=args.workers)
     gunicorn_run()
     return 0
+
+
+def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
+    """gunicorn's command line for ``tactful serve``: uvicorn workers run the ASGI app.
+
+    ASGI serves the pages and the live chat's WebSockets. With more than one worker (or
+    Celery workers delivering replies) set TACTFUL_CHANNELS_REDIS_URL for the Redis layer.
+    """
+    return [
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "--access-logfile",
+        "-",
+        "tactful.desk.asgi:application",
+    ]
 
 
 def manage(argv: list[str]) -> int:

@@ -1,0 +1,349 @@
+"""WebSocket consumers: the visitor's widget socket and the agent's ticket pane socket.
+
+Both speak small JSON text frames ``{"type": …}``. The visitor socket accepts any origin (the
+widget runs on the customer's own site) and trusts nothing it receives: every frame is size-
+and rate-limited, parsed defensively and answered with an ``error`` frame carrying a stable
+``code`` the widget translates. Only a hopeless client is disconnected (see ``CloseCode``).
+The agent socket requires a logged-in agent who may see the ticket, and its origin is checked
+(see ``routing``).
+
+Visitor → server: ``start`` (team, name, email, lang), ``resume`` (team, token),
+``message`` (id: a UUID made by the widget, body), ``typing``, ``ping``.
+Server → visitor: ``session`` (token on start, history), ``ack`` (id, message), ``message``,
+``error`` (code, detail, id), ``pong``.
+Agent → server: ``reply`` (body), ``ping``. Server → agent: ``state``, ``message``,
+``typing``, ``presence``, ``sent``, ``error``, ``pong``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from enum import IntEnum
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from tactful.livechat import services
+
+logger = logging.getLogger(__name__)
+
+#: Largest text frame read, in characters (a full message plus JSON overhead fits easily).
+MAX_FRAME_CHARS = 16_000
+#: Token bucket per connection: a burst of this many frames …
+RATE_BURST = 20
+#: … refilled at this many frames per second.
+RATE_PER_SECOND = 2.0
+#: A connection that keeps flooding after this many refused frames is closed.
+MAX_REFUSED_FRAMES = 100
+#: The visitor's last-seen time is written at most this often (seconds).
+TOUCH_EVERY = 30.0
+#: Typing notices are passed on at most this often (seconds).
+TYPING_EVERY = 2.0
+
+
+class CloseCode(IntEnum):
+    """Application close codes (4000–4999) the widget understands."""
+
+    UNKNOWN_TEAM = 4404  # the widget's data-team names no team: do not reconnect
+    FLOOD = 4429  # far over the rate limit: reconnect later
+    FORBIDDEN = 4403  # agent socket: not logged in or may not see the ticket
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(str(message) for message in error.messages)
+
+
+class TokenBucket:
+    """Per-connection rate limit: ``burst`` frames at once, ``rate`` per second after that."""
+
+    def __init__(self, *, burst: int, rate: float) -> None:
+        self.burst = burst
+        self.rate = rate
+        self.tokens = float(burst)
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class _JsonFrames(AsyncWebsocketConsumer):
+    """Shared frame handling: size check, rate limit, JSON parsing, dispatch, error frames."""
+
+    handlers: dict[str, str] = {}
+
+    async def connect(self) -> None:
+        self.bucket = TokenBucket(burst=RATE_BURST, rate=RATE_PER_SECOND)
+        self.refused = 0
+        await self.accept()
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def send_error(self, code: str, detail: str = "", **extra: Any) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def refuse(self, code: str, detail: str = "") -> None:
+        self.refused += 1
+        if self.refused > MAX_REFUSED_FRAMES:
+            await self.close(code=CloseCode.FLOOD)
+            return
+        await self.send_error(code, detail)
+
+    def language(self) -> str:
+        return "en"
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.bucket.take():
+            await self.refuse("rate_limited", _("Too many messages at once; slow down."))
+            return
+        if text_data is None:
+            await self.refuse("text_only", _("Only JSON text frames are accepted."))
+            return
+        if len(text_data) > MAX_FRAME_CHARS:
+            await self.refuse(
+                "too_large", _("Frames are limited to %(n)d characters.") % {"n": MAX_FRAME_CHARS}
+            )
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.refuse("bad_json", _("Frames must be JSON objects."))
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.refuse("bad_frame", _('Frames must be JSON objects with a "type".'))
+            return
+        handler_name = self.handlers.get(frame["type"])
+        if handler_name is None:
+            await self.refuse("unknown_type", _("Unknown frame type."))
+            return
+        try:
+            with translation.override(self.language()):
+                await getattr(self, handler_name)(frame)
+        except Exception:
+            # A bug or a database outage must not kill the socket or lose the visitor's text:
+            # the widget keeps an unacknowledged message and sends it again.
+            logger.exception("chat frame %r failed", frame.get("type"))
+            await self.send_error("server_error", _("Something went wrong; try again shortly."))
+
+
+class VisitorConsumer(_JsonFrames):
+    """The widget's socket (``/chat/ws/visitor/``): any origin, no cookies, a token instead."""
+
+    handlers = {
+        "start": "on_start",
+        "resume": "on_resume",
+        "message": "on_message",
+        "typing": "on_typing",
+        "ping": "on_ping",
+    }
+
+    async def connect(self) -> None:
+        self.info: services.SessionInfo | None = None
+        self.last_touch = 0.0
+        self.last_typing = 0.0
+        self.origin = ""
+        for name, value in self.scope.get("headers", []):
+            if name == b"origin":
+                self.origin = value.decode("latin-1")[:200]
+        await super().connect()
+
+    def language(self) -> str:
+        return self.info.language if self.info and self.info.language != "und" else "en"
+
+    async def disconnect(self, code: int) -> None:
+        if self.info is None:
+            return
+        await self.channel_layer.group_discard(
+            services.visitor_group(self.info.session_id), self.channel_name
+        )
+        await database_sync_to_async(services.visitor_disconnected)(self.info.session_id)
+        await self._tell_agents({"type": "chat.presence", "online": False})
+
+    async def _tell_agents(self, event: dict[str, Any]) -> None:
+        if self.info is not None and self.info.ticket_id is not None:
+            await self.channel_layer.group_send(services.agent_group(self.info.ticket_id), event)
+
+    async def _joined(self, info: services.SessionInfo, token: str | None) -> None:
+        self.info = info
+        await self.channel_layer.group_add(
+            services.visitor_group(info.session_id), self.channel_name
+        )
+        await database_sync_to_async(services.visitor_connected)(info.session_id)
+        self.last_touch = time.monotonic()
+        messages = await database_sync_to_async(services.history)(info.session_id)
+        frame: dict[str, Any] = {"type": "session", **info.as_frame(), "history": messages}
+        if token is not None:
+            frame["token"] = token
+        await self.send_frame(frame)
+        await self._tell_agents({"type": "chat.presence", "online": True})
+
+    async def on_start(self, frame: dict[str, Any]) -> None:
+        if self.info is not None:
+            await self.send_error("already_started", _("This connection already has a chat."))
+            return
+        try:
+            info, token = await database_sync_to_async(services.start_session)(
+                team_slug=frame.get("team"),
+                name=frame.get("name"),
+                email=frame.get("email"),
+                language=frame.get("lang"),
+                origin=self.origin,
+            )
+        except services.UnknownTeam as error:
+            await self.send_error("unknown_team", _error_text(error))
+            await self.close(code=CloseCode.UNKNOWN_TEAM)
+            return
+        except ValidationError as error:
+            field = "email" if "mail" in _error_text(error).lower() else "name"
+            await self.send_error("invalid", _error_text(error), field=field)
+            return
+        await self._joined(info, token)
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        if self.info is not None:
+            await self.send_error("already_started", _("This connection already has a chat."))
+            return
+        info = await database_sync_to_async(services.resume_session)(
+            team_slug=frame.get("team"), token=frame.get("token")
+        )
+        if info is None:
+            # Unknown, ended or for another team: the widget forgets the token and starts anew.
+            await self.send_error("session_unknown", _("This chat is not known (any more)."))
+            return
+        await self._joined(info, None)
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        client_id = frame.get("id") if isinstance(frame.get("id"), str) else None
+        if self.info is None:
+            await self.send_error("not_started", _("Start or resume a chat first."), id=client_id)
+            return
+        try:
+            received = await database_sync_to_async(services.receive_visitor_message)(
+                session_id=self.info.session_id, client_id=frame.get("id"), body=frame.get("body")
+            )
+        except ValidationError as error:
+            await self.send_error("invalid", _error_text(error), id=client_id)
+            return
+        self.last_touch = time.monotonic()
+        if self.info.ticket_id != received.ticket_id:
+            self.info = dataclasses.replace(
+                self.info, ticket_id=received.ticket_id, converted=False
+            )
+            await self._tell_agents({"type": "chat.presence", "online": True})
+        await self.send_frame(
+            {"type": "ack", "id": received.payload["client_id"], "message": received.payload}
+        )
+        if received.created:
+            event = {
+                "type": "chat.message",
+                "message": received.payload,
+                "ticket": received.ticket_id,
+            }
+            # The visitor's other tabs, then the agents with the ticket open.
+            await self.channel_layer.group_send(services.visitor_group(self.info.session_id), event)
+            await self._tell_agents(event)
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if self.info is None or now - self.last_typing < TYPING_EVERY:
+            return
+        self.last_typing = now
+        await self._tell_agents({"type": "chat.typing"})
+        await self._touch(now)
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "pong"})
+        await self._touch(time.monotonic())
+
+    async def _touch(self, now: float) -> None:
+        if self.info is not None and now - self.last_touch >= TOUCH_EVERY:
+            self.last_touch = now
+            await database_sync_to_async(services.touch)(self.info.session_id)
+
+    # Channel-layer events.
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        ticket_id = event.get("ticket")
+        if (
+            self.info is not None
+            and isinstance(ticket_id, int)
+            and self.info.ticket_id != ticket_id
+        ):
+            # Another tab of this visitor opened the ticket: typing and presence go there now.
+            self.info = dataclasses.replace(self.info, ticket_id=ticket_id)
+        await self.send_frame({"type": "message", "message": event["message"]})
+
+    async def chat_presence(self, event: dict[str, Any]) -> None:
+        """Agents' presence events are not for visitors (they share no group; kept for safety)."""
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        """Visitors are not told when the agent types (yet)."""
+
+
+class AgentConsumer(_JsonFrames):
+    """The ticket page's chat pane (``/chat/ws/agent/<ticket_id>/``): session-authenticated."""
+
+    handlers = {"reply": "on_reply", "ping": "on_ping"}
+
+    async def connect(self) -> None:
+        self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
+        self.user = self.scope.get("user")
+        state = None
+        if self.user is not None and self.user.is_authenticated:
+            state = await database_sync_to_async(services.agent_ticket_state)(
+                agent=self.user, ticket_id=self.ticket_id
+            )
+        if state is None:
+            # Refused during the handshake: the browser sees the socket fail, nothing leaks.
+            await self.close(code=CloseCode.FORBIDDEN)
+            return
+        self.group = services.agent_group(self.ticket_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await super().connect()
+        await self.send_frame({"type": "state", **state})
+
+    async def disconnect(self, code: int) -> None:
+        group = getattr(self, "group", None)
+        if group is not None:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    def language(self) -> str:
+        return getattr(self.user, "language", "") or "en"
+
+    async def on_reply(self, frame: dict[str, Any]) -> None:
+        try:
+            message = await database_sync_to_async(services.agent_reply)(
+                agent=self.user, ticket_id=self.ticket_id, body=frame.get("body")
+            )
+        except (ValidationError, PermissionDenied) as error:
+            detail = _error_text(error) if isinstance(error, ValidationError) else str(error)
+            await self.send_error("invalid", detail)
+            return
+        await self.send_frame({"type": "sent", "message": message.pk})
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        await self.send_frame({"type": "pong"})
+
+    # Channel-layer events.
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "message", "message": event["message"]})
+
+    async def chat_presence(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "presence", "online": bool(event.get("online"))})
+
+    async def chat_typing(self, event: dict[str, Any]) -> None:
+        await self.send_frame({"type": "typing"})

@@ -1,0 +1,159 @@
+"""``tactful serve`` runs ASGI: the chat's WebSockets work behind gunicorn's uvicorn workers.
+
+The multi-process test is the production shape: two web workers and a separate process that
+records and delivers the agent's reply (as a Celery worker would). Only the Redis channel
+layer (DB 5) carries the reply from that process to the worker holding the visitor's socket.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tactful.desk.cli import gunicorn_argv
+
+pytestmark = [pytest.mark.chat]
+
+TACTFUL = Path(sys.executable).with_name("tactful")
+
+
+def test_serve_runs_the_asgi_app_on_uvicorn_workers():
+    argv = gunicorn_argv(bind="0.0.0.0:9000", workers=3)
+    assert argv[-1] == "tactful.desk.asgi:application"
+    assert argv[argv.index("--worker-class") + 1] == "uvicorn.workers.UvicornWorker"
+    assert argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
+    assert argv[argv.index("--workers") + 1] == "3"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _redis_url() -> str | None:
+    configured = os.environ.get("TACTFUL_TEST_REDIS_URL")
+    if not configured:
+        return None
+    parts = urlsplit(configured)
+    return f"{parts.scheme}://{parts.netloc}/5"  # live chat's own Redis database
+
+
+@pytest.fixture
+def served_desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    redis_url = _redis_url()
+    if redis_url is None:
+        pytest.skip("TACTFUL_TEST_REDIS_URL is not set (several processes need the Redis layer)")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    env.update(
+        TACTFUL_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        SECRET_KEY="serve-test-only",
+        ALLOWED_HOSTS="127.0.0.1",
+        TACTFUL_CHANNELS_REDIS_URL=redis_url,
+    )
+    setup = (
+        "from tactful.accounts import services as s;"
+        "team = s.create_team(name='Support');"
+        "s.create_agent(username='emma', password='pw-for-tests-only', teams=[team], first_name='Emma')"
+    )
+    for command in (["migrate", "--verbosity", "0"], ["shell", "-c", setup]):
+        done = subprocess.run(
+            [str(TACTFUL), "manage", *command], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(TACTFUL), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            server.terminate()
+            pytest.fail(f"tactful serve did not start: {server.communicate(timeout=10)[1][-3000:]}")
+        yield base, env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stderr is not None:
+            server.stderr.close()
+
+
+def _frame(ws: Any) -> dict[str, Any]:
+    return json.loads(ws.recv(timeout=15))
+
+
+@pytest.mark.slow
+def test_a_reply_from_another_process_reaches_the_visitor_through_redis(served_desk):
+    from websockets.sync.client import connect
+
+    base, env = served_desk
+    with urllib.request.urlopen(f"{base}/chat/widget.js", timeout=5) as response:
+        assert response.headers["Content-Type"].startswith("text/javascript")
+    url = base.replace("http", "ws", 1) + "/chat/ws/visitor/"
+    with connect(url, origin="https://shop.example.com") as ws:
+        ws.send(json.dumps({"type": "start", "team": "support", "name": "Ada"}))
+        assert _frame(ws)["type"] == "session"
+        ws.send(
+            json.dumps(
+                {"type": "message", "id": "0d9c3f7e-9a6b-4c57-8a5e-1b2c3d4e5f60", "body": "Hi"}
+            )
+        )
+        ack = _frame(ws)
+        assert ack["type"] == "ack"
+        assert _frame(ws)["type"] == "message"  # the echo to the visitor's own group
+
+        reply = (
+            "from tactful.tickets.models import Ticket;"
+            "from tactful.accounts.models import Agent;"
+            "from tactful.tickets.services import record_reply;"
+            "m = record_reply(ticket=Ticket.objects.get(), agent=Agent.objects.get(username='emma'),"
+            " body='Hello from the other process');"
+            "m.refresh_from_db(); print(m.delivery_state)"
+        )
+        done = subprocess.run(
+            [str(TACTFUL), "manage", "shell", "-c", reply],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.strip().endswith("sent")
+        pushed = _frame(ws)
+        assert pushed["type"] == "message" and pushed["message"]["from"] == "agent"
+        assert pushed["message"]["body"] == "Hello from the other process"
+        assert pushed["message"]["author"] == "Emma"
+
+    with connect(url, origin="https://shop.example.com") as ws:
+        ws.send(json.dumps({"type": "start", "team": "nobody"}))
+        assert _frame(ws)["code"] == "unknown_team"
+        with pytest.raises(Exception) as closed:
+            ws.recv(timeout=15)
+        assert "4404" in str(closed.value)

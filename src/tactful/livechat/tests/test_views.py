@@ -1,0 +1,134 @@
+"""Chat pages: the widget script, the try-it page, embed codes and the ticket pane partial."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tactful.livechat import widget
+
+pytestmark = [pytest.mark.chat, pytest.mark.django_db]
+
+
+def _catalog(script: str) -> dict[str, dict[str, str]]:
+    match = re.search(r"const STRINGS = (\{.*?\});\n", script, re.S)
+    assert match, "the strings were not rendered into the script"
+    return json.loads(match.group(1))
+
+
+def test_the_widget_script_is_javascript_with_its_strings_and_no_queries(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/chat/widget.js")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/javascript; charset=utf-8"
+    assert response["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert "max-age" in response["Cache-Control"]
+    script = response.content.decode()
+    assert "/*STRINGS*/" not in script and "/*MAX_CHARS*/" not in script
+    assert "const MAX_CHARS = 2000;" in script
+    assert "attachShadow" in script and "innerHTML" not in script
+    assert not response.cookies  # a script tag on a foreign site needs no cookie
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "start"),
+    [
+        ("en", "Chat with us", "Start chatting"),
+        ("es", "Chatea con nosotros", "Empezar a chatear"),
+        ("ru", "Напишите нам", "Начать чат"),
+    ],
+)
+def test_the_widget_speaks_english_spanish_and_russian(client, language, title, start):
+    catalog = _catalog(client.get("/chat/widget.js").content.decode())
+    assert catalog[language]["title"] == title
+    assert catalog[language]["start"] == start
+    assert set(catalog[language]) == set(widget.STRINGS)
+    assert all(text.strip() for text in catalog[language].values())
+
+
+def test_every_widget_string_has_spanish_and_russian_fallbacks():
+    for language in ("es", "ru"):
+        assert set(widget.FALLBACK[language]) == set(widget.STRINGS)
+        # Placeholders survive translation.
+        for key, msgid in widget.STRINGS.items():
+            for placeholder in re.findall(r"\{\w+\}", msgid):
+                assert placeholder in widget.FALLBACK[language][key], (language, key)
+
+
+def test_the_widget_script_refuses_other_methods(client):
+    assert client.post("/chat/widget.js").status_code == 405
+
+
+def test_the_try_page_embeds_the_team_widget(client, chat_team, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = client.get(f"/chat/try/{chat_team.slug}/?lang=ru")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-team="{chat_team.slug}"' in html and 'data-lang="ru"' in html
+    assert 'src="/chat/widget.js"' in html
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/chat/try/nope/",
+        "/chat/try/%3Cscript%3E/",
+        "/chat/try/" + "a" * 300 + "/",
+    ],
+)
+def test_the_try_page_for_unknown_teams_is_404(client, chat_team, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_try_page_ignores_a_hostile_language(client, chat_team):
+    html = client.get(f'/chat/try/{chat_team.slug}/?lang="><script>alert(1)</script>').content
+    assert b"<script>alert(1)" not in html and b"data-lang" not in html
+
+
+def test_embed_codes_need_a_login_and_a_fixed_number_of_queries(
+    client, desk, django_assert_max_num_queries
+):
+    for name in ("Billing", "Shipping", "Technical"):
+        desk.team(name)
+    assert client.get("/chat/embed/").status_code == 302
+    client.force_login(desk.agent())
+    with django_assert_max_num_queries(4):  # session, user, teams (+ language middleware)
+        response = client.get("/chat/embed/")
+    html = response.content.decode()
+    for slug in ("billing", "shipping", "technical"):
+        assert f"data-team=&quot;{slug}&quot;" in html  # shown as code, escaped
+    assert "http://testserver/chat/widget.js" in html
+
+
+def test_the_ticket_page_shows_the_chat_pane_only_on_chat_tickets(client, desk):
+    team = desk.team("Support")
+    agent = desk.agent(teams=[team])
+    client.force_login(agent)
+    chat = desk.ticket(channel="chat", team=team)
+    email = desk.ticket(channel="email", team=team)
+    chat_page = client.get(f"/tickets/{chat.pk}/").content.decode()
+    assert 'id="livechat"' in chat_page and "livechat/agent.js" in chat_page
+    assert f'data-ticket="{chat.pk}"' in chat_page
+    assert 'id="livechat"' not in client.get(f"/tickets/{email.pk}/").content.decode()
+
+
+def test_the_admin_lists_chat_sessions_without_their_token(
+    client, desk, chat_team, django_assert_max_num_queries
+):
+    from tactful.livechat import services
+    from tactful.livechat.models import ChatSession
+
+    for n in range(3):
+        services.start_session(team_slug=chat_team.slug, name=f"Visitor {n}")
+    client.force_login(desk.admin())
+    # session, user, count x2, rows (with team and ticket joined), filters
+    with django_assert_max_num_queries(8):
+        response = client.get("/admin/livechat/chatsession/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Visitor 2" in html
+    assert not any(h in html for h in ChatSession.objects.values_list("token_hash", flat=True))
