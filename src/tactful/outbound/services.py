@@ -197,6 +197,9 @@ def resend(*, message: Message, by: Agent) -> Message:
             delivery_state=DeliveryState.QUEUED,
             next_delivery_at=timezone.now(),
             delivery_error="",
+            # A fresh retry budget: otherwise a reply that failed after its last attempt would
+            # fail again on the first hiccup (the DELIVERY_FAILED events keep the history).
+            delivery_attempts=0,
         )
         message_id = message.pk
         transaction.on_commit(lambda: _enqueue(message_id))

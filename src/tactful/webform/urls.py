@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""Public contact forms: ``/contact/<team slug>/`` and its thank-you page."""
+
+from django.urls import path
+
+from tactful.webform import views
 
 app_name = "webform"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:slug>/", views.contact, name="contact"),
+    path("<slug:slug>/thanks/", views.thanks, name="thanks"),
+]
