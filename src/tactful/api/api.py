@@ -466,4 +466,10 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 # Routers of other apps (each in its own module).
 # --- channels router ---
+from tactful.api.channels_api import router as channels_router  # noqa: E402
+
+api.add_router("/channels/", channels_router)
 # --- coach router ---
+from tactful.api.coach_api import router as coach_router  # noqa: E402
+
+api.add_router("/coach/", coach_router)

@@ -154,30 +154,12 @@ def _record_success(analysis: MessageAnalysis, message: Message, result: Any) ->
         )
         if ticket.language == "und" and analysis.language in {"en", "es", "ru"}:
             ticket_services.change_language(ticket=ticket, language=analysis.language, by=None)
-        if analysis.abuse or analysis.threat:
-            _protect_agent(ticket)
+        # Abuse and threats going to a lead (D6) is the default "Protect agents" rule, which
+        # leads can adapt; see tactful.automation.
+        from tactful.automation import services as automation_services
+
+        automation_services.run_rules(ticket, trigger="analysed", message=message)
     return analysis
-
-
-def _protect_agent(ticket: Ticket) -> None:
-    """Abuse or threats go to a lead of the ticket's team, at high priority (D5/D6)."""
-    from tactful.accounts.models import Role
-    from tactful.tickets import services as ticket_services
-    from tactful.tickets.models import Priority
-
-    ticket_services.bump_priority(ticket=ticket, to=Priority.HIGH, by=None)
-    if ticket.team_id is None:
-        return
-    assignee = ticket.assignee
-    if assignee is not None and assignee.is_lead:
-        return
-    lead = (
-        ticket.team.members.filter(is_active=True, role__in=[Role.LEAD, Role.ADMIN])  # type: ignore[union-attr]
-        .order_by("id")
-        .first()
-    )
-    if lead is not None:
-        ticket_services.assign_ticket(ticket=ticket, assignee=lead, by=None)
 
 
 @transaction.atomic

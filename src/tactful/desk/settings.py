@@ -189,18 +189,109 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- e-mail (tactful.mail) ---
+#: Replies are sent from the ticket team's address, or from this one.
+TACTFUL_MAIL_FROM = os.environ.get("TACTFUL_MAIL_FROM", "support@localhost")
+DEFAULT_FROM_EMAIL = TACTFUL_MAIL_FROM
+SERVER_EMAIL = TACTFUL_MAIL_FROM
+#: Shared secret of the inbound-mail webhook (POST /mail/inbound/); empty: the endpoint is off.
+TACTFUL_MAIL_WEBHOOK_SECRET = os.environ.get("TACTFUL_MAIL_WEBHOOK_SECRET", "")
+#: Larger e-mails are refused (recorded for the admin, raw kept up to the next limit).
+TACTFUL_MAIL_MAX_BYTES = int(os.environ.get("TACTFUL_MAIL_MAX_BYTES", str(50 * 1024 * 1024)))
+#: How much of a refused e-mail's raw bytes is kept for the admin.
+TACTFUL_MAIL_REFUSED_KEEP_BYTES = int(
+    os.environ.get("TACTFUL_MAIL_REFUSED_KEEP_BYTES", str(50 * 1024 * 1024))
+)
+#: The ticket tag in reply subjects: "[#123]" with the default prefix "#".
+TACTFUL_MAIL_TICKET_TAG_PREFIX = os.environ.get("TACTFUL_MAIL_TICKET_TAG_PREFIX", "#")
+
+
+def smtp_settings_from_url(url: str) -> dict[str, object]:
+    """Django e-mail settings from ``smtp://user:pass@host:587?starttls=1`` or ``smtps://…``.
+
+    ``smtp://`` uses STARTTLS only when asked (``?starttls=1``); ``smtps://`` is TLS from the
+    first byte (port 465 by default). User and password may be percent-encoded.
+    """
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise ValueError(f"TACTFUL_SMTP_URL must start with smtp:// or smtps://, not {url!r}")
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    implicit_tls = parts.scheme == "smtps"
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if implicit_tls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": implicit_tls,
+        "EMAIL_USE_TLS": not implicit_tls
+        and query.get("starttls", "").lower() in {"1", "true", "yes", "on"},
+        "EMAIL_TIMEOUT": int(query.get("timeout", "30")),
+    }
+
+
+# Outgoing mail: TACTFUL_SMTP_URL points at a real server. Without it, replies are written as
+# .eml files into DATA_DIR/outbox by Django's file backend, so the demo "sends" with no server.
+if os.environ.get("TACTFUL_SMTP_URL"):
+    globals().update(smtp_settings_from_url(os.environ["TACTFUL_SMTP_URL"]))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
+    EMAIL_TIMEOUT = 30
 
 # --- e-mail: IMAP polling and mail servers (tactful.mail) ---
+#: Seconds between polls of the IMAP mailboxes by Celery beat (or run `tactful manage poll_mail
+#: --idle` for mail within seconds; use one or the other for a given mailbox).
+CELERY_BEAT_SCHEDULE["poll-mailboxes"] = {
+    "task": "tactful.mail.poll_mailboxes",
+    "schedule": float(os.environ.get("TACTFUL_MAIL_POLL_SECONDS", "60")),
+}
 
 # --- live chat (tactful.livechat) ---
+INSTALLED_APPS += ["channels"]
+# The in-memory layer reaches only sockets held by the same process: fine for `tactful demo`
+# (one uvicorn process, tasks in-process). With several processes (gunicorn workers, Celery
+# workers delivering replies) set TACTFUL_CHANNELS_REDIS_URL (or REDIS_URL) for the Redis layer.
+_channels_redis_url = os.environ.get("TACTFUL_CHANNELS_REDIS_URL") or os.environ.get("REDIS_URL")
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_channels_redis_url], "prefix": "tactful-chat"},
+        }
+        if _channels_redis_url
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+#: A chat whose visitor left this many minutes ago with an unanswered question (and gave an
+#: e-mail address) continues by e-mail.
+TACTFUL_CHAT_UNANSWERED_MINUTES = int(os.environ.get("TACTFUL_CHAT_UNANSWERED_MINUTES", "5"))
+CELERY_BEAT_SCHEDULE["convert-unanswered-chats"] = {
+    "task": "tactful.livechat.convert_unanswered_chats",
+    "schedule": 60.0,
+}
 
 # --- contact form (tactful.webform) ---
+#: Submissions one client IP may make per window (then a 429 page), and the window in seconds.
+TACTFUL_CONTACT_RATE_LIMIT = int(os.environ.get("TACTFUL_CONTACT_RATE_LIMIT", "5"))
+TACTFUL_CONTACT_RATE_WINDOW = int(os.environ.get("TACTFUL_CONTACT_RATE_WINDOW", "600"))
+#: A form sent sooner than this after the page loaded is asked again (bots are quick).
+TACTFUL_CONTACT_MIN_SECONDS = float(os.environ.get("TACTFUL_CONTACT_MIN_SECONDS", "2"))
+#: Proxies in front of the desk that append to X-Forwarded-For (0: use the socket address).
+TACTFUL_CONTACT_PROXY_HOPS = int(os.environ.get("TACTFUL_CONTACT_PROXY_HOPS", "0"))
+# Outgoing webhooks of API-fed channels (tactful.outbound.webhooks): seconds per request.
+TACTFUL_WEBHOOK_TIMEOUT = float(os.environ.get("TACTFUL_WEBHOOK_TIMEOUT", "10"))
 
 # --- coaching UI (tactful.coaching) ---
+#: Customer messages whose coach reading each process keeps for the live review (LRU).
+TACTFUL_COACH_LIVE_CACHE_SIZE = int(os.environ.get("TACTFUL_COACH_LIVE_CACHE_SIZE", "2048"))
 
 # --- canned responses (tactful.canned) ---
 
 # --- automation and teammate protection (tactful.automation) ---
+#: Days of handled conversations an agent's emotional load counts (team load, load-aware).
+TACTFUL_EMOTIONAL_LOAD_DAYS = int(os.environ.get("TACTFUL_EMOTIONAL_LOAD_DAYS", "7"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -22,6 +23,8 @@ SORT_CHOICES = [
     ("-priority", _("Priority")),
     ("-intensity", _("Intensity")),
 ]
+#: The most canned-response ids one reply records.
+MAX_CANNED_IDS = 20
 EMOTION_CHOICES = [
     ("anger", _("anger")),
     ("frustration", _("frustration")),
@@ -152,6 +155,16 @@ class ReplyForm(forms.Form):
         ],
     )
     attachments = MultipleFileField(label=_("Attachments"))
+    #: Canned responses the agent inserted (the picker fills this hidden input): kept with the
+    #: reply so template use can be reported. Only metadata, so junk is dropped, not refused.
+    canned_ids = forms.CharField(
+        label=_("Canned responses"), required=False, max_length=2000, widget=forms.HiddenInput
+    )
+
+    def clean_canned_ids(self) -> list[int]:
+        raw: str = self.cleaned_data.get("canned_ids") or ""
+        ids = [int(part) for part in re.split(r"[\s,;]+", raw) if part.isascii() and part.isdigit()]
+        return list(dict.fromkeys(i for i in ids if 0 < i < 2**62))[:MAX_CANNED_IDS]
 
 
 class NoteForm(forms.Form):

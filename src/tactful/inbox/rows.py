@@ -155,6 +155,9 @@ class MessageRow:
     delivery_state: str = ""
     delivery_label: str = ""
     delivery_error: str = ""
+    #: Sent replies: the coach's balance verdict at send time ("" when none was stored).
+    coach_balance: str = ""
+    coach_balance_label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +175,20 @@ def _moment(value: datetime) -> tuple[str, str]:
     return local.isoformat(), date_format(local, "SHORT_DATETIME_FORMAT")
 
 
+#: Channels whose messages are typed into a plain text box: shown exactly as typed.
+PLAIN_TEXT_CHANNELS = frozenset({Channel.CHAT, Channel.WEB})
+
+
 def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
     kinds = dict(MessageKind.choices)
     channels = dict(Channel.choices)
     deliveries = dict(DeliveryState.choices)
     agent_label = _("Agent")
+    balances = {
+        "too_little": _("too little empathy"),
+        "balanced": _("balanced"),
+        "too_much": _("too much empathy"),
+    }
     rows = []
     for message in messages:
         iso, label = _moment(message.created_at)
@@ -186,6 +198,9 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
         else:
             author = str(message.author_agent) if message.author_agent else agent_label
             analysis = None
+        review = message.review if isinstance(message.review, dict) else {}
+        balance = review.get("balance")
+        balance = balance if isinstance(balance, str) and balance in balances else ""
         rows.append(
             MessageRow(
                 pk=message.pk,
@@ -194,7 +209,7 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
                 author=author,
                 created_iso=iso,
                 created_label=label,
-                body_html=render_body(message.body),
+                body_html=render_body(message.body, plain=message.channel in PLAIN_TEXT_CHANNELS),
                 analysis=analysis,
                 attachments=tuple(
                     AttachmentRow(pk=a.pk, filename=a.filename, size=filesize(a.size))
@@ -207,6 +222,8 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
                 if message.delivery_state
                 else "",
                 delivery_error=message.delivery_error or "",
+                coach_balance=balance,
+                coach_balance_label=str(balances.get(balance, "")),
             )
         )
     return rows

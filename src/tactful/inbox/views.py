@@ -289,12 +289,19 @@ def _ticket_action(
 
 
 def _reply(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> str:
+    from tactful.coaching import live
+
+    body = form.cleaned_data["body"]
+    canned_ids = form.cleaned_data.get("canned_ids") or []
     ticket_services.record_reply(
         ticket=ticket,
         agent=_agent(request),
-        body=form.cleaned_data["body"],
+        body=body,
         attachments=form.cleaned_data["attachments"],
         status=form.cleaned_data["status"] or None,
+        # The coach's verdict is kept with the reply, never a reason to refuse sending it.
+        review=live.review_for_sending(draft=body, ticket=ticket),
+        metadata={"canned_ids": canned_ids} if canned_ids else None,
     )
     return _("Reply sent.")
 
@@ -484,7 +491,17 @@ def team_load(request: HttpRequest) -> HttpResponse:
     if not agent.is_lead:
         raise PermissionDenied(_("Only team leads and admins can see team load."))
     rows = list(selectors.team_load(agent=agent))
-    return render(request, "inbox/team_load.html", {"rows": rows})
+    from tactful.automation import selectors as automation_selectors
+
+    # Emotional load (hostile and high-intensity conversations handled, last 7 days, weighted).
+    loads = automation_selectors.emotional_loads([row.pk for row in rows])
+    for row in rows:
+        row.emotional_load = loads.get(row.pk, automation_selectors.EmotionalLoad())
+    return render(
+        request,
+        "inbox/team_load.html",
+        {"rows": rows, "load_days": automation_selectors.load_window_days()},
+    )
 
 
 @login_required

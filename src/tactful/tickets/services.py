@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
-from tactful.accounts.models import Agent, Team
+from tactful.accounts.models import Agent, AssignmentMode, Team
 from tactful.coaching import services as coaching_services
 from tactful.customers.models import Channel, Customer, normalize_language
 from tactful.outbound import services as outbound_services
@@ -162,6 +162,13 @@ def _resolve_merged(ticket: Ticket) -> Ticket:
     return ticket
 
 
+def _run_rules(ticket: Ticket, *, trigger: str, message: Message) -> None:
+    """Automation rules for this event (tactful.automation), inside the caller's transaction."""
+    from tactful.automation import services as automation_services
+
+    automation_services.run_rules(ticket, trigger=trigger, message=message)
+
+
 # --- creating tickets and messages ------------------------------------------------------------
 
 
@@ -247,6 +254,7 @@ def create_ticket(
                 _event(ticket, EventKind.TAGS_CHANGED, by=by, data={"from": [], "to": tag_names})
             if team is not None and team.auto_assign:
                 assign_round_robin(ticket=ticket, by=None)
+            _run_rules(ticket, trigger="ticket_created", message=message)
             search.reindex_ticket(ticket.pk)
             coaching_services.request_analysis(message=message)
     except IntegrityError:
@@ -302,6 +310,7 @@ def record_incoming_message(
             _set_status(ticket, Status.OPEN, by=None)
         else:
             _save(ticket)
+        _run_rules(ticket, trigger="customer_message", message=message)
         search.reindex_ticket(ticket.pk)
         coaching_services.request_analysis(message=message)
     return message
@@ -490,6 +499,13 @@ def assign_round_robin(*, ticket: Ticket, by: Agent | None) -> Agent | None:
         return None
     after = team.last_assigned_id or 0
     chosen = next((member for member in members if member.pk > after), members[0])
+    if team.assignment_mode == AssignmentMode.LOAD_AWARE:
+        from tactful.automation import services as automation_services
+
+        chosen = (
+            automation_services.choose_load_aware_member(team=team, ticket=ticket, members=members)
+            or chosen
+        )
     team.last_assigned = chosen
     team.save(update_fields=["last_assigned"])
     if ticket.assignee_id != chosen.pk:

@@ -301,7 +301,7 @@ def test_the_ticket_page_loads_the_panels_lazily(world):
     html = world["client"].get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
     assert f'hx-get="{reverse("coaching:customer_panel", args=[ticket.pk])}"' in html
     assert f'hx-post="{reverse("coaching:review", args=[ticket.pk])}"' in html
-    assert 'hx-sync="this:replace"' in html and "input delay:100ms from:#id_reply_body" in html
+    assert 'hx-sync="this:replace"' in html and "input delay:75ms from:#id_reply_body" in html
     assert "coaching/live.js" in html
     assert "data-coach-paraphrase" in html
 

@@ -21,10 +21,14 @@ ALLOWED_TAGS = {
 
 
 @register.filter
-def render_body(body: str) -> SafeString:
+def render_body(body: str, *, plain: bool = False) -> SafeString:
     """A message body made inert: HTML is sanitised by nh3 (no scripts, styles, handlers,
-    remote images); plain text is escaped and keeps its line breaks."""
-    if _TAG.search(body or ""):
+    remote images); plain text is escaped and keeps its line breaks.
+
+    ``plain``: the text was typed into a text box (chat, contact form), so anything that looks
+    like a tag is shown as typed, not interpreted.
+    """
+    if not plain and _TAG.search(body or ""):
         cleaned = nh3.clean(
             body,
             tags=ALLOWED_TAGS,

@@ -1,0 +1,438 @@
+"""Read queries for automation: rules, notifications, and each agent's emotional load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Agent, Role, Team
+from tactful.automation import engine
+from tactful.automation.models import Notification, Rule
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.tickets import permissions
+from tactful.tickets.models import ACTIVE_STATUSES, EventKind, Message, MessageKind, TicketEvent
+
+LEAD_ROLES = (Role.LEAD, Role.ADMIN)
+
+
+def load_window_days() -> int:
+    return int(getattr(settings, "TACTFUL_EMOTIONAL_LOAD_DAYS", 7))
+
+
+# --- emotional load ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionalLoad:
+    """One agent's emotional load over the window (see :func:`emotional_loads`)."""
+
+    load: int = 0
+    #: Heavy conversations handled (weight > 0).
+    conversations: int = 0
+    #: Of which abusive or threatening.
+    hostile: int = 0
+
+
+def _ticket_weight(ticket_ref: str, ticket_path: str) -> Case:
+    """SQL for a ticket's weight: its worst analysed customer message, or its own signals.
+
+    ``ticket_ref`` names the ticket id column in the outer query (for the analyses subquery),
+    ``ticket_path`` the path from the outer model to the ticket (for its stored signals, which
+    also cover tickets whose analyses were bulk-loaded without rows).
+    """
+    analyses = MessageAnalysis.objects.filter(
+        message__ticket_id=OuterRef(ticket_ref),
+        message__kind=MessageKind.INCOMING,
+        status=AnalysisStatus.DONE,
+    )
+    high = engine.HIGH_INTENSITY
+    heated = list(engine.HEATED_EMOTIONS)
+    hostile = (
+        Q(**{f"{ticket_path}__abuse": True})
+        | Q(**{f"{ticket_path}__threat": True})
+        | Exists(analyses.filter(Q(abuse=True) | Q(threat=True)))
+    )
+    heated_q = Q(
+        **{f"{ticket_path}__emotion__in": heated, f"{ticket_path}__intensity__gte": high}
+    ) | Exists(analyses.filter(top_emotion__in=heated, intensity__gte=high))
+    intense = Q(**{f"{ticket_path}__intensity__gte": high}) | Exists(
+        analyses.filter(intensity__gte=high)
+    )
+    return Case(
+        When(hostile, then=Value(engine.WEIGHT_HOSTILE)),
+        When(heated_q, then=Value(engine.WEIGHT_HEATED)),
+        When(intense, then=Value(engine.WEIGHT_INTENSE)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def emotional_loads(
+    agent_ids: Iterable[int] | None = None,
+    *,
+    now: datetime | None = None,
+    days: int | None = None,
+    exclude_ticket_id: int | None = None,
+) -> dict[int, EmotionalLoad]:
+    """Each agent's emotional load: the heavy conversations they handled in the last ``days``.
+
+    A conversation (ticket) is *handled* by an agent in the window when, inside the window,
+    the agent sent a reply on it or the ticket was assigned to them (an ``assigned`` event
+    naming them — round-robin, a lead, a rule or a hand-over). Each handled ticket counts
+    once per agent, however many replies, weighted by the worst customer message the coach
+    read on it (or, for tickets without analysis rows, the signals stored on the ticket):
+
+    * 3 — abusive or threatening;
+    * 2 — anger or frustration at intensity ≥ 0.7;
+    * 1 — any other emotion at intensity ≥ 0.7;
+    * 0 — otherwise (not counted).
+
+    One SQL query, whatever the number of agents: the reply pairs and the assignment pairs
+    are computed with their weights in the database and combined with ``UNION`` (which also
+    removes a ticket both answered and assigned); only heavy pairs come back and are summed.
+
+    Args:
+        agent_ids: whose load (``None``: everybody's).
+        now: the end of the window (default: now).
+        days: the window's length (default ``TACTFUL_EMOTIONAL_LOAD_DAYS``, 7).
+        exclude_ticket_id: leave one ticket out (rebalancing a ticket must not count itself).
+
+    Returns:
+        ``{agent_id: EmotionalLoad}`` for agents with a load; others are absent (zero).
+    """
+    end = now or timezone.now()
+    since = end - timedelta(days=days if days is not None else load_window_days())
+    ids = None if agent_ids is None else sorted(set(agent_ids))
+    if ids is not None and not ids:
+        return {}
+    replies = (
+        Message.objects.filter(
+            kind=MessageKind.OUTGOING,
+            created_at__gte=since,
+            created_at__lte=end,
+            author_agent_id__isnull=False,
+        )
+        .annotate(
+            who=Cast("author_agent_id", IntegerField()),
+            weight=_ticket_weight("ticket_id", "ticket"),
+        )
+        .filter(weight__gt=0)
+    )
+    assignments = (
+        TicketEvent.objects.filter(
+            kind=EventKind.ASSIGNED, created_at__gte=since, created_at__lte=end
+        )
+        .annotate(
+            who=Cast(KT("data__to"), IntegerField()), weight=_ticket_weight("ticket_id", "ticket")
+        )
+        .filter(weight__gt=0, who__isnull=False)
+    )
+    if ids is not None:
+        replies = replies.filter(author_agent_id__in=ids)
+        assignments = assignments.filter(who__in=ids)
+    if exclude_ticket_id is not None:
+        replies = replies.exclude(ticket_id=exclude_ticket_id)
+        assignments = assignments.exclude(ticket_id=exclude_ticket_id)
+    # Meta orderings are cleared: a compound statement's parts may not be ordered.
+    pairs = (
+        replies.order_by()
+        .values_list("who", "ticket_id", "weight")
+        .union(assignments.order_by().values_list("who", "ticket_id", "weight"))
+    )
+    totals: dict[int, list[int]] = {}
+    seen: set[tuple[int, int]] = set()
+    for who, ticket_id, weight in pairs:
+        if (who, ticket_id) in seen:  # same ticket under two weights cannot happen; be safe
+            continue
+        seen.add((who, ticket_id))
+        total = totals.setdefault(int(who), [0, 0, 0])
+        total[0] += int(weight)
+        total[1] += 1
+        total[2] += int(weight) == engine.WEIGHT_HOSTILE
+    return {
+        who: EmotionalLoad(load=load, conversations=count, hostile=hostile)
+        for who, (load, count, hostile) in totals.items()
+    }
+
+
+def open_ticket_counts(agent_ids: Iterable[int]) -> dict[int, int]:
+    """Active (new/open/pending) tickets assigned to each agent, in one query."""
+    from tactful.tickets.models import Ticket
+
+    ids = sorted(set(agent_ids))
+    if not ids:
+        return {}
+    rows = (
+        Ticket.objects.filter(assignee_id__in=ids, status__in=ACTIVE_STATUSES)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+def team_leads(team_id: int | None) -> list[Agent]:
+    """Active leads (and admins) who are members of the team; with no team, every admin."""
+    if team_id is None:
+        return list(Agent.objects.filter(is_active=True, role=Role.ADMIN).order_by("id"))
+    return list(
+        Agent.objects.filter(is_active=True, role__in=LEAD_ROLES, teams__id=team_id)
+        .distinct()
+        .order_by("id")
+    )
+
+
+def teams_loads(agent: Agent) -> list[dict[str, object]]:
+    """Per team the lead sees: active members, total and highest emotional load (two queries).
+
+    Admins see every team; leads their own.
+    """
+    permissions.check_is_lead(agent)
+    through = Agent.teams.through
+    memberships = through.objects.filter(agent__is_active=True)
+    if not agent.is_admin:
+        memberships = memberships.filter(team_id__in=sorted(permissions.team_ids(agent)))
+    members: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for team_id, team_name, agent_id in memberships.values_list(
+        "team_id", "team__name", "agent_id"
+    ):
+        members.setdefault(team_id, []).append(agent_id)
+        names[team_id] = team_name
+    loads = emotional_loads({pk for ids in members.values() for pk in ids})
+    summary: list[dict[str, object]] = []
+    for team_id, agent_ids in sorted(members.items(), key=lambda item: names[item[0]]):
+        team_loads = [loads.get(pk, EmotionalLoad()).load for pk in agent_ids]
+        summary.append(
+            {
+                "name": names[team_id],
+                "members": len(agent_ids),
+                "total": sum(team_loads),
+                "highest": max(team_loads, default=0),
+                "hostile": sum(loads.get(pk, EmotionalLoad()).hostile for pk in agent_ids),
+            }
+        )
+    return summary
+
+
+# --- rules and notifications ------------------------------------------------------------------
+
+
+def rules_for(*, trigger: str, team_id: int | None) -> list[Rule]:
+    """Active rules for this trigger and team (or every team), in run order."""
+    scope = Q(team__isnull=True) if team_id is None else Q(team__isnull=True) | Q(team_id=team_id)
+    return list(Rule.objects.filter(scope, active=True, trigger=trigger).order_by("order", "id"))
+
+
+def visible_rules(agent: Agent) -> QuerySet[Rule]:
+    """The rules a lead sees: every rule (rules explain routing to the whole desk)."""
+    return Rule.objects.select_related("team", "created_by").order_by("order", "id")
+
+
+def can_edit_rule(agent: Agent, rule: Rule | None) -> bool:
+    """Admins edit every rule; leads edit shared rules and their own teams' rules."""
+    if not agent.is_active or not agent.is_lead:
+        return False
+    if agent.is_admin or rule is None or rule.team_id is None:
+        return True
+    return rule.team_id in permissions.team_ids(agent)
+
+
+def protects_agents(rules: Iterable[Rule]) -> bool:
+    """Whether some active rule sends abusive or threatening tickets to a lead (D6 promise)."""
+    for rule in rules:
+        if not rule.active or rule.team_id is not None or rule.trigger != "analysed":
+            continue
+        conditions = rule.conditions or {}
+        hostile = conditions.get("hostile") is True or conditions.get("abuse") is True
+        leads = any(
+            isinstance(a, dict) and a.get("type") == "assign" and a.get("to") == "lead"
+            for a in rule.actions or []
+        )
+        if hostile and leads:
+            return True
+    return False
+
+
+def notifications_for(agent: Agent) -> QuerySet[Notification]:
+    return (
+        Notification.objects.filter(recipient=agent)
+        .select_related("ticket", "rule")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_count(agent: Agent) -> int:
+    return Notification.objects.filter(recipient=agent, read_at__isnull=True).count()
+
+
+# --- rules as sentences -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRow:
+    """A rule on the list page: its parts in words, and whether the viewer may change it."""
+
+    rule: Rule
+    conditions: tuple[str, ...]
+    actions: tuple[str, ...]
+    editable: bool
+
+
+def _names(model: Any, ids: set[int], field: str) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {
+        pk: str(value) for pk, value in model.objects.filter(pk__in=ids).values_list("pk", field)
+    }
+
+
+def rule_rows(agent: Agent) -> list[RuleRow]:
+    """Every rule in run order, described in the viewer's language (four queries in all)."""
+    from tactful.customers.models import Channel, Language
+    from tactful.inbox.templatetags.desk_tags import emotion_label
+    from tactful.tickets.models import Priority, Status
+
+    rules = list(visible_rules(agent))
+    team_ids: set[int] = set()
+    agent_ids: set[int] = set()
+    response_ids: set[int] = set()
+    for rule in rules:
+        conditions = rule.conditions if isinstance(rule.conditions, dict) else {}
+        if isinstance(conditions.get("team"), int):
+            team_ids.add(conditions["team"])
+        for action in rule.actions if isinstance(rule.actions, list) else []:
+            if not isinstance(action, dict):
+                continue
+            if action.get("type") == "move_to_team" and isinstance(action.get("team"), int):
+                team_ids.add(action["team"])
+            if action.get("type") == "assign" and isinstance(action.get("agent"), int):
+                agent_ids.add(action["agent"])
+            if action.get("type") == "auto_reply" and isinstance(action.get("response"), int):
+                response_ids.add(action["response"])
+    teams = _names(Team, team_ids, "name")
+    agents = (
+        {
+            pk: f"{first} {last}".strip() or username
+            for pk, username, first, last in Agent.objects.filter(pk__in=agent_ids).values_list(
+                "pk", "username", "first_name", "last_name"
+            )
+        }
+        if agent_ids
+        else {}
+    )
+    responses: dict[int, str] = {}
+    if response_ids:
+        try:
+            from tactful.canned.models import CannedResponse
+
+            responses = _names(CannedResponse, response_ids, "title")
+        except ImportError:
+            responses = {}
+    channels, languages = dict(Channel.choices), dict(Language.choices)
+    statuses, priorities = dict(Status.choices), dict(Priority.choices)
+    unknown = _("(deleted)")
+
+    def describe_conditions(c: dict[str, Any]) -> tuple[str, ...]:
+        parts: list[str] = []
+        if "channel_in" in c:
+            parts.append(
+                _("channel: %(v)s")
+                % {"v": ", ".join(str(channels.get(x, x)) for x in c["channel_in"])}
+            )
+        if "language_in" in c:
+            parts.append(
+                _("language: %(v)s")
+                % {"v": ", ".join(str(languages.get(x, x)) for x in c["language_in"])}
+            )
+        if "tags_any" in c:
+            parts.append(_("any tag of: %(v)s") % {"v": ", ".join(c["tags_any"])})
+        if "tags_all" in c:
+            parts.append(_("all tags: %(v)s") % {"v": ", ".join(c["tags_all"])})
+        if "team" in c:
+            parts.append(_("team: %(v)s") % {"v": teams.get(c["team"], unknown)})
+        if "emotion_in" in c:
+            text = ", ".join(str(emotion_label(x)) for x in c["emotion_in"])
+            if "emotion_min_intensity" in c:
+                text += f" ≥ {c['emotion_min_intensity']:.2f}"
+            parts.append(_("emotion: %(v)s") % {"v": text})
+        if "min_intensity" in c:
+            parts.append(_("intensity ≥ %(v).2f") % {"v": c["min_intensity"]})
+        labels = {
+            "hostile": (_("abusive or threatening"), _("not abusive or threatening")),
+            "abuse": (_("abusive"), _("not abusive")),
+            "threat": (_("threatening"), _("not threatening")),
+            "company_fault": (_("company may be at fault"), _("not the company's fault")),
+            "dead_end": (_("dead end"), _("not a dead end")),
+        }
+        for key, (yes, no) in labels.items():
+            if key in c:
+                parts.append(str(yes if c[key] else no))
+        if "min_priority" in c:
+            parts.append(_("priority ≥ %(v)s") % {"v": priorities.get(c["min_priority"], "?")})
+        if "status_in" in c:
+            parts.append(
+                _("status: %(v)s")
+                % {"v": ", ".join(str(statuses.get(x, x)) for x in c["status_in"])}
+            )
+        return tuple(parts) or (str(_("always")),)
+
+    def describe_action(a: dict[str, Any]) -> str:
+        kind = a.get("type")
+        if kind == "set_priority":
+            label = priorities.get(a.get("priority"), "?")
+            if a.get("raise_only"):
+                return str(_("raise priority to %(v)s") % {"v": label})
+            return str(_("set priority %(v)s") % {"v": label})
+        if kind == "move_to_team":
+            return str(_("move to %(v)s") % {"v": teams.get(a.get("team"), unknown)})
+        if kind == "assign":
+            if a.get("to") == "lead":
+                return str(_("assign to a lead"))
+            if a.get("to") == "load_aware":
+                return str(_("assign by emotional load"))
+            return str(_("assign to %(v)s") % {"v": agents.get(a.get("agent"), unknown)})
+        if kind == "add_tag":
+            return str(_("tag %(v)s") % {"v": a.get("tag", "")})
+        if kind == "notify_leads":
+            return str(_("notify leads"))
+        if kind == "auto_reply":
+            return str(_("auto-reply “%(v)s”") % {"v": responses.get(a.get("response"), unknown)})
+        return str(_("unknown action"))
+
+    rows = []
+    for rule in rules:
+        conditions = rule.conditions if isinstance(rule.conditions, dict) else {}
+        actions = [
+            a
+            for a in (rule.actions if isinstance(rule.actions, list) else [])
+            if isinstance(a, dict)
+        ]
+        rows.append(
+            RuleRow(
+                rule=rule,
+                conditions=describe_conditions(conditions),
+                actions=tuple(describe_action(a) for a in actions),
+                editable=can_edit_rule(agent, rule),
+            )
+        )
+    return rows
