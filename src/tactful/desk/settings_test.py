@@ -37,3 +37,9 @@ TACTFUL_ANALYSIS_RETRY_DELAY = 0
 ALLOWED_HOSTS = ["*"]
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# E-mail (tactful.mail): replies go to django.core.mail.outbox; the webhook is off unless a
+# test sets a secret.
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TACTFUL_MAIL_FROM = "support@tactful.test"
+TACTFUL_MAIL_WEBHOOK_SECRET = ""

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""URLs of the e-mail channel (mounted at /mail/)."""
+
+from django.urls import path
+
+from tactful.mail import views
 
 app_name = "mail"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("inbound/", views.inbound, name="inbound"),
+    path("refused/<int:refused_id>/raw/", views.refused_raw, name="refused_raw"),
+]

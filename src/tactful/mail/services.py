@@ -1,0 +1,547 @@
+"""Turning a raw e-mail into a ticket message, or into a refusal the admin can see.
+
+``ingest_email`` is the one door for incoming mail (IMAP polling, the inbound webhook, tests):
+so threading, idempotency and refusals behave the same whichever way a mail arrives. It never
+raises on bad input — a mail it cannot use becomes a ``RefusedMail`` row with the raw bytes —
+and it is idempotent on the Message-ID, so a mailbox polled twice stores each mail once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
+from typing import Any, Literal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
+from django.db import DatabaseError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Team
+from tactful.customers import services as customer_services
+from tactful.customers.models import Channel
+from tactful.mail import matching, quoting
+from tactful.mail.models import Mailbox, RefusalReason, RefusedMail
+from tactful.mail.parsing import (
+    ParsedAttachment,
+    ParsedEmail,
+    header_text,
+    normalize_message_id,
+    parse_email,
+    raw_digest,
+)
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import EventKind, Message, MessageKind, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+IngestStatus = Literal["created", "appended", "duplicate", "refused"]
+
+#: Shown where a body was cut to fit ``MAX_BODY_CHARS`` (the full text is attached).
+TRUNCATED_MARKER = "\n\n[truncated]"
+MAX_SUBJECT_CHARS = ticket_services.MAX_SUBJECT_CHARS
+_HEADER_LIMIT = 256 * 1024
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one e-mail."""
+
+    status: IngestStatus
+    ticket_id: int | None
+    #: Our Message's primary key (None when refused).
+    message_id: int | None
+    #: Why it was refused (a ``RefusalReason`` value); empty for stored mail.
+    reason: str = ""
+
+
+# --- recognising mail that is not from a person -----------------------------------------------
+
+_AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+_BOUNCE_SENDERS = {"mailer-daemon", "postmaster"}
+
+
+def automatic_mail_reason(parsed: ParsedEmail) -> tuple[str, str] | None:
+    """(reason, detail) when the mail is a bounce or an automatic reply, else None.
+
+    ``X-Auto-Response-Suppress`` is deliberately ignored: Outlook sets it on ordinary mail to
+    ask *others* not to auto-reply.
+    """
+    if parsed.has_delivery_status:
+        return RefusalReason.BOUNCE, "delivery-status report"
+    local_part = parsed.from_address.split("@", 1)[0].lower()
+    if local_part in _BOUNCE_SENDERS:
+        return RefusalReason.BOUNCE, f"sent by {parsed.from_address}"
+    return_path = parsed.headers.get("return-path")
+    if return_path is not None and return_path[0].strip() in {"<>", ""}:
+        return RefusalReason.BOUNCE, "empty Return-Path (null sender)"
+    auto_submitted = parsed.header("auto-submitted").split(";")[0].strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return RefusalReason.AUTO_REPLY, f"Auto-Submitted: {auto_submitted[:60]}"
+    precedence = parsed.header("precedence").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return RefusalReason.AUTO_REPLY, f"Precedence: {precedence}"
+    for name in ("x-autoreply", "x-autorespond"):
+        if name in parsed.headers:
+            return RefusalReason.AUTO_REPLY, f"{name} header"
+    return None
+
+
+def _is_our_address(address: str) -> bool:
+    if not address:
+        return False
+    if address.lower() == settings.TACTFUL_MAIL_FROM.lower():
+        return True
+    return Team.objects.filter(email_address__iexact=address).exists()
+
+
+# --- refusing ---------------------------------------------------------------------------------
+
+
+def _clean(text: str) -> str:
+    """Text the database accepts: no NUL characters, no lone surrogates."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
+def _short(text: str, limit: int = 255) -> str:
+    text = _clean(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _keep_raw(raw: bytes, *, label: str) -> ContentFile[bytes]:
+    kept = raw[: settings.TACTFUL_MAIL_REFUSED_KEEP_BYTES]
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    digest = hashlib.sha256(raw).hexdigest()[:16]
+    return ContentFile(kept, name=f"{stamp}-{label}-{digest}.eml")
+
+
+def _record_refusal(
+    raw: bytes,
+    *,
+    reason: str,
+    detail: str,
+    external_id: str,
+    sender: str,
+    subject: str,
+    mailbox: Mailbox | None,
+) -> RefusedMail:
+    refused = RefusedMail(
+        mailbox=mailbox,
+        message_id=_short(external_id),
+        sender=_short(sender),
+        subject=_short(subject),
+        reason=reason,
+        detail=_clean(detail),
+        size=len(raw),
+    )
+    kept = _keep_raw(raw, label=reason)
+    refused.raw.save(kept.name or "mail.eml", kept, save=False)
+    refused.save()
+    return refused
+
+
+def _refuse(
+    raw: bytes,
+    *,
+    reason: str,
+    detail: str,
+    external_id: str,
+    sender: str = "",
+    subject: str = "",
+    mailbox: Mailbox | None,
+) -> IngestResult:
+    """Record the refusal once per Message-ID (a re-polled mail is not recorded twice)."""
+    already = bool(external_id) and (
+        RefusedMail.objects.filter(message_id=_short(external_id), reason=reason).exists()
+    )
+    if not already:
+        _record_refusal(
+            raw,
+            reason=reason,
+            detail=detail,
+            external_id=external_id,
+            sender=sender,
+            subject=subject,
+            mailbox=mailbox,
+        )
+    logger.info("e-mail %s refused: %s (%s)", external_id, reason, detail[:200])
+    return IngestResult("refused", None, None, reason)
+
+
+def _headers_only(raw: bytes) -> ParsedEmail:
+    """The headers of a mail too large to parse whole (for the refusal record)."""
+    parsed = ParsedEmail()
+    try:
+        head = raw[:_HEADER_LIMIT]
+        message = BytesParser(policy=policy.default).parsebytes(head, headersonly=True)
+        for name, value in message.raw_items():
+            parsed.headers.setdefault(str(name).lower(), []).append(header_text(str(value)))
+        parsed.message_id = normalize_message_id(parsed.header("message-id"))
+        parsed.subject = parsed.header("subject")
+        parsed.from_address = parsed.header("from")
+    except Exception:  # a refusal record must still be written
+        logger.warning("could not read the headers of an oversized e-mail", exc_info=True)
+    return parsed
+
+
+# --- the body ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Body:
+    body: str
+    original: str
+    extra_attachments: list[ParsedAttachment]
+    truncated: bool
+
+
+def _fit(text: str, *, extension: str, label: str) -> tuple[str, ParsedAttachment | None]:
+    """``text`` cut to MAX_BODY_CHARS with a visible marker, plus the full text as a file."""
+    limit = ticket_services.MAX_BODY_CHARS
+    if len(text) <= limit:
+        return text, None
+    cut = text[: limit - len(TRUNCATED_MARKER)] + TRUNCATED_MARKER
+    content_type = "text/html" if extension == "html" else "text/plain"
+    full = ParsedAttachment(f"{label}.{extension}", content_type, text.encode("utf-8", "replace"))
+    return cut, full
+
+
+def _body_of(parsed: ParsedEmail) -> _Body:
+    """The stored body (quotes and signature stripped) and the original text before stripping.
+
+    Plain text is preferred; an HTML-only mail stays HTML (it is sanitised when rendered).
+    """
+    if parsed.text.strip():
+        original = _clean(parsed.text)
+        body = quoting.strip_quotes(original)
+        extension = "txt"
+    elif parsed.html.strip():
+        original = _clean(parsed.html)
+        body = quoting.strip_html_quotes(original)
+        extension = "html"
+    else:
+        original = ""
+        body = ""
+        extension = "txt"
+    if not body.strip():
+        body = _("(no text; see the attachments)") if parsed.attachments else _("(empty message)")
+    extra: list[ParsedAttachment] = []
+    body, full_body = _fit(body, extension=extension, label="message-full")
+    if full_body is not None:
+        extra.append(full_body)
+    original, full_original = _fit(original, extension=extension, label="message-original")
+    if full_original is not None and (
+        full_body is None or full_original.payload != full_body.payload
+    ):
+        extra.append(full_original)
+    return _Body(body, original if original != body else "", extra, truncated=bool(extra))
+
+
+def _uploads(
+    attachments: list[ParsedAttachment],
+) -> tuple[list[SimpleUploadedFile], list[tuple[str, str]]]:
+    """The attachments to store and the dropped ones as (file name, why)."""
+    limit = settings.TACTFUL_MAX_ATTACHMENT_BYTES
+    kept: list[SimpleUploadedFile] = []
+    dropped: list[tuple[str, str]] = []
+    for attachment in attachments:
+        if attachment.size > limit:
+            dropped.append(
+                (
+                    attachment.filename,
+                    _("%(size)d bytes, over the limit of %(max)d bytes")
+                    % {"size": attachment.size, "max": limit},
+                )
+            )
+        elif len(kept) >= ticket_services.MAX_ATTACHMENTS:
+            dropped.append(
+                (
+                    attachment.filename,
+                    _("more than %(n)d attachments in one message")
+                    % {"n": ticket_services.MAX_ATTACHMENTS},
+                )
+            )
+        else:
+            kept.append(
+                SimpleUploadedFile(
+                    attachment.filename,
+                    attachment.payload,
+                    content_type=attachment.content_type[:100] or "application/octet-stream",
+                )
+            )
+    return kept, dropped
+
+
+def _add_system_note(*, ticket: Ticket, body: str) -> Message:
+    """A note from Tactful itself (no agent) on the ticket's timeline."""
+    note = Message.objects.create(
+        ticket=ticket, kind=MessageKind.NOTE, channel=ticket.channel, body=body[:20000]
+    )
+    TicketEvent.objects.create(
+        ticket=ticket, kind=EventKind.NOTE_ADDED, message=note, data={"system": True}
+    )
+    return note
+
+
+# --- ingest -----------------------------------------------------------------------------------
+
+
+def _team_for(parsed: ParsedEmail, mailbox: Mailbox | None, team: Team | None) -> Team | None:
+    if mailbox is not None and mailbox.team_id is not None:
+        return mailbox.team
+    if team is not None:
+        return team
+    recipients = [address for address in [*parsed.to, *parsed.cc] if address][:20]
+    if not recipients:
+        return None
+    query = Q()
+    for address in recipients:
+        query |= Q(email_address__iexact=address)
+    return Team.objects.filter(query).order_by("id").first()
+
+
+def _sender(parsed: ParsedEmail) -> tuple[str, str]:
+    """(address, display name): From, else Reply-To, else Sender."""
+    if parsed.from_address:
+        return parsed.from_address, parsed.from_name
+    from email.utils import getaddresses
+
+    for header in ("reply-to", "sender"):
+        for name, address in getaddresses(parsed.headers.get(header, [])):
+            if "@" in address:
+                return address.strip().lower(), name.strip()
+    return "", ""
+
+
+def _subject(parsed: ParsedEmail) -> str:
+    subject = _clean(parsed.subject).strip()
+    if len(subject) > MAX_SUBJECT_CHARS:
+        subject = subject[: MAX_SUBJECT_CHARS - 1] + "…"
+    return subject
+
+
+def ingest_email(
+    raw: bytes, *, mailbox: Mailbox | None = None, team: Team | None = None
+) -> IngestResult:
+    """Store one raw e-mail as a new ticket or the next message of an existing one.
+
+    Args:
+        raw: the message exactly as received (RFC 5322 bytes).
+        mailbox: the IMAP mailbox it came from; its team gets new tickets.
+        team: the team for new tickets when the mailbox has none (else: a team whose address
+            is among the recipients).
+
+    Returns:
+        ``created`` / ``appended`` with the ticket and message, ``duplicate`` (this Message-ID
+        is already stored) with the stored ones, or ``refused`` with the reason (a
+        ``RefusedMail`` row keeps the raw mail for the admin).
+
+    Never raises on bad input; only database errors propagate (the caller retries those).
+    """
+    if not isinstance(raw, bytes | bytearray | memoryview):
+        raw = str(raw).encode("utf-8", "replace")
+    raw = bytes(raw)
+    if len(raw) > settings.TACTFUL_MAIL_MAX_BYTES:
+        head = _headers_only(raw)
+        return _refuse(
+            raw,
+            reason=RefusalReason.TOO_LARGE,
+            detail=_("%(size)d bytes, over the limit of %(max)d bytes")
+            % {"size": len(raw), "max": settings.TACTFUL_MAIL_MAX_BYTES},
+            external_id=matching.external_id_for(head.message_id) if head.message_id else "",
+            sender=head.from_address,
+            subject=head.subject,
+            mailbox=mailbox,
+        )
+    try:
+        parsed = parse_email(raw)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # whatever the parser chokes on is refused, not lost
+        logger.warning("unparseable e-mail", exc_info=True)
+        return _refuse(
+            raw,
+            reason=RefusalReason.MALFORMED,
+            detail=f"{type(exc).__name__}: {exc}"[:2000],
+            external_id=raw_digest(raw),
+            mailbox=mailbox,
+        )
+    try:
+        return _ingest_parsed(raw, parsed, mailbox=mailbox, team=team)
+    except DatabaseError:
+        raise
+    except Exception as exc:  # a bug must not crash the worker or lose the mail
+        logger.exception("e-mail could not be ingested")
+        external_id = (
+            matching.external_id_for(parsed.message_id) if parsed.message_id else raw_digest(raw)
+        )
+        return _refuse(
+            raw,
+            reason=RefusalReason.MALFORMED,
+            detail=f"{type(exc).__name__}: {exc}"[:2000],
+            external_id=external_id,
+            sender=parsed.from_address,
+            subject=parsed.subject,
+            mailbox=mailbox,
+        )
+
+
+def _ingest_parsed(
+    raw: bytes, parsed: ParsedEmail, *, mailbox: Mailbox | None, team: Team | None
+) -> IngestResult:
+    external_id = (
+        matching.external_id_for(parsed.message_id) if parsed.message_id else raw_digest(raw)
+    )
+    sender, sender_name = _sender(parsed)
+    subject = _subject(parsed)
+
+    def refuse(reason: str, detail: str) -> IngestResult:
+        return _refuse(
+            raw,
+            reason=reason,
+            detail=detail,
+            external_id=external_id,
+            sender=sender,
+            subject=subject,
+            mailbox=mailbox,
+        )
+
+    stored = (
+        Message.objects.filter(channel=Channel.EMAIL, external_id=external_id)
+        .values_list("pk", "ticket_id")
+        .first()
+    )
+    if stored is not None:
+        return IngestResult("duplicate", stored[1], stored[0])
+    if matching.our_message_pk(parsed.message_id) is not None:
+        return refuse(RefusalReason.LOOP, _("The Message-ID is one of our own replies."))
+    automatic = automatic_mail_reason(parsed)
+    if automatic is not None:
+        return refuse(*automatic)
+    if not sender:
+        return refuse(RefusalReason.NO_SENDER, _("No sender address in From, Reply-To or Sender."))
+    try:
+        validate_email(sender)
+    except ValidationError:
+        return refuse(
+            RefusalReason.NO_SENDER, _("%(a)s is not a usable address.") % {"a": sender[:200]}
+        )
+    if _is_our_address(sender):
+        return refuse(RefusalReason.LOOP, _("Sent from our own address %(a)s.") % {"a": sender})
+
+    body = _body_of(parsed)
+    uploads, dropped = _uploads([*body.extra_attachments, *parsed.attachments])
+    metadata: dict[str, Any] = {
+        "message_id": _clean(parsed.message_id),
+        "in_reply_to": [_clean(item) for item in parsed.in_reply_to],
+        "references": [_clean(item) for item in parsed.references],
+        "from": _clean(sender),
+        "to": [_clean(item) for item in parsed.to[:50]],
+        "cc": [_clean(item) for item in parsed.cc[:50]],
+        "subject": _clean(parsed.subject[:1000]),
+        "date": parsed.date,
+    }
+    if mailbox is not None:
+        metadata["mailbox"] = mailbox.pk
+    if parsed.problems:
+        metadata["problems"] = [_clean(problem[:200]) for problem in parsed.problems[:20]]
+    if body.truncated:
+        metadata["truncated"] = True
+    if dropped:
+        metadata["dropped_attachments"] = [name for name, _why in dropped]
+
+    try:
+        with transaction.atomic():
+            customer = customer_services.get_or_create_customer(
+                channel=Channel.EMAIL, handle=sender, name=_short(sender_name, 200)
+            )
+            ticket = matching.find_ticket(
+                in_reply_to=parsed.in_reply_to,
+                references=parsed.references,
+                subject=subject,
+                sender=customer,
+            )
+            if ticket is None:
+                ticket = ticket_services.create_ticket(
+                    customer=customer,
+                    body=body.body,
+                    subject=subject,
+                    channel=Channel.EMAIL,
+                    team=_team_for(parsed, mailbox, team),
+                    language=None,
+                    external_id=external_id,
+                    attachments=uploads,
+                    metadata=metadata,
+                    original_body=body.original,
+                )
+                message_pk = (
+                    Message.objects.filter(channel=Channel.EMAIL, external_id=external_id)
+                    .values_list("pk", flat=True)
+                    .first()
+                )
+                status: IngestStatus = "created"
+            else:
+                message = ticket_services.record_incoming_message(
+                    ticket=ticket,
+                    body=body.body,
+                    channel=Channel.EMAIL,
+                    external_id=external_id,
+                    attachments=uploads,
+                    metadata=metadata,
+                    original_body=body.original,
+                )
+                ticket = message.ticket
+                message_pk = message.pk
+                status = "appended"
+            if dropped:
+                _note_dropped(
+                    raw,
+                    ticket=ticket,
+                    dropped=dropped,
+                    external_id=external_id,
+                    sender=sender,
+                    subject=subject,
+                    mailbox=mailbox,
+                )
+    except ValidationError as exc:
+        return refuse(RefusalReason.INVALID, "; ".join(exc.messages)[:2000])
+    return IngestResult(status, ticket.pk, message_pk)
+
+
+def _note_dropped(
+    raw: bytes,
+    *,
+    ticket: Ticket,
+    dropped: list[tuple[str, str]],
+    external_id: str,
+    sender: str,
+    subject: str,
+    mailbox: Mailbox | None,
+) -> None:
+    """Tell the agents (a note on the ticket) and the admin (the raw mail) what was dropped."""
+    lines = "\n".join(f"- {name}: {why}" for name, why in dropped)
+    _add_system_note(
+        ticket=ticket,
+        body=_(
+            "Attachments not stored (the administrator can find the whole e-mail under "
+            "Refused e-mails):\n%(files)s"
+        )
+        % {"files": lines},
+    )
+    _record_refusal(
+        raw,
+        reason=RefusalReason.ATTACHMENT_DROPPED,
+        detail=lines,
+        external_id=external_id,
+        sender=sender,
+        subject=subject,
+        mailbox=mailbox,
+    )
