@@ -39,25 +39,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pg = bool(os.environ.get("TACTFUL_TEST_DATABASE_URL"))
     redis = bool(os.environ.get("TACTFUL_TEST_REDIS_URL"))
     chromium = os.path.exists(CHROMIUM)
+    # Postfix + Dovecot, started by scripts/mailserver.sh (which prints these variables).
+    mail = bool(
+        os.environ.get("TACTFUL_TEST_SMTP_PORT") and os.environ.get("TACTFUL_TEST_IMAP_PORT")
+    )
     # The README's test command sets this: there a missing server is a failure, not a skip,
     # so a green run always means the service tests really ran.
     if os.environ.get("TACTFUL_REQUIRE_SERVICES"):
         missing = [
             name
-            for name, ok in (("PostgreSQL", pg), ("Redis", redis), ("Chromium", chromium))
+            for name, ok in (
+                ("PostgreSQL", pg),
+                ("Redis", redis),
+                ("Chromium", chromium),
+                ("Postfix/Dovecot", mail),
+            )
             if not ok
         ]
         if missing:
             raise pytest.UsageError(
                 f"TACTFUL_REQUIRE_SERVICES is set but these are missing: {', '.join(missing)}"
             )
+    # Markers, not keywords: a parametrize id such as "email" must not skip a test.
     for item in items:
-        if "postgres" in item.keywords and not pg:
+        if item.get_closest_marker("postgres") and not pg:
             item.add_marker(pytest.mark.skip(reason="TACTFUL_TEST_DATABASE_URL is not set"))
-        if "celery" in item.keywords and not redis:
+        if item.get_closest_marker("celery") and not redis:
             item.add_marker(pytest.mark.skip(reason="TACTFUL_TEST_REDIS_URL is not set"))
-        if "browser" in item.keywords and not chromium:
+        if item.get_closest_marker("browser") and not chromium:
             item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed"))
+        if item.get_closest_marker("email") and not mail:
+            item.add_marker(
+                pytest.mark.skip(reason="TACTFUL_TEST_SMTP_PORT/TACTFUL_TEST_IMAP_PORT are not set")
+            )
 
 
 @pytest.fixture

@@ -56,5 +56,8 @@ else
   log "installed Chromium"
 fi
 
+# Postfix + Dovecot for the e-mail tests; mailserver.sh prints their `export` lines itself.
+"$(dirname "$0")/mailserver.sh"
+
 echo "export TACTFUL_TEST_DATABASE_URL=${PG_URL}"
 echo "export TACTFUL_TEST_REDIS_URL=redis://127.0.0.1:${REDIS_PORT}/15"

@@ -134,7 +134,9 @@ def deliver_message(message_id: int) -> str:
         )
         _enqueue(message.pk, countdown=delay.total_seconds())
         return DeliveryState.RETRYING
-    metadata = dict(message.metadata or {})
+    # Re-read: the transport may have recorded what it sent (e-mail headers) on the row itself.
+    stored = Message.objects.filter(pk=message.pk).values_list("metadata", flat=True).first()
+    metadata = dict(stored or {})
     if provider_id:
         metadata["provider_id"] = str(provider_id)[:255]
     _finish(

@@ -106,15 +106,23 @@ def _check_choice(value: Any, choices: Iterable[Any], *, field: str) -> None:
         raise ValidationError(_("Unknown %(field)s: %(value)s") % {"field": field, "value": value})
 
 
+#: Subjects made from a message body stop at the first sentence or this many characters.
+SUBJECT_FROM_BODY_CHARS = 80
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
+
+
 def subject_from_body(body: str) -> str:
-    """A subject for messages that arrive without one: the first line, shortened."""
+    """A subject for messages that arrive without one (chat, social): the first sentence of the
+    first line, cut at a word boundary so the inbox row stays readable."""
     first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
     first_line = re.sub(r"<[^>]*>", "", first_line).strip() or _("(no subject)")
+    first_sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
+    if len(first_sentence) <= SUBJECT_FROM_BODY_CHARS:
+        return first_sentence
+    cut = first_sentence[:SUBJECT_FROM_BODY_CHARS].rsplit(" ", 1)[0]
     return (
-        first_line[: MAX_SUBJECT_CHARS - 1] + "…"
-        if len(first_line) > MAX_SUBJECT_CHARS
-        else first_line
-    )
+        cut if len(cut) > SUBJECT_FROM_BODY_CHARS // 2 else first_sentence[:SUBJECT_FROM_BODY_CHARS]
+    ) + "…"
 
 
 # --- helpers ----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ def page(close_stray_database_sessions):
 
 
 def log_in(page, base_url, username):
+    page.goto("about:blank")  # first, so no late response of the last page puts a cookie back
     page.context.clear_cookies()
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)

@@ -157,7 +157,7 @@ def test_a_visitor_and_an_agent_chat_live(browser, asgi_desk, shop_site, chat_te
     agent.click("button[type=submit]")
     agent.wait_for_url("**/inbox/")
     agent.goto(f"{asgi_desk}/tickets/{ticket.pk}/")
-    assert "My parcel #42 never arrived" in agent.locator(".thread").inner_text()
+    assert "My parcel <b>#42</b> never arrived" in agent.locator(".thread").inner_text()
     agent.wait_for_selector("#livechat .livechat-status[data-state=online]")
 
     # The visitor writes again: the agent's pane shows it without a reload.

@@ -277,3 +277,24 @@ def test_resend_needs_access_to_the_ticket(chat, transport, desk):
     with pytest.raises(PermissionDenied):
         delivery.resend(message=state(message), by=outsider)
     assert state(message).delivery_state == DeliveryState.FAILED
+
+
+
+def test_what_the_transport_records_on_the_row_survives_delivery(chat):
+    """The e-mail transport writes the headers it sent onto the row; delivery keeps them."""
+
+    def send(message: Message) -> str:
+        Message.objects.filter(pk=message.pk).update(
+            metadata={**message.metadata, "message_id": "tactful.1.abc@example.test"}
+        )
+        return "provider-7"
+
+    transports.register("api", send)
+    try:
+        message = reply(chat)
+        assert delivery.deliver_message(message.pk) == DeliveryState.SENT
+    finally:
+        register_webhook_transports()
+    message = state(message)
+    assert message.metadata["message_id"] == "tactful.1.abc@example.test"
+    assert message.metadata["provider_id"] == "provider-7"

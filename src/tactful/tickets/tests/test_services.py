@@ -303,3 +303,15 @@ def test_customer_identities_are_shared_across_tickets(desk):
     assert Customer.objects.count() == 2
     with pytest.raises(ValidationError):
         get_or_create_customer(channel="email", handle="not-an-email")
+
+
+def test_a_subject_made_from_the_body_is_its_first_sentence_cut_at_a_word() -> None:
+    from tactful.tickets.services import SUBJECT_FROM_BODY_CHARS, subject_from_body
+
+    assert subject_from_body("Me cobraron dos veces. ¿Pueden revisarlo?") == "Me cobraron dos veces."
+    long_line = "Подарок для бабушки на девяностолетие так и не пришёл " * 4
+    subject = subject_from_body(long_line)
+    assert subject.endswith("…") and len(subject) <= SUBJECT_FROM_BODY_CHARS + 1
+    assert long_line.startswith(subject[:-1])
+    assert not subject[:-1].endswith(" ")
+    assert subject_from_body("<p></p>\n  ") == "(no subject)"

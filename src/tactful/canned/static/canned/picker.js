@@ -42,7 +42,10 @@
   }
 
   function rememberResponse(picker, responseId) {
-    var input = picker.querySelector("input[name=canned_ids]");
+    // The reply form's one hidden input, whichever picker inserted the text (the reply box's or
+    // the hand-over panel's boundary list).
+    var input =
+      picker.querySelector("input[name=canned_ids]") || document.getElementById("id_canned_ids");
     if (!input) return;
     var ids = input.value ? input.value.split(",") : [];
     if (ids.indexOf(String(responseId)) === -1) ids.push(String(responseId));
