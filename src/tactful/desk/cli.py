@@ -64,15 +64,8 @@ def demo(argv: list[str]) -> int:
         f"           {'boris':<8} / {logins['boris']}   (works in Russian)"
     )
     print(f"  API: {url}api/v1/docs  (token for admin: {token})")
-    from tactful.accounts.models import Team
-
-    chat_team = (
-        Team.objects.exclude(slug=None).order_by("name").values_list("slug", flat=True).first()
-    )
-    if chat_team:
-        print(
-            f"  Live chat as a visitor: {url}chat/try/{chat_team}/  (embed codes: {url}chat/embed/)"
-        )
+    for line in demo_data.demo_tour(url):
+        print(line)
     print()
     if args.no_serve:
         return 0

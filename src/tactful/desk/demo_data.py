@@ -1,7 +1,25 @@
 """Demo conversations: 23 situations a support team meets, each in English, Spanish and Russian.
 
 Each scenario: the channel, the team, tags, the subject and the customer's message in each
-language, optionally an agent reply and a customer follow-up, and the status it ends in.
+language, and the status it ends in. Optional parts of the conversation, in the order the seed
+plays them (``tactful.desk.demo``):
+
+- ``quoted``: e-mail only; the history under the customer's mail (``from``: ``shop``, ``team``
+  or ``customer``), which the mail app strips from the stored text and keeps in the original;
+- ``owner``: per language, the agent the lead gives the ticket to (when round-robin chose
+  someone else);
+- ``left_chat``: the visitor left the chat unanswered; it continues by e-mail;
+- ``reply`` (the agent's own words) or ``canned_reply`` (``parts``: starter-library keys and
+  the agent's own sentences per language), sent with the coach's review;
+- ``followup``: the customer's next message, through the same door (an e-mail reply quoting
+  ours, the same chat, the same API thread);
+- ``handover``: the agent hands the conversation to a lead with a ``note``, as the follow-up
+  comes in;
+- ``second_reply``: a later reply by the ``owner`` or the ``lead``, from ``parts``, in the
+  listed ``languages`` (all by default).
+
+The replies are written to show the coach's gauge: most are balanced, ``wrong_item`` and
+``broken_product`` apologise too much without a next step, ``sad_gift`` offers no empathy.
 """
 
 from __future__ import annotations
@@ -31,6 +49,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "en": "You're right, that second charge is our mistake, and I'm sorry for the worry it caused. I've refunded $89.90 just now; your bank will show it within 3–5 working days. I'll check on Friday that it has arrived.",
             "es": "Tiene toda la razón, el segundo cargo es un error nuestro y lamento la preocupación. Acabo de devolverle 89,90 €; su banco lo mostrará en 3–5 días hábiles. El viernes comprobaré que le ha llegado.",
             "ru": "Вы правы, второе списание — наша ошибка, простите за беспокойство. Я только что оформил возврат 8 990 ₽, банк зачислит его за 3–5 рабочих дней. В пятницу я проверю, что деньги пришли.",
+        },
+        "quoted": {
+            "from": "shop",
+            "text": {
+                "en": "Thank you for your order #48213.\nTotal charged to your card: $89.90\nEstimated delivery: 3 working days.",
+                "es": "Gracias por su pedido n.º 48213.\nImporte cargado en su tarjeta: 89,90 €\nEntrega estimada: 3 días hábiles.",
+                "ru": "Спасибо за заказ №48213.\nСписано с карты: 8 990 ₽\nОриентировочная доставка: 3 рабочих дня.",
+            },
         },
         "status": "pending",
     },
@@ -146,6 +172,12 @@ SCENARIOS: list[dict[str, Any]] = [
             "es": "El regalo para el 90 cumpleaños de mi abuela nunca llegó. La fiesta fue ayer. Estoy muy triste, era una sorpresa.",
             "ru": "Подарок на 90-летие бабушки так и не пришёл. Праздник был вчера. Мне очень грустно, это должен был быть сюрприз.",
         },
+        "left_chat": True,
+        "reply": {
+            "en": "Delivery dates are estimates and are not guaranteed. You can request a refund from the Orders page on our website.",
+            "es": "Las fechas de entrega son estimadas y no están garantizadas. Puede solicitar un reembolso desde la página Pedidos de nuestra web.",
+            "ru": "Сроки доставки ориентировочные и не гарантируются. Вы можете оформить возврат на странице «Заказы» на нашем сайте.",
+        },
         "status": "open",
     },
     {
@@ -181,7 +213,18 @@ SCENARIOS: list[dict[str, Any]] = [
             "es": "Hola, la semana pasada devolví la chaqueta azul (pedido 51877). ¿Podrían decirme cuándo se procesará el reembolso? Gracias.",
             "ru": "Здравствуйте, на прошлой неделе я вернул синюю куртку (заказ 51877). Подскажите, когда будет возврат денег? Спасибо.",
         },
-        "status": "new",
+        "canned_reply": {
+            "parts": [
+                "ack-waiting",
+                {
+                    "en": "Your jacket reached our warehouse on Monday and passed the return check.",
+                    "es": "Su chaqueta llegó a nuestro almacén el lunes y ha pasado la revisión de devoluciones.",
+                    "ru": "Ваша куртка поступила на наш склад в понедельник и прошла проверку возврата.",
+                },
+                "next-step-checking",
+            ],
+        },
+        "status": "pending",
     },
     {
         "key": "late_parcel",
@@ -198,12 +241,26 @@ SCENARIOS: list[dict[str, Any]] = [
             "es": "El seguimiento lleva 10 días diciendo «en tránsito». Prometieron la entrega en 3 días. ¿Cuándo llegará de verdad?",
             "ru": "Уже 10 дней в отслеживании написано «в пути». Вы обещали доставку за 3 дня. Когда она на самом деле придёт?",
         },
+        "quoted": {
+            "from": "shop",
+            "text": {
+                "en": "Good news: your parcel is on its way!\nEstimated delivery: in 3 days.\nTrack it at track.tactful.example/TS4471",
+                "es": "¡Buenas noticias: su paquete está en camino!\nEntrega estimada: en 3 días.\nSígalo en track.tactful.example/TS4471",
+                "ru": "Отличные новости: ваша посылка в пути!\nОриентировочная доставка: через 3 дня.\nОтслеживание: track.tactful.example/TS4471",
+            },
+        },
         "reply": {
             "en": "I'm sorry, we promised three days and it has been ten. The parcel is held at the Lyon depot; I've asked them to send it today by express, at our cost. You'll get the new tracking number by email this afternoon.",
             "es": "Lo siento, prometimos tres días y ya van diez. El paquete está retenido en el almacén de Lyon; he pedido que lo envíen hoy por urgente, a nuestro cargo. Esta tarde recibirá el nuevo número de seguimiento por correo.",
             "ru": "Простите, мы обещали три дня, а прошло десять. Посылка задержана на складе в Лионе; я попросил отправить её сегодня экспрессом за наш счёт. Новый трек-номер придёт вам на почту сегодня днём.",
         },
-        "status": "pending",
+        "followup": {
+            "en": "Got the new tracking number, thank you. It says the parcel will be here tomorrow.",
+            "es": "Ya tengo el nuevo número de seguimiento, gracias. Dice que el paquete llega mañana.",
+            "ru": "Новый трек-номер пришёл, спасибо. Пишут, что посылку доставят завтра.",
+        },
+        "second_reply": {"by": "owner", "parts": ["closing-solved"]},
+        "status": "solved",
     },
     {
         "key": "wrong_item",
@@ -219,6 +276,34 @@ SCENARIOS: list[dict[str, Any]] = [
             "en": "I ordered the shoes in 42 and got 38. Now I have to go to the post office again? Seriously?",
             "es": "Pedí las zapatillas en la 42 y me llegó la 38. ¿Ahora tengo que volver a Correos? ¿En serio?",
             "ru": "Я заказывал ботинки 42 размера, а пришли 38. Мне теперь снова идти на почту? Серьёзно?",
+        },
+        "owner": {"en": "agent", "es": "agent", "ru": "boris"},
+        "reply": {
+            "en": "I'm so sorry about this! I'm really sorry for the inconvenience, we sincerely apologise. Sorry again, I completely understand how frustrating this must be.",
+            "es": "¡Lo siento muchísimo! De verdad lamento las molestias, le pedimos disculpas. Perdón otra vez, entiendo perfectamente lo frustrante que es.",
+            "ru": "Мне очень жаль! Простите, пожалуйста, за неудобства, мы приносим свои извинения. Ещё раз извините, я прекрасно понимаю, как это неприятно.",
+        },
+        "followup": {
+            "en": "Stop apologising and fix it. Are you all idiots? I want my shoes in 42, not another useless sorry.",
+            "es": "Deje de pedir perdón y arréglelo. ¿Sois idiotas o qué? Quiero mis zapatillas en la 42, no otra disculpa inútil.",
+            "ru": "Хватит извиняться, исправьте уже. Вы там идиоты? Мне нужны ботинки 42 размера, а не очередные бесполезные извинения.",
+        },
+        "handover": {
+            "note": {
+                "en": "The customer started insulting us after my reply. Needs someone who can book a courier pickup for the exchange.",
+                "es": "The customer turned abusive after my apology. Can you take it and arrange the exchange?",
+                "ru": "Клиент перешёл на оскорбления после моего ответа. Нужен тот, кто может оформить обмен с курьером.",
+            },
+        },
+        "second_reply": {
+            "by": "lead",
+            "languages": ["en"],
+            "parts": [
+                "boundary-abusive-language",
+                {
+                    "en": "You're right that the wrong size is our mistake. I have booked a courier to collect the size 38 pair tomorrow between 9 and 12, and your size 42 pair leaves our warehouse today.",
+                },
+            ],
         },
         "status": "open",
     },
@@ -325,6 +410,11 @@ SCENARIOS: list[dict[str, Any]] = [
             "es": "La batidora llegó con la jarra rota. Estoy decepcionada, era un regalo para mi madre. ¿Pueden enviarme otra?",
             "ru": "Блендер пришёл с треснувшей чашей. Я расстроена, это был подарок маме. Можете прислать новый?",
         },
+        "reply": {
+            "en": "I'm so sorry to hear that! We sincerely apologise for the inconvenience. I'm really sorry your mum's present arrived broken, and I apologise again for the disappointment.",
+            "es": "¡Siento muchísimo oír eso! Le pedimos sinceras disculpas por las molestias. Lamento de verdad que el regalo de su madre llegara roto, y le pido perdón otra vez por la decepción.",
+            "ru": "Мне очень жаль это слышать! Приносим искренние извинения за неудобства. Очень сожалею, что подарок для мамы пришёл разбитым, и ещё раз прошу прощения за огорчение.",
+        },
         "status": "open",
     },
     {
@@ -342,6 +432,11 @@ SCENARIOS: list[dict[str, Any]] = [
             "en": "Hi! I've just moved. Can you change the delivery address for order 60012 to 14 Park Lane, Bristol?",
             "es": "¡Hola! Me acabo de mudar. ¿Pueden cambiar la dirección del pedido 60012 a Calle Mayor 14, Valencia?",
             "ru": "Привет! Я только что переехала. Можно изменить адрес доставки заказа 60012 на ул. Ленина, 14, Казань?",
+        },
+        "reply": {
+            "en": "Thanks for letting us know, and congratulations on the move! I've changed the address for order 60012 to 14 Park Lane, Bristol; an updated confirmation will reach you by e-mail within a few minutes.",
+            "es": "Gracias por avisarnos y ¡enhorabuena por la mudanza! He cambiado la dirección del pedido 60012 a Calle Mayor 14, Valencia; en unos minutos recibirá la confirmación actualizada por correo.",
+            "ru": "Спасибо, что предупредили, и поздравляю с переездом! Я изменил адрес доставки заказа 60012 на ул. Ленина, 14, Казань; обновлённое подтверждение придёт на почту в течение нескольких минут.",
         },
         "status": "solved",
     },
@@ -361,6 +456,16 @@ SCENARIOS: list[dict[str, Any]] = [
             "es": "El martes pasado su compañero me prometió que me llamarían en 24 horas por el cobro de más. Nadie llamó. Ya he escrito cuatro veces. Estoy harto.",
             "ru": "В прошлый вторник ваш коллега обещал, что мне перезвонят в течение суток насчёт переплаты. Никто не позвонил. Я пишу уже в четвёртый раз. Мне это надоело.",
         },
+        "quoted": {
+            "from": "customer",
+            "text": {
+                "en": "Hello, my last invoice was £30 higher than my plan. Please call me back about it, my number is on my account.",
+                "es": "Hola, mi última factura vino 30 € más cara que mi tarifa. Llámenme, por favor, mi número está en mi cuenta.",
+                "ru": "Здравствуйте, последний счёт на 3 000 ₽ больше моего тарифа. Перезвоните мне, пожалуйста, номер есть в аккаунте.",
+            },
+        },
+        # The angry Spanish ticket stays unanswered with Ana: the coach's tour starts there.
+        "owner": {"es": "ana"},
         "status": "open",
     },
     {
@@ -394,6 +499,14 @@ SCENARIOS: list[dict[str, Any]] = [
             "en": "<p>Hello,</p><p>Why does my invoice show <b>two</b> service fees?</p><script>alert('this script is shown inert')</script><img src=x onerror=alert(1)>",
             "es": "<p>Hola:</p><p>¿Por qué mi factura muestra <b>dos</b> comisiones de servicio?</p><script>alert('este script no se ejecuta')</script><img src=x onerror=alert(1)>",
             "ru": "<p>Здравствуйте!</p><p>Почему в счёте <b>две</b> сервисные комиссии?</p><script>alert('скрипт не выполняется')</script><img src=x onerror=alert(1)>",
+        },
+        "quoted": {
+            "from": "team",
+            "text": {
+                "en": "Your invoice INV-2291 for June is attached.",
+                "es": "Adjuntamos su factura INV-2291 de junio.",
+                "ru": "Во вложении ваш счёт INV-2291 за июнь.",
+            },
         },
         "status": "new",
     },
@@ -470,6 +583,25 @@ CUSTOMERS = {
         ("Екатерина Попова", "ekaterina.popova"),
         ("Игорь Лебедев", "igor.lebedev"),
     ],
+}
+
+#: Teams: name, the address customers write to, how new tickets are assigned. Technical spreads
+#: hostile and high-intensity conversations by emotional load (D6) instead of taking turns.
+TEAMS = [
+    ("Billing", "billing@tactful.example", "round_robin"),
+    ("Technical", "tech@tactful.example", "load_aware"),
+    ("Shipping", "shipping@tactful.example", "round_robin"),
+]
+
+#: Who sent the history quoted under a customer's e-mail (name, address); ``customer`` is the
+#: customer themselves and ``team`` the ticket's team.
+QUOTED_SENDERS = {"shop": ("Tactful Shop", "orders@shop.tactful.example")}
+
+#: Signatures under customers' e-mails: the mail app strips them (the original keeps them).
+MOBILE_FOOTERS = {
+    "en": "Sent from my iPhone",
+    "es": "Enviado desde mi iPhone",
+    "ru": "Отправлено с iPhone",
 }
 
 #: Agents of the demo: username, first, last, role, interface language, teams.

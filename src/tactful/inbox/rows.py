@@ -155,6 +155,8 @@ class MessageRow:
     delivery_state: str = ""
     delivery_label: str = ""
     delivery_error: str = ""
+    #: The message as received, when quoted history or a signature was stripped from ``body``.
+    original: str = ""
     #: Sent replies: the coach's balance verdict at send time ("" when none was stored).
     coach_balance: str = ""
     coach_balance_label: str = ""
@@ -222,6 +224,9 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
                 if message.delivery_state
                 else "",
                 delivery_error=message.delivery_error or "",
+                original=message.original_body
+                if message.original_body and message.original_body != message.body
+                else "",
                 coach_balance=balance,
                 coach_balance_label=str(balances.get(balance, "")),
             )

@@ -214,7 +214,7 @@ _ANALYSIS_FIELDS = [
 
 _THREAD_SQL = f"""
     SELECT m.id, m.ticket_id, m.kind, m.channel, m.author_agent_id, m.author_customer_id,
-           m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error, m.review,
+           m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error, m.original_body, m.review,
            a.username AS author_username, a.first_name AS author_first_name,
            a.last_name AS author_last_name,
            {", ".join(f"an.{name} AS an_{name}" for name in _ANALYSIS_FIELDS)},

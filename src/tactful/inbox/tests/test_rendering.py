@@ -17,3 +17,21 @@ def test_text_typed_in_chat_or_form_is_shown_as_typed() -> None:
     assert "&lt;b&gt;жирным&lt;/b&gt;" in html
     assert "&lt;script&gt;" in html and "<script" not in html
     assert "&amp;" in html
+
+
+def test_the_ticket_page_offers_an_emails_original_when_quotes_were_stripped(desk, client) -> None:
+    from tactful.tickets import services as ticket_services
+
+    agent = desk.agent("emma")
+    ticket = desk.ticket(body="Still broken.")
+    ticket_services.record_incoming_message(
+        ticket=ticket,
+        body="¿Y ahora qué?",
+        channel="email",
+        original_body="¿Y ahora qué?\n\nEl lun, 2 nov, Soporte escribió:\n> <script>x()</script> Hola",
+    )
+    client.force_login(agent)
+    html = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert html.count('<details class="original">') == 1  # only where something was stripped
+    assert "El lun, 2 nov, Soporte escribió:" in html
+    assert "&lt;script&gt;x()&lt;/script&gt;" in html and "<script>x()" not in html
