@@ -60,8 +60,9 @@ def _canned_choices(team_id: int | None = None) -> list[tuple[str, str]]:
     except ImportError:
         return []
     responses = CannedResponse.objects.filter(active=True).order_by("category", "title", "id")
+    categories = dict(CannedResponse._meta.get_field("category").choices or ())
     return [("", _("No auto-reply"))] + [
-        (str(pk), f"{title} ({category})")
+        (str(pk), f"{title} ({categories.get(category, category)})")
         for pk, title, category in responses.values_list("pk", "title", "category")[:500]
     ]
 

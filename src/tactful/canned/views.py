@@ -115,11 +115,20 @@ def ticket_render(request: HttpRequest, ticket_id: int, variant_id: int) -> Json
 # --- the library -----------------------------------------------------------------------------
 
 
+def _title_for(agent: Agent, response: CannedResponse) -> str:
+    """The response's title in the agent's interface language when a variant carries one."""
+    for variant in response.variants.all():  # prefetched
+        if variant.language == agent.language and variant.title:
+            return variant.title
+    return response.title
+
+
 def _rows(agent: Agent, responses: list[CannedResponse]) -> list[dict[str, Any]]:
     order = {code: position for position, code in enumerate(VariantLanguage.values)}
     return [
         {
             "response": response,
+            "title": _title_for(agent, response),
             "variants": sorted(response.variants.all(), key=lambda v: order.get(v.language, 9)),
             "can_edit": services.can_edit(agent, response),
         }

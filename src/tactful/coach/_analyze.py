@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -51,12 +54,42 @@ class Doc:
     def has(self, category: str) -> bool:
         return bool(self.matches.get(category))
 
+    @cached_property
+    def _starts(self) -> dict[str, list[int]]:
+        # Start offsets per category, ascending (``finditer`` yields matches in text order), so
+        # counting the matches inside a sentence is two binary searches, not a pass over all of
+        # them: a long, repetitive draft has as many matches as sentences, and the per-sentence
+        # steps would otherwise cost sentences × matches.
+        return {category: [m.start for m in found] for category, found in self.matches.items()}
+
     def count_in(self, category: str, span: Span) -> int:
         """Matches of a category that start inside ``span`` (a sentence of this text)."""
-        return sum(1 for m in self.matches.get(category, ()) if span.start <= m.start < span.end)
+        starts = self._starts.get(category)
+        if not starts:
+            return 0
+        return bisect_left(starts, span.end) - bisect_left(starts, span.start)
 
     def counts_in(self, span: Span) -> dict[str, int]:
         return {category: self.count_in(category, span) for category in self.matches}
+
+    def sentences_with(self, spans: Iterable[Span]) -> list[Span]:
+        """This text's sentences, in order, inside which at least one of ``spans`` starts."""
+        return sentences_starting(self.sentences, spans)
+
+
+def sentences_starting(candidates: Iterable[Span], spans: Iterable[Span]) -> list[Span]:
+    """The ``candidates`` (in their order) inside which at least one of ``spans`` starts.
+
+    Sorting the starts once and bisecting per candidate keeps this O((c + s) log s) where the
+    obvious double loop is O(c × s).
+    """
+    starts = sorted(span.start for span in spans)
+    found: list[Span] = []
+    for candidate in candidates:
+        first = bisect_left(starts, candidate.start)
+        if first < len(starts) and starts[first] < candidate.end:
+            found.append(candidate)
+    return found
 
 
 def resolve_language(language: str | None, text: str) -> Language:
@@ -129,10 +162,19 @@ def evidence_sentences(
         return ()
     column = 0 if trained.kind == "binary" else trained.classes.index(label)
     scored: list[tuple[float, Span]] = []
+    # A sentence's weight depends only on its text and its lexicon counts; long drafts that
+    # repeat one sentence (hostile or pasted) pay for each distinct sentence once.
+    weights: dict[tuple[str, tuple[int, ...]], float] = {}
     for span in doc.sentences:
-        features = sparse_features(doc.text[span.start : span.end], doc.lex, doc.counts_in(span))
-        weight = features.values @ trained.sparse_weights[features.indices, column]
-        scored.append((float(weight), span))
+        sentence = doc.text[span.start : span.end]
+        counts = doc.counts_in(span)
+        key = (sentence, tuple(counts.values()))
+        weight = weights.get(key)
+        if weight is None:
+            features = sparse_features(sentence, doc.lex, counts)
+            weight = float(features.values @ trained.sparse_weights[features.indices, column])
+            weights[key] = weight
+        scored.append((weight, span))
     scored.sort(key=lambda item: item[0], reverse=True)
     return tuple(span for score, span in scored[:limit] if score > 0) or (scored[0][1],)
 
@@ -197,7 +239,9 @@ def _signal_from_head(
     return Signal(present, round(score, 4), spans if present else ())
 
 
-def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Signal, Signal]:
+def _abuse_and_threat(
+    doc: Doc, embedding: npt.NDArray[np.float32] | None, emotions: EmotionScores | None = None
+) -> tuple[Signal, Signal]:
     abuse_spans = tuple(doc.spans("abuse"))
     threat_spans = tuple(doc.spans("threat"))
     trained = head("abuse_threat")
@@ -212,8 +256,19 @@ def _abuse_and_threat(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tu
     # Kept apart on purpose: a message can be both, and each routes differently. Without a
     # lexicon match to show, a class needs the probability chosen by CV in training.
     gate = float(trained.meta.get("evidence_gate", 0.0))
-    abuse = p["abuse"] >= max(p["none"], 0.35) and (bool(abuse_spans) or p["abuse"] >= gate)
-    threat = p["threat"] >= max(p["none"], 0.35) and (bool(threat_spans) or p["threat"] >= gate)
+    # A thankful message with no hostile word in it is not hostile, whatever the head guesses
+    # ("I just wanted to say thank you." read as a threat sent a thank-you note to a lead).
+    grateful = (
+        emotions is not None
+        and emotions.top() == "gratitude"
+        and emotions.anger + emotions.frustration < 0.15  # "thanks for nothing" stays suspect
+    )
+    abuse = p["abuse"] >= max(p["none"], 0.35) and (
+        bool(abuse_spans) or (p["abuse"] >= gate and not grateful)
+    )
+    threat = p["threat"] >= max(p["none"], 0.35) and (
+        bool(threat_spans) or (p["threat"] >= gate and not grateful)
+    )
     if abuse and not abuse_spans:
         abuse_spans = evidence_sentences(doc, trained, "abuse", limit=1)
     if threat and not threat_spans:
@@ -268,6 +323,7 @@ def question_spans(doc: Doc) -> tuple[Span, ...]:
 def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
     """Up to three sentences that state the problem, in reading order."""
     scored: list[tuple[float, int, Span]] = []
+    asked = set(questions)
     for position, span in enumerate(doc.sentences):
         sentence = doc.text[span.start : span.end]
         n_words = len(words(sentence))
@@ -276,7 +332,7 @@ def _key_sentences(doc: Doc, questions: tuple[Span, ...]) -> tuple[Span, ...]:
         score = 2.0 * doc.count_in("company_fault", span)
         score += sum(doc.count_in(e, span) for e in _NEGATIVE) + doc.count_in("confusion", span)
         score += 0.8 * doc.count_in("urgency", span)
-        score += 0.7 if span in questions else 0.0
+        score += 0.7 if span in asked else 0.0
         score -= 1.0 if doc.count_in("gratitude", span) and n_words < 8 else 0.0
         score += min(n_words, 25) / 50.0  # prefer sentences that carry content
         scored.append((score, position, span))
@@ -323,7 +379,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
     if embedding is None:
         embedding = _encoder.encode([doc.text])[0]
     emotions, negative = _emotions(doc, embedding)
-    abuse, threat = _abuse_and_threat(doc, embedding)
+    abuse, threat = _abuse_and_threat(doc, embedding, emotions)
     urgency_spans = tuple(doc.spans("urgency"))
     urgency_score = 1.0 - math.exp(-0.9 * len(urgency_spans))
     company_fault = _signal_from_head(

@@ -14,6 +14,7 @@ from ._analyze import (
     evidence_sentences,
     formality_of,
     make_doc,
+    sentences_starting,
 )
 from ._heads import head
 from ._lang import detect_language
@@ -75,7 +76,7 @@ class _Review:
 
 
 def _sentences_with(review: _Review, spans: Sequence[Span]) -> list[Span]:
-    return [s for s in review.doc.sentences if any(s.start <= x.start < s.end for x in spans)]
+    return review.doc.sentences_with(spans)
 
 
 def _head_says(review: _Review, name: str, rule: bool) -> tuple[bool, float]:
@@ -99,10 +100,9 @@ def step_mechanisms(review: _Review) -> None:
     exploration = review.doc.spans("exploration")
     question_sentences = [s for s in review.doc.sentences if "?" in text[s.start : s.end]]
     # A question counts as exploration when it asks about the customer's situation.
-    exploring = [
-        s for s in question_sentences if any(s.start <= x.start < s.end for x in exploration)
-    ]
-    generic_questions = [s for s in question_sentences if s not in exploring]
+    exploring = sentences_starting(question_sentences, exploration)
+    explored = set(exploring)
+    generic_questions = [s for s in question_sentences if s not in explored]
 
     def level(strong: int, weak: int) -> Level:
         if strong >= 2 or (strong >= 1 and weak >= 1):

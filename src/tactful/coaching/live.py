@@ -361,6 +361,9 @@ FINDING_LABELS = {
     "invalid_encoding": gettext_lazy("Broken characters"),
     "unsupported_language": gettext_lazy("Language the coach cannot read"),
     "no_personal_touch": gettext_lazy("Template without a personal touch"),
+    # Rubric reasons the coach adds for the balance verdict.
+    "balance:too_little": gettext_lazy("too little empathy"),
+    "balance:too_much": gettext_lazy("too much empathy"),
 }
 BALANCE_LABELS = {
     "too_little": gettext_lazy("Too little"),

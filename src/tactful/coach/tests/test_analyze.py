@@ -161,3 +161,24 @@ def test_hostile_html_is_cleaned_in_linear_time() -> None:
         analyze_message("<p>a <b>b</b></p><!-- hidden --> ok <style>p{}</style>fine").text
         == "a b\nok fine"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I just wanted to say thank you. Maria found my lost parcel and had it delivered before "
+        "my daughter's birthday. You made our weekend!",
+        "Solo quería darles las gracias. María encontró mi paquete perdido y lo entregaron antes "
+        "del cumpleaños de mi hija. ¡Nos han alegrado el fin de semana!",
+        "Хочу просто сказать спасибо. Мария нашла мою потерянную посылку, и её доставили до дня "
+        "рождения дочери. Вы сделали наши выходные!",
+    ],
+)
+def test_a_thank_you_note_is_neither_abuse_nor_a_threat(text: str) -> None:
+    analysis = analyze_message(text)
+    assert not analysis.threat.present and not analysis.abuse.present
+
+
+def test_sarcastic_thanks_with_insults_is_still_abuse() -> None:
+    analysis = analyze_message("Thanks for nothing, you useless idiots.")
+    assert analysis.abuse.present

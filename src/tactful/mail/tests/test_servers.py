@@ -173,6 +173,9 @@ def test_a_reply_waits_while_the_mail_server_is_down_and_goes_out_once_it_is_bac
     assert len(servers.wait_for_mail(customer, 2, timeout=1.0)) == 1  # exactly one copy
 
 
+# The watcher stores mail from its own thread: that needs a real database server (an
+# in-memory SQLite database is locked against a second connection).
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_idle_watcher_takes_new_mail_without_waiting_for_a_poll(desk):
     team = desk.team()
