@@ -75,6 +75,39 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
+def allow_orm_next_to_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API runs an event loop in the test's thread; the ORM calls around it
+    are plain synchronous setup and checks, not async views."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def browser_locale() -> str:
+    """The browser's locale for ``page``; a test module overrides it (e.g. ``"es-ES"``)."""
+    return "en-US"
+
+
+@pytest.fixture
+def page(
+    close_stray_database_sessions: None, allow_orm_next_to_playwright: None, browser_locale: str
+) -> Any:
+    """A page in Debian's Chromium, launched with the project's flags (for browser tests that
+    drive the live server; they open more contexts from ``page.context.browser``)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        context = browser.new_context(locale=browser_locale)
+        try:
+            yield context.new_page()
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
 def desk(db: None) -> Any:
     """Factories for desk objects (see tactful.desk.testing)."""
     from tactful.desk.testing import DeskFactory

@@ -19,28 +19,6 @@ SCREENSHOTS = Path(os.environ.get("TACTFUL_SCREENSHOTS") or tempfile.gettempdir(
 PASSWORD = "a-long-demo-password"
 
 
-@pytest.fixture(autouse=True)
-def allow_orm_next_to_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page(close_stray_database_sessions):
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(locale="en-US")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
 def log_in(page, base_url, username):
     page.goto("about:blank")  # first, so no late response of the last page puts a cookie back
     page.context.clear_cookies()

@@ -18,26 +18,9 @@ SCREENSHOTS = Path(os.environ.get("TACTFUL_SCREENSHOTS") or tempfile.gettempdir(
 )
 
 
-@pytest.fixture(autouse=True)
-def allow_orm_next_to_playwright(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
-def page(close_stray_database_sessions):
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(locale="es-ES")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+def browser_locale():
+    return "es-ES"
 
 
 @pytest.fixture

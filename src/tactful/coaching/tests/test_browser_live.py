@@ -67,30 +67,6 @@ LATENCY_PROBE = """
 """
 
 
-@pytest.fixture(autouse=True)
-def allow_orm_next_to_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
-    # synchronous setup code, not async views.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def page(close_stray_database_sessions):
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(locale="en-US")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
 @pytest.fixture
 def angry_spanish_ticket(desk):
     live.clear_caches()

@@ -10,28 +10,9 @@ from tactful.tickets.models import Attachment, Ticket
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def allow_orm_next_to_playwright(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM calls here are plain
-    # synchronous setup and checks, not async views.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
 @pytest.fixture
-def page(close_stray_database_sessions):
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(locale="es-ES")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+def browser_locale():
+    return "es-ES"
 
 
 def test_a_visitor_sends_the_form_in_a_real_browser(live_server, page, desk, settings, tmp_path):
