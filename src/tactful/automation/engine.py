@@ -394,6 +394,15 @@ def matches(conditions: dict[str, Any], facts: TicketFacts) -> bool:
     return not ("dead_end" in c and bool(facts.dead_end()) != c["dead_end"])
 
 
+#: Condition keys that look at the ticket's tags (the only facts that cost a query to read).
+TAG_CONDITIONS: tuple[str, ...] = ("tags_any", "tags_all")
+
+
+def reads_tags(conditions: dict[str, Any]) -> bool:
+    """Whether :func:`matches` looks at ``facts.tags`` for these conditions."""
+    return any(key in conditions for key in TAG_CONDITIONS)
+
+
 def action_needed(action: dict[str, Any], facts: TicketFacts) -> bool:
     """Whether ``action`` would change anything on a ticket in the state ``facts``.
 

@@ -93,16 +93,25 @@ def ticket_is_dead_end(ticket: Ticket) -> bool:
 
 @dataclass
 class _RunState:
-    """What one rule run knows about its ticket; queries once, updated as actions act."""
+    """What one rule run knows about its ticket; queries once, updated as actions act.
+
+    The tags and the dead-end review are read only when a rule asks (most runs need neither).
+    """
 
     ticket: Ticket
-    tags: set[str] = field(default_factory=set)
+    _tags: set[str] | None = None
     _lead_cache: dict[int, bool] = field(default_factory=dict)
     _dead_end: bool | None = None
 
     @classmethod
     def load(cls, ticket: Ticket) -> _RunState:
-        return cls(ticket=ticket, tags=set(ticket.tags.values_list("name", flat=True)))
+        return cls(ticket=ticket)
+
+    @property
+    def tags(self) -> set[str]:
+        if self._tags is None:
+            self._tags = set(self.ticket.tags.values_list("name", flat=True))
+        return self._tags
 
     def dead_end(self) -> bool:
         if self._dead_end is None:
@@ -118,12 +127,14 @@ class _RunState:
             self._lead_cache[assignee_id] = role in selectors.LEAD_ROLES
         return self._lead_cache[assignee_id]
 
-    def facts(self, *, with_lead: bool = False) -> engine.TicketFacts:
+    def facts(self, *, with_lead: bool = False, with_tags: bool = True) -> engine.TicketFacts:
+        """The facts now; ``with_tags=False`` leaves the tags empty (for a caller that
+        knows nothing it asks looks at them: see :func:`engine.reads_tags`)."""
         t = self.ticket
         return engine.TicketFacts(
             channel=t.channel,
             language=t.language,
-            tags=frozenset(self.tags),
+            tags=frozenset(self.tags) if with_tags else frozenset(),
             team_id=t.team_id,
             priority=int(t.priority),
             status=t.status,
@@ -183,7 +194,10 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
         raise ValueError(f"unknown trigger {trigger!r}")
     if _rules_running.get():
         return []
-    with rules_running(), transaction.atomic():
+    # No savepoint of its own (two round trips per run, twice per e-mail): every caller runs
+    # it inside a transaction it rolls back as a whole on an error that escapes, and each
+    # rule's actions below keep their own savepoint, so a failing rule still costs nothing.
+    with rules_running(), transaction.atomic(savepoint=False):
         if trigger == "analysed":
             rebalance_after_analysis(ticket)
         rules = selectors.rules_for(trigger=trigger, team_id=ticket.team_id)
@@ -196,12 +210,11 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
                 .first()
             )
         message_id = message.pk if message is not None else None
-        already = _already_fired(ticket, trigger, message_id)
+        # Read on the first match only: most events match no rule at all.
+        already: set[int] | None = None
         state = _RunState.load(ticket)
         fired: list[TicketEvent] = []
         for rule in rules:
-            if rule.pk in already:
-                continue
             try:
                 conditions = engine.validate_conditions(rule.conditions)
                 actions = engine.validate_actions(rule.actions)
@@ -209,7 +222,12 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
                 logger.warning("automation rule %s is invalid, skipped: %s", rule.pk, exc)
                 continue
             try:
-                if not engine.matches(conditions, state.facts()):
+                facts = state.facts(with_tags=engine.reads_tags(conditions))
+                if not engine.matches(conditions, facts):
+                    continue
+                if already is None:
+                    already = _already_fired(ticket, trigger, message_id)
+                if rule.pk in already:
                     continue
                 with transaction.atomic():
                     done = _run_actions(rule, actions, state)
@@ -244,7 +262,8 @@ def _run_actions(rule: Rule, actions: Sequence[dict[str, Any]], state: _RunState
     done: list[str] = []
     for action in actions:
         needs_lead = action["type"] == "assign" and action["to"] == "lead"
-        if not engine.action_needed(action, state.facts(with_lead=needs_lead)):
+        facts = state.facts(with_lead=needs_lead, with_tags=action["type"] == "add_tag")
+        if not engine.action_needed(action, facts):
             continue
         text = _ACTIONS[action["type"]](rule, action, state)
         if text:

@@ -9,6 +9,7 @@ from typing import Any
 
 import nh3
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
@@ -36,14 +37,28 @@ def plain_text(body: str) -> str:
     return html.unescape(stripped)
 
 
-def request_analysis(*, message: Message) -> MessageAnalysis:
-    """Queue the coach's reading of an incoming message, to run after the transaction commits."""
+def request_analysis(
+    *, message: Message, new_message: bool = False, ticket_saved_pending: bool = False
+) -> MessageAnalysis:
+    """Queue the coach's reading of an incoming message, to run after the transaction commits.
+
+    Args:
+        message: the customer's message.
+        new_message: the message was created in this transaction, so it has no analysis row
+            yet: the row is inserted without looking for one first.
+        ticket_saved_pending: the caller already saved the ticket with ``coach_state``
+            pending in this transaction (one UPDATE fewer).
+    """
     from tactful.coaching import tasks
 
-    analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
-    Ticket.objects.filter(pk=message.ticket_id).exclude(coach_state=CoachState.PENDING).update(
-        coach_state=CoachState.PENDING
-    )
+    if new_message:
+        analysis = MessageAnalysis.objects.create(message=message)
+    else:
+        analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
+    if not ticket_saved_pending:
+        Ticket.objects.filter(pk=message.ticket_id).exclude(coach_state=CoachState.PENDING).update(
+            coach_state=CoachState.PENDING
+        )
     if Message.ticket.is_cached(message):  # keep the caller's instance truthful
         message.ticket.coach_state = CoachState.PENDING
     message_id = message.pk
@@ -64,7 +79,10 @@ def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
     """
     if message.kind != MessageKind.INCOMING:
         raise ValueError("only customer messages are analysed")
-    analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
+    try:  # the task loads the message with its analysis (select_related): no second query
+        analysis = message.analysis
+    except MessageAnalysis.DoesNotExist:
+        analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
     if analysis.status == AnalysisStatus.DONE:
         return analysis
     try:
@@ -112,33 +130,35 @@ def _record_success(analysis: MessageAnalysis, message: Message, result: Any) ->
     analysis.save()
 
     ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
-    newer_done = MessageAnalysis.objects.filter(
-        message__ticket_id=ticket.pk,
-        message__kind=MessageKind.INCOMING,
-        message_id__gt=message.pk,
-        status=AnalysisStatus.DONE,
-    ).exists()
-    if not newer_done:
+    # Both questions about the ticket's other analyses in one query: is a newer message
+    # already read (then this older one must not overwrite the ticket's signals), and is
+    # any still waiting (then the ticket stays "analysing").
+    others = MessageAnalysis.objects.filter(message__ticket_id=ticket.pk).aggregate(
+        newer_done=Count(
+            "pk",
+            filter=Q(
+                message__kind=MessageKind.INCOMING,
+                message_id__gt=message.pk,
+                status=AnalysisStatus.DONE,
+            ),
+        ),
+        pending=Count("pk", filter=Q(status=AnalysisStatus.PENDING)),
+    )
+    if not others["newer_done"]:
         ticket.emotion = analysis.top_emotion
         ticket.intensity = analysis.intensity
         ticket.abuse = analysis.abuse
         ticket.threat = analysis.threat
         ticket.company_fault = analysis.company_fault
-        still_pending = MessageAnalysis.objects.filter(
-            message__ticket_id=ticket.pk, status=AnalysisStatus.PENDING
-        ).exists()
-        ticket.coach_state = CoachState.PENDING if still_pending else CoachState.DONE
-        ticket.save(
-            update_fields=[
-                "emotion",
-                "intensity",
-                "abuse",
-                "threat",
-                "company_fault",
-                "coach_state",
-                "updated_at",
-            ]
-        )
+        ticket.coach_state = CoachState.PENDING if others["pending"] else CoachState.DONE
+        fields = ["emotion", "intensity", "abuse", "threat", "company_fault", "coach_state"]
+        # A ticket of unknown language takes the one the coach read, in the same UPDATE
+        # (tickets.services.change_language would save the row a second time).
+        previous_language = ticket.language
+        if previous_language == "und" and analysis.language in {"en", "es", "ru"}:
+            ticket.language = analysis.language
+            fields.append("language")
+        ticket.save(update_fields=[*fields, "updated_at"])
         TicketEvent.objects.create(
             ticket=ticket,
             kind=EventKind.ANALYSED,
@@ -152,8 +172,8 @@ def _record_success(analysis: MessageAnalysis, message: Message, result: Any) ->
                 "language": analysis.language,
             },
         )
-        if ticket.language == "und" and analysis.language in {"en", "es", "ru"}:
-            ticket_services.change_language(ticket=ticket, language=analysis.language, by=None)
+        if ticket.language != previous_language:
+            ticket_services.language_changed(ticket=ticket, previous=previous_language, by=None)
         # Abuse and threats going to a lead (D6) is the default "Protect agents" rule, which
         # leads can adapt; see tactful.automation.
         from tactful.automation import services as automation_services

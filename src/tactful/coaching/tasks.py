@@ -16,7 +16,8 @@ def analyze_message_task(self, message_id: int) -> str:  # type: ignore[no-untyp
     from tactful.coaching.services import AnalysisFailed, analyze_incoming_message
     from tactful.tickets.models import Message
 
-    message = Message.objects.filter(pk=message_id).first()
+    # With its analysis row in the same query (analyze_incoming_message reads it).
+    message = Message.objects.select_related("analysis").filter(pk=message_id).first()
     if message is None:
         return "missing"
     try:

@@ -470,7 +470,7 @@ def _ingest_parsed(
                 sender=customer,
             )
             if ticket is None:
-                ticket = ticket_services.create_ticket(
+                ticket, message = ticket_services.open_ticket(
                     customer=customer,
                     body=body.body,
                     subject=subject,
@@ -481,12 +481,10 @@ def _ingest_parsed(
                     attachments=uploads,
                     metadata=metadata,
                     original_body=body.original,
+                    # Looked up just above (``stored``): the unique constraint covers a race.
+                    duplicate_checked=True,
                 )
-                message_pk = (
-                    Message.objects.filter(channel=Channel.EMAIL, external_id=external_id)
-                    .values_list("pk", flat=True)
-                    .first()
-                )
+                message_pk = message.pk
                 status: IngestStatus = "created"
             else:
                 message = ticket_services.record_incoming_message(
@@ -497,6 +495,8 @@ def _ingest_parsed(
                     attachments=uploads,
                     metadata=metadata,
                     original_body=body.original,
+                    # Looked up just above (``stored``): the unique constraint covers a race.
+                    duplicate_checked=True,
                 )
                 ticket = message.ticket
                 message_pk = message.pk

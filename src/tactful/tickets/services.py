@@ -24,6 +24,7 @@ from tactful.tickets import permissions, search
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
     Attachment,
+    CoachState,
     EventKind,
     Message,
     MessageKind,
@@ -170,6 +171,15 @@ def _resolve_merged(ticket: Ticket) -> Ticket:
     return ticket
 
 
+def _stored_message(channel: str, external_id: str) -> Message | None:
+    """The message already stored for this delivery, with its ticket (one query)."""
+    return (
+        Message.objects.select_related("ticket")
+        .filter(channel=channel, external_id=external_id)
+        .first()
+    )
+
+
 def _run_rules(ticket: Ticket, *, trigger: str, message: Message) -> None:
     """Automation rules for this event (tactful.automation), inside the caller's transaction."""
     from tactful.automation import services as automation_services
@@ -214,6 +224,48 @@ def create_ticket(
     Returns:
         The new ticket (or the existing one for a repeated ``external_id``).
     """
+    ticket, _message = open_ticket(
+        customer=customer,
+        body=body,
+        channel=channel,
+        subject=subject,
+        language=language,
+        priority=priority,
+        team=team,
+        tags=tags,
+        by=by,
+        external_id=external_id,
+        attachments=attachments,
+        metadata=metadata,
+        original_body=original_body,
+    )
+    return ticket
+
+
+def open_ticket(
+    *,
+    customer: Customer,
+    body: str,
+    channel: str,
+    subject: str = "",
+    language: str | None = None,
+    priority: int = Priority.NORMAL,
+    team: Team | None = None,
+    tags: Iterable[str] = (),
+    by: Agent | None = None,
+    external_id: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
+    duplicate_checked: bool = False,
+) -> tuple[Ticket, Message]:
+    """:func:`create_ticket`, returning the first message too (the stored one for a repeat).
+
+    Ingest paths use it so they need no second query to find the message they stored.
+    ``duplicate_checked``: the caller has just looked for ``external_id`` on ``channel`` and
+    found nothing, so it is not looked up again (a concurrent delivery still ends in the
+    unique constraint, handled below).
+    """
     check_text(body, field=_("Message"), max_chars=MAX_BODY_CHARS)
     subject = (subject or "").strip() or subject_from_body(body)
     check_text(subject, field=_("Subject"), max_chars=MAX_SUBJECT_CHARS)
@@ -222,10 +274,10 @@ def create_ticket(
     _check_choice(priority, Priority.values, field=_("priority"))
     check_attachments(attachments)
     tag_names = normalize_tags(tags)
-    if external_id:
-        existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+    if external_id and not duplicate_checked:
+        existing = _stored_message(channel, external_id)
         if existing is not None:
-            return Ticket.objects.get(pk=existing.ticket_id)
+            return existing.ticket, existing
     ticket_language = (
         normalize_language(language) if language else customer.preferred_language or "und"
     )
@@ -238,6 +290,9 @@ def create_ticket(
                 priority=priority,
                 customer=customer,
                 team=team,
+                # The analysis is requested below, in this transaction: saying so now spares
+                # request_analysis an UPDATE of the row just inserted.
+                coach_state=CoachState.PENDING,
             )
             message = Message.objects.create(
                 ticket=ticket,
@@ -264,15 +319,17 @@ def create_ticket(
                 assign_round_robin(ticket=ticket, by=None)
             _run_rules(ticket, trigger="ticket_created", message=message)
             search.reindex_ticket(ticket.pk)
-            coaching_services.request_analysis(message=message)
+            coaching_services.request_analysis(
+                message=message, new_message=True, ticket_saved_pending=True
+            )
     except IntegrityError:
         # A concurrent delivery of the same external id won the race.
         if external_id:
-            existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+            existing = _stored_message(channel, external_id)
             if existing is not None:
-                return Ticket.objects.get(pk=existing.ticket_id)
+                return existing.ticket, existing
         raise
-    return ticket
+    return ticket, message
 
 
 def record_incoming_message(
@@ -285,10 +342,13 @@ def record_incoming_message(
     by: Agent | None = None,
     metadata: dict[str, Any] | None = None,
     original_body: str = "",
+    duplicate_checked: bool = False,
 ) -> Message:
     """Add the customer's next message; a solved or pending ticket reopens.
 
-    A repeated ``external_id`` on the same channel returns the message already stored.
+    A repeated ``external_id`` on the same channel returns the message already stored
+    (``duplicate_checked``: the caller has just looked and found none; the unique constraint
+    still refuses a concurrent repeat).
     """
     permissions.check_can_view(by, ticket)
     ticket = _resolve_merged(ticket)
@@ -297,8 +357,8 @@ def record_incoming_message(
     check_text(external_id, field=_("External id"), max_chars=MAX_EXTERNAL_ID, required=False)
     _check_choice(channel, Channel.values, field=_("channel"))
     check_attachments(attachments)
-    if external_id:
-        existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+    if external_id and not duplicate_checked:
+        existing = _stored_message(channel, external_id)
         if existing is not None:
             return existing
     with transaction.atomic():
@@ -314,13 +374,17 @@ def record_incoming_message(
         )
         _store_attachments(message, attachments)
         _event(ticket, EventKind.MESSAGE_RECEIVED, by=by, message=message)
+        # The analysis is requested below; the ticket says "analysing" in this same UPDATE.
+        ticket.coach_state = CoachState.PENDING
         if ticket.status in {Status.PENDING, Status.SOLVED, Status.CLOSED}:
-            _set_status(ticket, Status.OPEN, by=None)
+            _set_status(ticket, Status.OPEN, by=None, extra_fields=["coach_state"])
         else:
-            _save(ticket)
+            _save(ticket, "coach_state")
         _run_rules(ticket, trigger="customer_message", message=message)
         search.reindex_ticket(ticket.pk)
-        coaching_services.request_analysis(message=message)
+        coaching_services.request_analysis(
+            message=message, new_message=True, ticket_saved_pending=True
+        )
     return message
 
 
@@ -466,9 +530,18 @@ def change_language(*, ticket: Ticket, language: str, by: Agent | None) -> Ticke
     previous = ticket.language
     ticket.language = language
     _save(ticket, "language")
+    return language_changed(ticket=ticket, previous=previous, by=by)
+
+
+def language_changed(*, ticket: Ticket, previous: str, by: Agent | None) -> TicketEvent:
+    """Follow up a language already saved on ``ticket``: search reindexes, the timeline says.
+
+    For callers that save the language together with other fields in one UPDATE (the coach's
+    bookkeeping); :func:`change_language` is the whole change.
+    """
     search.reindex_ticket(ticket.pk)
     return _event(
-        ticket, EventKind.LANGUAGE_CHANGED, by=by, data={"from": previous, "to": language}
+        ticket, EventKind.LANGUAGE_CHANGED, by=by, data={"from": previous, "to": ticket.language}
     )
 
 

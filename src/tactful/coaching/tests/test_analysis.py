@@ -127,3 +127,35 @@ def test_latest_message_wins(desk, django_capture_on_commit_callbacks):
     latest = ticket.messages.order_by("-id").first().analysis
     assert ticket.emotion == latest.top_emotion
     assert ticket.intensity == latest.intensity
+
+
+def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
+    # What one worker spends per customer message besides the coach: load the message and its
+    # analysis row, store the reading, lock the ticket, one query about the ticket's other
+    # analyses, update the ticket, the timeline event, the language follow-up (search index:
+    # two statements on SQLite, and an event), and the automation rules (no outer savepoint).
+    from tactful.coaching import tasks
+
+    customer = desk.customer(language=None)
+    ticket = ticket_services.create_ticket(
+        customer=customer, body="I can't log in to my account since yesterday.", channel="email"
+    )
+    first = ticket.messages.get()
+    with django_assert_max_num_queries(13):
+        tasks.analyze_message_task.apply(args=[first.pk])
+    ticket.refresh_from_db()
+    assert ticket.language == "en"
+    assert ticket.coach_state == "done"
+    assert ticket.events.filter(kind=EventKind.LANGUAGE_CHANGED).count() == 1
+
+    # A calm follow-up: no rule fires (a firing rule's actions cost their own queries).
+    second = ticket_services.record_incoming_message(
+        ticket=ticket, body="Thank you so much, it works now!"
+    )
+    with django_assert_max_num_queries(10):
+        tasks.analyze_message_task.apply(args=[second.pk])
+    second.analysis.refresh_from_db()
+    ticket.refresh_from_db()
+    assert second.analysis.status == AnalysisStatus.DONE
+    assert ticket.emotion == second.analysis.top_emotion
+    assert ticket.coach_state == "done"

@@ -267,9 +267,9 @@ def test_no_csrf_token_needed(client):
 @pytest.mark.django_db
 def test_webhook_query_count(client, desk, django_assert_max_num_queries):
     desk.customer("casey@example.com")
-    with django_assert_max_num_queries(26):
+    with django_assert_max_num_queries(16):
         assert post(client, mail()).status_code == 201
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(1):
         assert post(client, mail()).status_code == 200
     with django_assert_max_num_queries(0):
         assert post(client, mail(), secret="wrong").status_code == 401
