@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import logging
+import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
@@ -150,11 +151,25 @@ def _spans(spans: Sequence[Any]) -> list[list[int]]:
     return [[int(span.start), int(span.end)] for span in spans]
 
 
+#: A canned-response variable the agent has not filled yet (``{{ ticket.custom.order }}``).
+_PLACEHOLDER_RE = re.compile(r"\{\{[^{}]{1,100}\}\}")
+
+
+def _only_in_placeholders(spans: Sequence[Any], placeholders: Sequence[tuple[int, int]]) -> bool:
+    """A finding whose evidence lies wholly inside unfilled variables is about the variable's
+    name ("ticket" read as jargon), not the agent's words: the panel leaves it out."""
+    return bool(spans) and all(
+        any(start <= span.start and span.end <= end for start, end in placeholders)
+        for span in spans
+    )
+
+
 def review_as_dict(
     review: ReplyReview, *, extra_findings: Sequence[dict[str, Any]] = ()
 ) -> dict[str, Any]:
     """A ``ReplyReview`` as plain JSON: what the panel renders, the API returns and a sent
     reply keeps. Spans index into ``text`` (the draft as the coach cleaned it)."""
+    placeholders = [match.span() for match in _PLACEHOLDER_RE.finditer(review.text)]
     findings = [
         {
             "kind": finding.kind,
@@ -163,6 +178,7 @@ def review_as_dict(
             "spans": _spans(finding.spans),
         }
         for finding in review.findings
+        if not _only_in_placeholders(finding.spans, placeholders)
     ]
     findings.extend(extra_findings)
     return {

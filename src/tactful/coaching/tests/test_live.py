@@ -506,3 +506,24 @@ def test_the_panel_speaks_the_agents_language(desk, team, agent):
     assert panel.language == "ru"
     with translation.override("ru"):
         assert live.customer_panel(ticket).emotions[0].label not in {"anger", "frustration"}
+
+
+def test_an_unfilled_variable_is_not_judged_as_the_agents_words():
+    """`{{ ticket.custom.order_number }}` must not be read as jargon ("ticket")."""
+    from tactful.coach import review_reply
+
+    draft = (
+        "Hola {{ customer.first_name }}, ya hemos reembolsado el cargo duplicado del pedido "
+        "{{ ticket.custom.order_number }}. Lo verá en su cuenta en 3 días."
+    )
+    customer = "Me cobraron dos veces el pedido. ¿Cuándo me devuelven el dinero?"
+    raw = review_reply(draft, customer_message=customer)
+    assert "unclear" in raw.kinds()  # the coach alone reads the variable name as jargon
+    review = live.review_draft(draft=draft, customer_message=customer)
+    assert review is not None
+    assert "unclear" not in {finding["kind"] for finding in review["findings"]}
+    # The same word written by the agent is still the agent's jargon.
+    plain = draft.replace("{{ ticket.custom.order_number }}", "48213 (ticket escalation queue)")
+    review = live.review_draft(draft=plain, customer_message=customer)
+    assert review is not None
+    assert "unclear" in {finding["kind"] for finding in review["findings"]}
