@@ -181,7 +181,11 @@ def _moment(value: datetime) -> tuple[str, str]:
 PLAIN_TEXT_CHANNELS = frozenset({Channel.CHAT, Channel.WEB})
 
 
-def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
+def thread_rows(
+    messages: list[Message], *, customer: str, customer_id: int | None = None
+) -> list[MessageRow]:
+    """The thread's rows; an incoming message from someone other than the ticket's customer
+    (a colleague copied on the e-mail) is shown under that sender's name."""
     kinds = dict(MessageKind.choices)
     channels = dict(Channel.choices)
     deliveries = dict(DeliveryState.choices)
@@ -196,6 +200,12 @@ def thread_rows(messages: list[Message], *, customer: str) -> list[MessageRow]:
         iso, label = _moment(message.created_at)
         if message.kind == MessageKind.INCOMING:
             author = customer
+            if customer_id is not None and message.author_customer_id not in (None, customer_id):
+                author = (
+                    getattr(message, "author_customer_name", "")
+                    or getattr(message, "author_customer_email", "")
+                    or customer
+                )
             analysis = message.coach_analysis
         else:
             author = str(message.author_agent) if message.author_agent else agent_label

@@ -219,7 +219,9 @@ def _ticket_page(
     # Every select's options arrive with labels and ``selected`` worked out (see rows.py).
     context = {
         "ticket": ticket,
-        "thread": rows.thread_rows(entries, customer=str(ticket.customer)),
+        "thread": rows.thread_rows(
+            entries, customer=str(ticket.customer), customer_id=ticket.customer_id
+        ),
         "timeline": rows.timeline_rows(selectors.timeline(ticket)),
         "tags": ", ".join(selectors.tag_names(ticket)),
         "viewers": selectors.other_viewers(ticket=ticket, agent=agent),

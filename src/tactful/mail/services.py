@@ -497,6 +497,8 @@ def _ingest_parsed(
                     original_body=body.original,
                     # Looked up just above (``stored``): the unique constraint covers a race.
                     duplicate_checked=True,
+                    # Whoever cited the thread wrote it: a colleague on Cc stays themselves.
+                    author=customer,
                 )
                 ticket = message.ticket
                 message_pk = message.pk

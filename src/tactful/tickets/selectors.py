@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from tactful.accounts.models import Agent, Role, Team
 from tactful.coaching.models import MessageAnalysis
+from tactful.customers.models import Customer
 from tactful.tickets import permissions, search
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
@@ -204,6 +205,7 @@ _ATTACHMENT = Attachment._meta.db_table
 _EVENT = TicketEvent._meta.db_table
 _VIEWER = TicketViewer._meta.db_table
 _ANALYSIS = MessageAnalysis._meta.db_table
+_CUSTOMER = Customer._meta.db_table
 _NAME_FIELDS = ["id", "username", "first_name", "last_name"]
 
 #: What the ticket page shows of a coach reading; the rest (spans…) loads on demand.
@@ -217,10 +219,12 @@ _THREAD_SQL = f"""
            m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error, m.original_body, m.review,
            a.username AS author_username, a.first_name AS author_first_name,
            a.last_name AS author_last_name,
+           c.name AS author_customer_name, c.email AS author_customer_email,
            {", ".join(f"an.{name} AS an_{name}" for name in _ANALYSIS_FIELDS)},
            EXISTS (SELECT 1 FROM {_ATTACHMENT} f WHERE f.message_id = m.id) AS has_attachments
       FROM {_MESSAGE} m
       LEFT JOIN {_AGENT} a ON a.id = m.author_agent_id
+      LEFT JOIN {_CUSTOMER} c ON c.id = m.author_customer_id
       LEFT JOIN {_ANALYSIS} an ON an.message_id = m.id
      WHERE m.ticket_id = %s
      ORDER BY m.created_at, m.id

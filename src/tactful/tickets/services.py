@@ -343,8 +343,12 @@ def record_incoming_message(
     metadata: dict[str, Any] | None = None,
     original_body: str = "",
     duplicate_checked: bool = False,
+    author: Customer | None = None,
 ) -> Message:
     """Add the customer's next message; a solved or pending ticket reopens.
+
+    ``author``: who wrote it when it is not the ticket's customer (a colleague copied on the
+    e-mail thread answers); the conversation stays the customer's.
 
     A repeated ``external_id`` on the same channel returns the message already stored
     (``duplicate_checked``: the caller has just looked and found none; the unique constraint
@@ -366,7 +370,7 @@ def record_incoming_message(
             ticket=ticket,
             kind=MessageKind.INCOMING,
             channel=channel,
-            author_customer=ticket.customer,
+            author_customer=author or ticket.customer,
             body=body,
             external_id=external_id,
             metadata=metadata or {},

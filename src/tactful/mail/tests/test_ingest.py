@@ -280,6 +280,12 @@ def test_reply_to_a_stored_mail_is_appended():
     )
     assert colleague.status == "appended"
     assert colleague.ticket_id == first.ticket_id
+    # …as themselves: the message is Dana's, the ticket stays Casey's.
+    from tactful.tickets.models import Message, Ticket
+
+    dana = Message.objects.select_related("author_customer").get(pk=colleague.message_id)
+    assert dana.author_customer.email == "dana@example.com"
+    assert Ticket.objects.get(pk=first.ticket_id).customer.email == "casey@example.com"
 
 
 @pytest.mark.django_db

@@ -308,7 +308,9 @@ def test_customer_identities_are_shared_across_tickets(desk):
 def test_a_subject_made_from_the_body_is_its_first_sentence_cut_at_a_word() -> None:
     from tactful.tickets.services import SUBJECT_FROM_BODY_CHARS, subject_from_body
 
-    assert subject_from_body("Me cobraron dos veces. ¿Pueden revisarlo?") == "Me cobraron dos veces."
+    assert (
+        subject_from_body("Me cobraron dos veces. ¿Pueden revisarlo?") == "Me cobraron dos veces."
+    )
     long_line = "Подарок для бабушки на девяностолетие так и не пришёл " * 4
     subject = subject_from_body(long_line)
     assert subject.endswith("…") and len(subject) <= SUBJECT_FROM_BODY_CHARS + 1
