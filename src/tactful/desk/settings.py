@@ -327,6 +327,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TACTFUL_LOG_LEVEL", "WARNING")},
+    # With no broker (tasks in-process) kombu still warns that it "reverts to localhost".
+    "loggers": {} if CELERY_BROKER_URL else {"kombu.connection": {"level": "ERROR"}},
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 100
