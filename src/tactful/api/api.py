@@ -464,6 +464,7 @@ def create_customer(request: HttpRequest, payload: s.CustomerIn) -> Status[dict[
 def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(Customer.objects.prefetch_related("identities").get(pk=customer_id))
 
+
 # Routers of other apps (each in its own module).
 # --- channels router ---
 from tactful.api.channels_api import router as channels_router  # noqa: E402

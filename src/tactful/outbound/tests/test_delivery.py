@@ -279,7 +279,6 @@ def test_resend_needs_access_to_the_ticket(chat, transport, desk):
     assert state(message).delivery_state == DeliveryState.FAILED
 
 
-
 def test_what_the_transport_records_on_the_row_survives_delivery(chat):
     """The e-mail transport writes the headers it sent onto the row; delivery keeps them."""
 
