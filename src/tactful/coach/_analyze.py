@@ -372,6 +372,18 @@ def _und_analysis(doc: Doc) -> MessageAnalysis:
     )
 
 
+def _questions_to_answer(questions: tuple[Span, ...], abuse: Signal) -> tuple[Span, ...]:
+    """The customer's questions minus the insults phrased as questions ("Are you all idiots?"):
+    those are not waiting for an answer, and the agent should not be told to answer them."""
+    if not abuse.present or not abuse.spans:
+        return questions
+    return tuple(
+        question
+        for question in questions
+        if not any(a.start < question.end and question.start < a.end for a in abuse.spans)
+    )
+
+
 def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> MessageAnalysis:
     """Run every C1 step over a prepared document."""
     if doc.language == "und":
@@ -391,7 +403,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
         rule_score=1.0 - math.exp(-1.0 * len(doc.matches.get("company_fault", ()))),
     )
     formality, _ = formality_of(doc)
-    questions = question_spans(doc)
+    questions = _questions_to_answer(question_spans(doc), abuse)
     return MessageAnalysis(
         text=doc.text,
         language=doc.language,

@@ -182,3 +182,21 @@ def test_a_thank_you_note_is_neither_abuse_nor_a_threat(text: str) -> None:
 def test_sarcastic_thanks_with_insults_is_still_abuse() -> None:
     analysis = analyze_message("Thanks for nothing, you useless idiots.")
     assert analysis.abuse.present
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Are you all idiots? I was charged twice. When will I get my money back?",
+         "When will I get my money back?"),
+        ("¿No sabéis leer, inútiles? Me cobraron dos veces. ¿Cuándo me devuelven el dinero?",
+         "¿Cuándo me devuelven el dinero?"),
+        ("Вы что, идиоты? С меня дважды списали деньги. Когда вернёте?", "Когда вернёте?"),
+    ],
+)  # fmt: skip
+def test_an_insult_phrased_as_a_question_is_not_a_question_to_answer(
+    text: str, question: str
+) -> None:
+    analysis = analyze_message(text)
+    assert analysis.abuse.present
+    assert [span.text_in(analysis.text) for span in analysis.questions] == [question]
