@@ -203,6 +203,10 @@ def resend(*, message: Message, by: Agent) -> Message:
             # fail again on the first hiccup (the DELIVERY_FAILED events keep the history).
             delivery_attempts=0,
         )
+        # Sending twice is a person's decision: the timeline says who took it.
+        TicketEvent.objects.create(
+            ticket_id=message.ticket_id, kind=EventKind.RESENT, actor=by, message=message
+        )
         message_id = message.pk
         transaction.on_commit(lambda: _enqueue(message_id))
     return message

@@ -262,6 +262,7 @@ class EventKind(models.TextChoices):
     RULE_FIRED = "rule", _("Automation rule applied")
     HANDED_OVER = "handover", _("Conversation handed over")
     DELIVERY_FAILED = "delivery_failed", _("Reply could not be delivered")
+    RESENT = "resent", _("Reply sent again")
     CHANNEL_CHANGED = "channel", _("Channel changed")
 
 

@@ -392,6 +392,8 @@ def describe_event(event: TicketEvent, *, agents: dict[int, str], teams: dict[in
         return _("A reply could not be delivered: %(error)s") % {
             "error": str(data.get("error", ""))[:200]
         }
+    if kind == EventKind.RESENT:
+        return _("A reply was sent again by hand")
     if kind == EventKind.CHANNEL_CHANGED:
         return _("Channel: %(from)s → %(to)s") % {"from": data.get("from"), "to": data.get("to")}
     return str(EventKind(kind).label) if kind in EventKind.values else kind

@@ -254,6 +254,8 @@ def test_resend_sends_again(chat, transport, delivery_state, django_capture_on_c
     message = state(message)
     assert message.delivery_state == DeliveryState.SENT and message.delivery_error == ""
     assert transport.sent == [message.pk]
+    resent = TicketEvent.objects.get(message=message, kind=EventKind.RESENT)
+    assert resent.actor == chat["agent"]
 
 
 def test_resend_gets_a_fresh_retry_budget(chat, transport, settings):
