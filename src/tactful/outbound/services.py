@@ -126,6 +126,9 @@ def deliver_message(message_id: int) -> str:
             _fail(message, error)
             return DeliveryState.FAILED
         delay = _retry_delay(message.delivery_attempts)
+        asked = getattr(exc, "retry_after", None)
+        if asked:  # the receiver said when (capped: a day at most)
+            delay = max(delay, timedelta(seconds=min(float(asked), 86_400.0)))
         _finish(
             message,
             delivery_state=DeliveryState.RETRYING,

@@ -23,7 +23,15 @@ class DeliveryError(Exception):
 
 
 class TemporaryDeliveryError(DeliveryError):
-    """Worth another try later (with backoff)."""
+    """Worth another try later (with backoff).
+
+    ``retry_after``: seconds the other side asked us to wait (HTTP ``Retry-After``); the next
+    try waits at least that long.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -21,6 +21,7 @@ re-sent to a host nobody configured.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import hmac
 import http.client
@@ -114,10 +115,26 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects())
 
 
-def _classify(status: int, reason: str) -> transports.DeliveryError:
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (seconds or an HTTP date); ``None`` if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _classify(status: int, reason: str, retry_after: str | None = None) -> transports.DeliveryError:
     text = f"The webhook answered HTTP {status} {reason}".strip()
     if status in {408, 429} or status >= 500:
-        return transports.TemporaryDeliveryError(text)
+        return transports.TemporaryDeliveryError(text, retry_after=_retry_after(retry_after))
     if 300 <= status < 400:
         return transports.PermanentDeliveryError(
             text + " (a redirect: set the final URL in the webhook settings)"
@@ -170,8 +187,9 @@ def send_webhook(message: Message) -> str:
         with _opener.open(request, timeout=settings.TACTFUL_WEBHOOK_TIMEOUT) as response:
             raw = response.read(MAX_RESPONSE_BYTES)
     except urllib.error.HTTPError as exc:
+        retry_after = exc.headers.get("Retry-After") if exc.headers else None
         exc.close()
-        raise _classify(exc.code, str(exc.reason or "")) from exc
+        raise _classify(exc.code, str(exc.reason or ""), retry_after) from exc
     except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise transports.TemporaryDeliveryError(

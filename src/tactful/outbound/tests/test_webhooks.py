@@ -9,11 +9,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tactful.customers import services as customer_services
 from tactful.outbound import services as delivery
@@ -244,6 +246,22 @@ def test_temporary_answers_are_retried(
     message = reply(conversation, django_capture_on_commit_callbacks)
     assert message.delivery_state == DeliveryState.RETRYING
     assert not TicketEvent.objects.filter(kind=EventKind.DELIVERY_FAILED).exists()
+
+
+@pytest.mark.parametrize("retry_after", ["3600", "Wed, 21 Oct 2099 07:28:00 GMT"])
+def test_a_receiver_asking_to_wait_is_given_that_long(
+    conversation, receiver, django_capture_on_commit_callbacks, settings, retry_after
+):
+    """429 with Retry-After (seconds or a date): the next try waits at least that long."""
+    settings.TACTFUL_DELIVERY_RETRY_DELAY = 1
+    webhook(receiver.url)
+    receiver.script = [Answer(status=429, body=b"{}", headers={"Retry-After": retry_after})]
+    before = timezone.now()
+    message = reply(conversation, django_capture_on_commit_callbacks)
+    assert message.delivery_state == DeliveryState.RETRYING
+    # Capped at a day, but far beyond the 1 s the backoff alone would give.
+    assert message.next_delivery_at >= before + timedelta(seconds=3590)
+    assert message.next_delivery_at <= before + timedelta(days=1, seconds=10)
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 410, 422])
