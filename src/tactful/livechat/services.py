@@ -77,25 +77,14 @@ def hash_token(token: str) -> str:
 
 
 def _check_text(value: Any, *, field: str, max_chars: int, required: bool) -> str:
+    """The tickets' text check on the visitor's input, after trimming it (``None`` is empty)."""
+    from tactful.tickets.services import check_text
+
     if value is None:
         value = ""
-    if not isinstance(value, str):
-        raise ValidationError(_("%(field)s must be text.") % {"field": field})
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate from JSON ("\ud800")
-        raise ValidationError(_("%(field)s is not valid text.") % {"field": field}) from exc
-    value = value.strip()
-    if required and not value:
-        raise ValidationError(_("%(field)s may not be empty.") % {"field": field})
-    if len(value) > max_chars:
-        raise ValidationError(
-            _("%(field)s is too long: %(n)d characters, at most %(max)d.")
-            % {"field": field, "n": len(value), "max": max_chars}
-        )
-    if "\x00" in value:
-        raise ValidationError(_("%(field)s may not contain NUL characters.") % {"field": field})
-    return value
+    if isinstance(value, str):
+        value = value.strip()
+    return check_text(value, field=field, max_chars=max_chars, required=required)
 
 
 def check_message_body(value: Any) -> str:

@@ -53,6 +53,10 @@ def check_text(value: str, *, field: str, max_chars: int, required: bool = True)
     """Reject empty, oversized or NUL-bearing text with a clear message; return it unchanged."""
     if not isinstance(value, str):
         raise ValidationError(_("%(field)s must be text.") % {"field": field})
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate from JSON ("\ud800") cannot be stored
+        raise ValidationError(_("%(field)s is not valid text.") % {"field": field}) from exc
     if required and not value.strip():
         raise ValidationError(_("%(field)s may not be empty.") % {"field": field})
     if len(value) > max_chars:

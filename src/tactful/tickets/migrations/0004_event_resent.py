@@ -4,15 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_message_delivery_and_channel_details'),
+        ("tickets", "0003_message_delivery_and_channel_details"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Ticket created'), ('received', 'Customer wrote'), ('replied', 'Agent replied'), ('note', 'Internal note added'), ('status', 'Status changed'), ('priority', 'Priority changed'), ('assigned', 'Assignee changed'), ('team', 'Team changed'), ('tags', 'Tags changed'), ('subject', 'Subject changed'), ('language', 'Language changed'), ('merged', 'Merged into another ticket'), ('merged_from', 'Another ticket merged in'), ('analysed', 'Coach read the customer'), ('analysis_failed', 'Coach analysis failed'), ('rule', 'Automation rule applied'), ('handover', 'Conversation handed over'), ('delivery_failed', 'Reply could not be delivered'), ('resent', 'Reply sent again'), ('channel', 'Channel changed')], max_length=16, verbose_name='kind'),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Ticket created"),
+                    ("received", "Customer wrote"),
+                    ("replied", "Agent replied"),
+                    ("note", "Internal note added"),
+                    ("status", "Status changed"),
+                    ("priority", "Priority changed"),
+                    ("assigned", "Assignee changed"),
+                    ("team", "Team changed"),
+                    ("tags", "Tags changed"),
+                    ("subject", "Subject changed"),
+                    ("language", "Language changed"),
+                    ("merged", "Merged into another ticket"),
+                    ("merged_from", "Another ticket merged in"),
+                    ("analysed", "Coach read the customer"),
+                    ("analysis_failed", "Coach analysis failed"),
+                    ("rule", "Automation rule applied"),
+                    ("handover", "Conversation handed over"),
+                    ("delivery_failed", "Reply could not be delivered"),
+                    ("resent", "Reply sent again"),
+                    ("channel", "Channel changed"),
+                ],
+                max_length=16,
+                verbose_name="kind",
+            ),
         ),
     ]

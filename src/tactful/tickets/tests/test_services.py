@@ -317,3 +317,13 @@ def test_a_subject_made_from_the_body_is_its_first_sentence_cut_at_a_word() -> N
     assert long_line.startswith(subject[:-1])
     assert not subject[:-1].endswith(" ")
     assert subject_from_body("<p></p>\n  ") == "(no subject)"
+
+
+def test_text_with_a_lone_surrogate_is_refused_clearly() -> None:
+    """JSON can carry "\\ud800"; the database cannot store it: a clear error, not a crash."""
+    from django.core.exceptions import ValidationError
+
+    from tactful.tickets.services import check_text
+
+    with pytest.raises(ValidationError, match="not valid text"):
+        check_text("Hola \ud800", field="Message", max_chars=100)
