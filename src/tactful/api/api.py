@@ -24,14 +24,16 @@ from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from tactful.accounts.models import Agent, Team
 from tactful.api import schemas as s
+from tactful.api.channels_api import router as channels_router
+from tactful.api.coach_api import router as coach_router
 from tactful.api.services import authenticate_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
 from tactful.customers.selectors import customer_list
-from tactful.inbox.templatetags.desk_tags import render_body
-from tactful.tickets import permissions, selectors
+from tactful.tickets import assignment, events, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Message, MessageKind, Ticket, TicketEvent
+from tactful.tickets.rendering import render_body
 
 
 class BearerToken(HttpBearer):
@@ -278,7 +280,8 @@ def create_ticket(request: HttpRequest, payload: s.TicketCreateIn) -> Status[dic
     team = _team(payload.team)
     if team is not None and not agent.is_admin and team.pk not in permissions.team_ids(agent):
         raise PermissionDenied("You can only file tickets into your own teams.")
-    with transaction.atomic():
+    with events.atomic():
+        # The customer's identity may be on another channel than this message.
         customer = customer_services.get_or_create_customer(
             channel=payload.customer.channel.value,
             handle=payload.customer.handle,
@@ -286,7 +289,7 @@ def create_ticket(request: HttpRequest, payload: s.TicketCreateIn) -> Status[dic
             email=payload.customer.email,
             language=payload.customer.language,
         )
-        ticket = ticket_services.create_ticket(
+        ticket = inbound.create_ticket(
             customer=customer,
             body=payload.body,
             channel=payload.channel.value,
@@ -312,7 +315,7 @@ def update_ticket(request: HttpRequest, number: int, payload: s.TicketUpdateIn) 
     agent = _agent(request)
     ticket = _ticket(request, number)
     given = payload.model_fields_set
-    with transaction.atomic():
+    with events.atomic():
         if "subject" in given and payload.subject is not None:
             ticket_services.change_subject(ticket=ticket, subject=payload.subject, by=agent)
         if "language" in given and payload.language is not None:
@@ -329,7 +332,7 @@ def update_ticket(request: HttpRequest, number: int, payload: s.TicketUpdateIn) 
                 assignee = Agent.objects.filter(pk=payload.assignee, is_active=True).first()
                 if assignee is None:
                     raise ValidationError(f"No active agent with id {payload.assignee}.")
-            ticket_services.assign_ticket(ticket=ticket, assignee=assignee, by=agent)
+            assignment.assign_ticket(ticket=ticket, assignee=assignee, by=agent)
         if "tags" in given and payload.tags is not None:
             ticket_services.set_tags(ticket=ticket, names=payload.tags, by=agent)
         if "status" in given and payload.status is not None:
@@ -373,9 +376,9 @@ def create_message(
     """Add the customer's next message (``in``, from any channel), a reply or a note."""
     agent = _agent(request)
     ticket = _ticket(request, number)
-    with transaction.atomic():
+    with events.atomic():
         if payload.kind == s.MessageKindName.incoming:
-            message = ticket_services.record_incoming_message(
+            message = inbound.record_incoming_message(
                 ticket=ticket,
                 body=payload.body,
                 channel=payload.channel.value if payload.channel else None,
@@ -465,12 +468,6 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(Customer.objects.prefetch_related("identities").get(pk=customer_id))
 
 
-# Routers of other apps (each in its own module).
-# --- channels router ---
-from tactful.api.channels_api import router as channels_router  # noqa: E402
-
+# The routers kept in their own modules.
 api.add_router("/channels/", channels_router)
-# --- coach router ---
-from tactful.api.coach_api import router as coach_router  # noqa: E402
-
 api.add_router("/coach/", coach_router)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -21,11 +20,9 @@ from pydantic import field_validator
 
 from tactful.accounts.models import Agent, Team
 from tactful.api.schemas import _no_nul
-from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
-from tactful.tickets import permissions, selectors
-from tactful.tickets import services as ticket_services
-from tactful.tickets.models import ACTIVE_STATUSES, Message, MessageKind, Ticket
+from tactful.tickets import inbound, permissions, selectors
+from tactful.tickets.models import ACTIVE_STATUSES, Message, MessageKind
 from tactful.tickets.services import MAX_BODY_CHARS, MAX_EXTERNAL_ID, MAX_SUBJECT_CHARS
 
 router = Router(tags=["channels"])
@@ -111,14 +108,6 @@ def _team(agent: Agent, slug: str | None) -> Team | None:
     return team
 
 
-def _existing(channel: str, external_id: str) -> Message | None:
-    return (
-        Message.objects.filter(channel=channel, external_id=external_id)
-        .only("id", "ticket_id", "author_customer_id")
-        .first()
-    )
-
-
 def _thread_ticket_id(*, customer: Customer, channel: str, thread_id: str) -> int | None:
     """The customer's open ticket holding ``thread_id`` on ``channel``, newest first.
 
@@ -140,37 +129,7 @@ def _thread_ticket_id(*, customer: Customer, channel: str, thread_id: str) -> in
     )
 
 
-#: PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back
-#: whole, so running it again is safe.
-_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
-_ATTEMPTS = 3
-
-
-def _is_transient(exc: OperationalError) -> bool:
-    cause = exc.__cause__
-    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
-    return sqlstate in _TRANSIENT_SQLSTATES
-
-
 def record_channel_message(
-    *, agent: Agent, channel: str, payload: ChannelMessageIn
-) -> ChannelMessageResult:
-    """Store the message once (see :func:`_record_channel_message`), retried on a deadlock.
-
-    Other work on the same tickets (the coach's analysis, automation rules) locks rows in its
-    own order; when PostgreSQL breaks a deadlock by rolling this transaction back, nothing of
-    it was stored and it runs again instead of failing the delivery.
-    """
-    for attempt in range(1, _ATTEMPTS + 1):
-        try:
-            return _record_channel_message(agent=agent, channel=channel, payload=payload)
-        except OperationalError as exc:
-            if attempt == _ATTEMPTS or connection.in_atomic_block or not _is_transient(exc):
-                raise
-    raise AssertionError("unreachable")
-
-
-def _record_channel_message(
     *, agent: Agent, channel: str, payload: ChannelMessageIn
 ) -> ChannelMessageResult:
     """Store the message once: a new ticket, the thread's open ticket, or the named ticket.
@@ -181,79 +140,41 @@ def _record_channel_message(
         ValidationError / PermissionDenied: bad team, handle, e-mail…
     """
     _check_channel(channel)
-    found = _existing(channel, payload.external_id)
-    if found is not None:
-        return ChannelMessageResult(found, created=False)
-    by = agent if channel in AGENT_LOGGED_CHANNELS else None
-    metadata = {"thread_id": payload.thread_id} if payload.thread_id else {}
     team = _team(agent, payload.team)
-    try:
-        with transaction.atomic():
-            customer = customer_services.get_or_create_customer(
-                channel=channel,
-                handle=payload.customer.handle,
-                name=payload.customer.name,
-                email=payload.customer.email,
-                language=payload.customer.language,
-            )
-            # Requests for one customer take turns (the row lock waits for the other's
-            # commit): a retried delivery and its original, or two messages opening the same
-            # new thread, then see each other instead of creating two tickets.
-            # (NO KEY UPDATE: rows that merely reference the customer are not held up.)
-            Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
-                "pk"
-            ).get()
-            found = _existing(channel, payload.external_id)
-            if found is not None:
-                return ChannelMessageResult(found, created=False)
-            ticket_id: int | None = None
-            if payload.ticket is not None:
-                ticket = selectors.ticket_for_page(agent=agent, ticket_id=payload.ticket)
-                if ticket.customer_id != customer.pk:
-                    raise HttpError(
-                        409,
-                        f"Ticket #{payload.ticket} belongs to another customer; "
-                        "a message cannot be added to it.",
-                    )
-                ticket_id = ticket.pk
-            elif payload.thread_id:
-                ticket_id = _thread_ticket_id(
-                    customer=customer, channel=channel, thread_id=payload.thread_id
+
+    def thread(customer: Customer) -> int | None:
+        if payload.ticket is not None:
+            ticket = selectors.ticket_for_page(agent=agent, ticket_id=payload.ticket)
+            if ticket.customer_id != customer.pk:
+                raise HttpError(
+                    409,
+                    f"Ticket #{payload.ticket} belongs to another customer; "
+                    "a message cannot be added to it.",
                 )
-            if ticket_id is None:
-                ticket_services.create_ticket(
-                    customer=customer,
-                    body=payload.body,
-                    channel=channel,
-                    subject=payload.subject,
-                    language=payload.language or payload.customer.language,
-                    team=team,
-                    by=by,
-                    external_id=payload.external_id,
-                    metadata=metadata,
-                )
-                message = Message.objects.get(channel=channel, external_id=payload.external_id)
-                # create_ticket answers a lost race (the same external id for another customer
-                # at the same moment) with the winner's ticket; the winner's message has
-                # another author then.
-                created = message.author_customer_id == customer.pk
-            else:
-                message = ticket_services.record_incoming_message(
-                    ticket=Ticket.objects.get(pk=ticket_id),
-                    body=payload.body,
-                    channel=channel,
-                    external_id=payload.external_id,
-                    by=by,
-                    metadata=metadata,
-                )
-                created = True
-    except IntegrityError:
-        # The same external id arrived for another customer at the same moment: theirs won.
-        found = _existing(channel, payload.external_id)
-        if found is None:
-            raise
-        return ChannelMessageResult(found, created=False)
-    return ChannelMessageResult(message, created=created)
+            return int(ticket.pk)
+        if payload.thread_id:
+            return _thread_ticket_id(customer=customer, channel=channel, thread_id=payload.thread_id)
+        return None
+
+    received = inbound.receive(
+        channel=channel,
+        sender=inbound.Sender(
+            handle=payload.customer.handle,
+            name=payload.customer.name,
+            email=payload.customer.email,
+            language=payload.customer.language,
+        ),
+        body=payload.body,
+        subject=payload.subject,
+        external_id=payload.external_id,
+        thread=thread,
+        team=team,
+        language=payload.language or payload.customer.language,
+        # Phone and video messages are notes the calling agent logged.
+        by=agent if channel in AGENT_LOGGED_CHANNELS else None,
+        metadata={"thread_id": payload.thread_id} if payload.thread_id else {},
+    )
+    return ChannelMessageResult(received.message, created=received.stored)
 
 
 @router.post(

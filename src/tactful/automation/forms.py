@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tactful.accounts.models import Agent, Team
 from tactful.automation import engine
 from tactful.automation.models import Rule, Trigger
+from tactful.canned.models import CannedResponse
 from tactful.coach import EMOTIONS
 from tactful.customers.models import Channel, Language
 from tactful.tickets.models import Priority, Status
@@ -54,11 +55,7 @@ def _yes_no(value: str) -> bool | None:
 
 
 def _canned_choices(team_id: int | None = None) -> list[tuple[str, str]]:
-    """Active canned responses usable by rules (empty when the canned app is not there)."""
-    try:
-        from tactful.canned.models import CannedResponse
-    except ImportError:
-        return []
+    """Active canned responses usable by rules."""
     responses = CannedResponse.objects.filter(active=True).order_by("category", "title", "id")
     categories = dict(CannedResponse._meta.get_field("category").choices or ())
     return [("", _("No auto-reply"))] + [

@@ -173,3 +173,43 @@ class AutoReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} on #{self.ticket_id}"
+
+
+class RuleFiring(models.Model):
+    """A rule fired on a ticket for one trigger event (the trigger and the customer message).
+
+    The unique constraint is the "at most once per event" promise: a repeated delivery or a
+    second analysis of the same message finds the firing and does nothing more. The timeline
+    row (``event``) says what the rule did.
+    """
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="firings")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    trigger = models.CharField(_("when"), max_length=16, choices=Trigger.choices)
+    #: The customer message the trigger was about (``None`` for a ticket with none).
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    event = models.OneToOneField(
+        "tickets.TicketEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("fired"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rule firing")
+        verbose_name_plural = _("rule firings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "ticket", "trigger", "message"],
+                name="unique_rule_firing_per_message",
+            ),
+            models.UniqueConstraint(
+                fields=["rule", "ticket", "trigger"],
+                condition=models.Q(message__isnull=True),
+                name="unique_rule_firing_without_message",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "trigger"], name="rule_firing_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on #{self.ticket_id} ({self.trigger})"

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tactful.accounts.models import Agent, Team
-from tactful.automation import forms, selectors, services
+from tactful.automation import forms, presenters, rules, selectors, services
+from tactful.automation.handover import hand_over, handover_targets
 from tactful.automation.models import Rule
+from tactful.canned.models import CannedVariant
 from tactful.tickets import permissions
 from tactful.tickets.models import Ticket
 
@@ -45,7 +47,7 @@ def _error_text(error: ValidationError | PermissionDenied) -> str:
 def rule_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     _check_lead(agent)
-    rows = selectors.rule_rows(agent)
+    rows = presenters.rule_rows(agent)
     return render(
         request,
         "automation/rules.html",
@@ -215,11 +217,7 @@ def _visible_ticket(agent: Agent, ticket_id: int) -> Ticket:
 
 
 def _boundary_responses(ticket: Ticket) -> list[dict[str, object]]:
-    """Boundary and closing canned responses in the ticket's language (if the app is there)."""
-    try:
-        from tactful.canned.models import CannedVariant
-    except ImportError:
-        return []
+    """Boundary and closing canned responses in the ticket's language."""
     language = ticket.language if ticket.language in {"en", "es", "ru"} else "en"
     variants = (
         CannedVariant.objects.filter(
@@ -250,12 +248,12 @@ def handover(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """GET: the panel (htmx) or a page (no JavaScript); POST: hand over, back to the ticket."""
     agent = _agent(request)
     ticket = _visible_ticket(agent, ticket_id)
-    targets = services.handover_targets(ticket=ticket, by=agent)
+    targets = handover_targets(ticket=ticket, by=agent)
     if request.method == "POST":
         form = forms.HandOverForm(request.POST, targets=targets)
         if form.is_valid():
             try:
-                event = services.hand_over(
+                event = hand_over(
                     ticket=ticket,
                     by=agent,
                     to=form.cleaned_data.get("to"),
@@ -273,7 +271,7 @@ def handover(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return redirect(reverse("inbox:ticket", args=[ticket.pk]))
     hostile = ticket.abuse or ticket.threat
     # The default "Dead end" rule tags it; otherwise ask the coach (it skips short threads).
-    dead_end = ticket.tags.filter(name="dead-end").exists() or services.ticket_is_dead_end(ticket)
+    dead_end = ticket.tags.filter(name="dead-end").exists() or rules.ticket_is_dead_end(ticket)
     context = {
         "ticket": ticket,
         "form": forms.HandOverForm(targets=targets),

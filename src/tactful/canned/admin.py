@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from tactful.canned.library_version import library_changed_after_commit
 from tactful.canned.models import CannedResponse, CannedVariant
-from tactful.canned.services import library_changed_after_commit
 
 
 class CannedVariantInline(admin.StackedInline):

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tactful.canned import rendering
+from tactful.canned.library_version import library_changed_after_commit
 
 
 class Category(models.TextChoices):
@@ -89,8 +90,6 @@ class CannedResponse(models.Model):
 
 
 def _library_changed() -> None:
-    from tactful.canned.services import library_changed_after_commit
-
     library_changed_after_commit()
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 
 from tactful.accounts.models import Agent
 from tactful.canned import services
 from tactful.canned.models import CannedResponse, CannedVariant, Category
+from tactful.coaching.models import MessageAnalysis
 from tactful.tickets import permissions
 from tactful.tickets.models import Status, Ticket
-
-if TYPE_CHECKING:
-    from tactful.coaching.models import MessageAnalysis
 
 PREVIEW_CHARS = 180
 MAX_SEARCH_CHARS = 100

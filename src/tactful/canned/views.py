@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tactful.accounts.models import Agent
 from tactful.canned import forms, rendering, selectors, services
 from tactful.canned.models import CannedResponse, CannedVariant, Category, VariantLanguage
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import permissions
 from tactful.tickets.models import Ticket
 
@@ -70,8 +71,6 @@ def ticket_suggestions(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if query:
         items = selectors.search(ticket=ticket, agent=agent, query=query)
     else:
-        from tactful.coaching.models import AnalysisStatus, MessageAnalysis
-
         analysis = (
             MessageAnalysis.objects.filter(message__ticket_id=ticket.pk, status=AnalysisStatus.DONE)
             .order_by("-message_id")

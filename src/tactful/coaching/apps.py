@@ -6,3 +6,9 @@ class CoachingConfig(AppConfig):
     name = "tactful.coaching"
     label = "coaching"
     verbose_name = _("Coaching")
+
+    def ready(self) -> None:
+        # The coach reads each new customer message (see handlers); rules hear what it read.
+        from tactful.coaching import handlers
+
+        handlers.register()

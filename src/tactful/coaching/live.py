@@ -19,18 +19,21 @@ from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tactful.coaching.services import plain_text
+from tactful import coach
 from tactful.tickets.models import Message, MessageKind, Ticket
-from tactful.tickets.selectors import emotion_label
+from tactful.tickets.presenters import emotion_label
+from tactful.tickets.rendering import plain_text
 
-if TYPE_CHECKING:
-    from tactful.coach import ConversationReview, MessageAnalysis, ReplyReview
+#: How the coach's types are named in this module.
+ConversationReview = coach.ConversationReview
+MessageAnalysis = coach.MessageAnalysis
+ReplyReview = coach.ReplyReview
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +128,10 @@ def customer_reading(*, message_id: int | None, body: str) -> MessageAnalysis:
 
     The body is part of the key so an edited or merged message is read again.
     """
-    from tactful.coach import analyze_message
 
     return _readings.get_or_compute(
         (message_id, _digest(body)),
-        lambda: analyze_message(plain_text(body)[:CUSTOMER_READ_CHARS]),
+        lambda: coach.analyze_message(plain_text(body)[:CUSTOMER_READ_CHARS]),
     )
 
 
@@ -255,23 +257,31 @@ def _clean_extra_finding(raw: Any, text_length: int) -> dict[str, Any] | None:
     }
 
 
-def _personal_touch_findings(*, text: str, ticket: Ticket, language: str) -> list[dict[str, Any]]:
-    """The canned-responses app's "template sent without a personal touch" findings, if any.
+#: A check other apps add to every draft review: ``check(draft=, ticket=, language=)`` returns
+#: findings as ``{"kind", "severity", "message", "spans"}`` (the canned-responses app flags a
+#: template sent word for word).
+DraftCheck = Callable[..., Sequence[dict[str, Any]]]
+_draft_checks: list[DraftCheck] = []
 
-    Optional: that app may not provide the check; and a failure there must never cost the
-    agent the rest of the review.
-    """
-    try:
-        from tactful.canned.services import personal_touch_findings
-    except ImportError:
-        return []
-    try:
-        raw = personal_touch_findings(draft=text, ticket=ticket, language=language)
-    except Exception:
-        logger.exception("personal-touch check failed on ticket %s", ticket.pk)
-        return []
-    cleaned = (_clean_extra_finding(item, len(text)) for item in raw or ())
-    return [finding for finding in cleaned if finding is not None]
+
+def register_draft_check(check: DraftCheck) -> None:
+    """Run ``check`` on every reviewed draft (called from an AppConfig.ready)."""
+    if check not in _draft_checks:
+        _draft_checks.append(check)
+
+
+def _extra_findings(*, text: str, ticket: Ticket, language: str) -> list[dict[str, Any]]:
+    """The registered checks' findings; a failing check never costs the agent the review."""
+    findings: list[dict[str, Any]] = []
+    for check in _draft_checks:
+        try:
+            raw = check(draft=text, ticket=ticket, language=language)
+        except Exception:
+            logger.exception("draft check %r failed on ticket %s", check, ticket.pk)
+            continue
+        cleaned = (_clean_extra_finding(item, len(text)) for item in raw or ())
+        findings.extend(finding for finding in cleaned if finding is not None)
+    return findings
 
 
 def review_draft(
@@ -297,7 +307,6 @@ def review_draft(
     Raises:
         DraftRejected: the draft is not text, too long, or the language is not supported.
     """
-    from tactful.coach import CoachError, ConversationMessage, review_reply
 
     if not isinstance(draft, str):
         raise DraftRejected(_("The draft must be text."))
@@ -329,18 +338,18 @@ def review_draft(
     if ticket is not None:
         earlier = earlier_replies(ticket)
     try:
-        review = review_reply(
+        review = coach.review_reply(
             draft,
             customer_message=customer,
-            conversation=[ConversationMessage("agent", text) for text in earlier],
+            conversation=[coach.ConversationMessage("agent", text) for text in earlier],
             language=language,
         )
-    except CoachError as error:
+    except coach.CoachError as error:
         if error.code == "E001":  # nothing readable left once markup is stripped
             return None
         raise DraftRejected(error.message) from error
     extra = (
-        _personal_touch_findings(text=review.text, ticket=ticket, language=review.language)
+        _extra_findings(text=review.text, ticket=ticket, language=review.language)
         if ticket is not None
         else []
     )
@@ -544,13 +553,12 @@ def review_panel(review: dict[str, Any], *, ticket_language: str) -> ReviewPanel
 def paraphrase_latest(ticket: Ticket) -> tuple[str, str] | None:
     """ "Let me check I've understood: …" for the ticket's newest customer message, in its
     language, with that language; ``None`` when the customer has not written anything."""
-    from tactful.coach import paraphrase
 
     latest = latest_customer_message(ticket)
     if latest is None or not latest.body.strip():
         return None
     reading = customer_reading(message_id=latest.pk, body=latest.body)
-    return paraphrase(reading), reading.language
+    return coach.paraphrase(reading), reading.language
 
 
 # --- the customer panel -------------------------------------------------------------------------
@@ -658,7 +666,6 @@ def unanswered_questions(turns: Sequence[Message]) -> list[QuestionRow]:
     Messages after the last reply: every question is open. Messages the last reply answered:
     the coach's ``unanswered_question`` check of that reply decides, question by question.
     """
-    from tactful.coach import review_reply
 
     last_reply = next(
         (i for i in range(len(turns) - 1, -1, -1) if turns[i].kind == MessageKind.OUTGOING), None
@@ -677,7 +684,7 @@ def unanswered_questions(turns: Sequence[Message]) -> list[QuestionRow]:
             if not asked or not reply_text.strip():
                 questions.extend(QuestionRow(message.pk, q) for q in asked)
                 continue
-            review = review_reply(
+            review = coach.review_reply(
                 plain_text(reply_text)[:MAX_DRAFT_CHARS], customer_message=reading
             )
             missed = [f.message for f in review.findings if f.kind == "unanswered_question"]
@@ -695,21 +702,20 @@ def unanswered_questions(turns: Sequence[Message]) -> list[QuestionRow]:
 
 def conversation_review(ticket: Ticket, turns: Sequence[Message]) -> ConversationReview | None:
     """C4 over the thread, cached until the thread changes (never run per keystroke)."""
-    from tactful.coach import CoachError, ConversationMessage, review_conversation
 
     signature = _digest("\x1e".join(f"{t.pk}:{t.kind}:{_digest(t.body)}" for t in turns))
 
     def compute() -> ConversationReview | None:
         messages = [
-            ConversationMessage(
+            coach.ConversationMessage(
                 "customer" if t.kind == MessageKind.INCOMING else "agent",
                 plain_text(t.body)[:CONVERSATION_TURN_CHARS],
             )
             for t in turns
         ]
         try:
-            return review_conversation(messages)
-        except CoachError:
+            return coach.review_conversation(messages)
+        except coach.CoachError:
             return None
 
     return _conversations.get_or_compute((ticket.pk, signature), compute)

@@ -7,22 +7,22 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
+from tactful.coaching.analysis import AnalysisError, analyze_incoming_message
+from tactful.tickets.models import Message
+
 logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, name="tactful.coaching.analyze_message")
 def analyze_message_task(self, message_id: int) -> str:  # type: ignore[no-untyped-def]
     """Analyse one incoming message; transient failures retry with a growing delay."""
-    from tactful.coaching.services import AnalysisFailed, analyze_incoming_message
-    from tactful.tickets.models import Message
-
     # With its analysis row in the same query (analyze_incoming_message reads it).
     message = Message.objects.select_related("analysis").filter(pk=message_id).first()
     if message is None:
         return "missing"
     try:
         analysis = analyze_incoming_message(message=message)
-    except AnalysisFailed as exc:
+    except AnalysisError as exc:
         if exc.permanent or self.request.is_eager:
             return "failed"
         retries = self.request.retries

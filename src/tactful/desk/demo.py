@@ -36,6 +36,7 @@ from tactful.accounts import services as account_services
 from tactful.accounts.models import Agent, Team
 from tactful.api.channels_api import ChannelCustomerIn, ChannelMessageIn, record_channel_message
 from tactful.api.services import issue_token
+from tactful.automation import handover
 from tactful.automation import services as automation_services
 from tactful.automation.models import Notification
 from tactful.canned import services as canned_services
@@ -57,6 +58,7 @@ from tactful.livechat.models import ChatSession
 from tactful.mail import matching
 from tactful.mail import services as mail_services
 from tactful.mail.transport import reply_subject
+from tactful.tickets import assignment
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import (
     EventKind,
@@ -278,7 +280,7 @@ def _seed_conversation(desk: DemoDesk, visit: Visit) -> Ticket:
     owner_name = scenario.get("owner", {}).get(language)
     if owner_name and ticket.assignee_id != desk.agents[owner_name].pk:
         # The lead gives the conversation to a teammate (after the coach and the rules ran).
-        ticket_services.assign_ticket(ticket=ticket, assignee=desk.agents[owner_name], by=lead)
+        assignment.assign_ticket(ticket=ticket, assignee=desk.agents[owner_name], by=lead)
         ticket.refresh_from_db()
     responder = _responder(ticket, desk)
     if scenario.get("left_chat"):
@@ -293,7 +295,7 @@ def _seed_conversation(desk: DemoDesk, visit: Visit) -> Ticket:
             # One step: the agent hands over as the message comes in, before the coach reads it.
             _follow_up(desk, visit, ticket, body=visit.text("followup"))
             if "handover" in scenario:
-                automation_services.hand_over(
+                handover.hand_over(
                     ticket=ticket, by=responder, note=scenario["handover"]["note"][language]
                 )
     second = scenario.get("second_reply")

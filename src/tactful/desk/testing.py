@@ -14,8 +14,7 @@ from tactful.accounts.models import Agent, Role, Team
 from tactful.api.services import issue_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
-from tactful.tickets import search
-from tactful.tickets import services as ticket_services
+from tactful.tickets import inbound, search
 from tactful.tickets.models import Message, MessageKind, Status, Tag, Ticket, TicketEvent
 
 _counter = itertools.count(1)
@@ -78,7 +77,7 @@ class DeskFactory:
         language: str | None = "en",
         **kwargs: Any,
     ) -> Ticket:
-        return ticket_services.create_ticket(
+        return inbound.create_ticket(
             customer=customer or self.customer(),
             body=body,
             subject=subject,

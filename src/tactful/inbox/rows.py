@@ -16,11 +16,14 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
-from tactful.inbox.templatetags.desk_tags import filesize, render_body
+from tactful.inbox.templatetags.desk_tags import filesize
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
-from tactful.tickets.selectors import TimelineEntry, emotion_label
+from tactful.tickets.presenters import emotion_label
+from tactful.tickets.rendering import render_body
+from tactful.tickets.selectors import TimelineEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,12 +204,9 @@ def thread_rows(
         if message.kind == MessageKind.INCOMING:
             author = customer
             if customer_id is not None and message.author_customer_id not in (None, customer_id):
-                author = (
-                    getattr(message, "author_customer_name", "")
-                    or getattr(message, "author_customer_email", "")
-                    or customer
-                )
-            analysis = message.coach_analysis
+                sender = message.author_customer
+                author = (sender.name or sender.email or customer) if sender else customer
+            analysis = coaching_selectors.analysis_of(message)
         else:
             author = str(message.author_agent) if message.author_agent else agent_label
             analysis = None

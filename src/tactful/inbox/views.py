@@ -18,12 +18,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tactful.accounts import services as account_services
 from tactful.accounts.models import Agent, Team
+from tactful.automation import selectors as automation_selectors
+from tactful.coaching import live
+from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching import services as coaching_services
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
 from tactful.inbox.models import SavedView
-from tactful.tickets import permissions, selectors
+from tactful.tickets import assignment, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
 
@@ -205,12 +208,15 @@ def _ticket_page(
     agent = _agent(request)
     # Viewing is recorded by the page's htmx poll (on load, then every 15 s), so rendering the
     # page stays a pure read; the warning below already shows who else is looking.
-    entries = selectors.thread(ticket)
+    entries = selectors.thread(
+        ticket, messages=coaching_selectors.with_analysis(selectors.thread_messages(ticket))
+    )
     latest_analysis = next(
         (
-            m.coach_analysis
+            analysis
             for m in reversed(entries)
-            if m.kind == MessageKind.INCOMING and m.coach_analysis is not None
+            if m.kind == MessageKind.INCOMING
+            and (analysis := coaching_selectors.analysis_of(m)) is not None
         ),
         None,
     )
@@ -291,8 +297,6 @@ def _ticket_action(
 
 
 def _reply(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> str:
-    from tactful.coaching import live
-
     body = form.cleaned_data["body"]
     canned_ids = form.cleaned_data.get("canned_ids") or []
     ticket_services.record_reply(
@@ -336,7 +340,7 @@ def _assign(request: HttpRequest, ticket: Ticket, form: forms.AssignForm) -> str
     agent = _agent(request)
     value = form.cleaned_data["assignee"]
     if value == "next":
-        chosen = ticket_services.assign_round_robin(ticket=ticket, by=agent)
+        chosen = assignment.assign_by_team(ticket=ticket, by=agent)
         if chosen is None:
             raise ValidationError(_("Nobody in this ticket's team is available."))
         return _("Assigned to %(agent)s.") % {"agent": chosen}
@@ -348,7 +352,7 @@ def _assign(request: HttpRequest, ticket: Ticket, form: forms.AssignForm) -> str
         assignee = Agent.objects.filter(pk=int(value), is_active=True).first()
         if assignee is None:
             raise ValidationError(_("No such agent."))
-    ticket_services.assign_ticket(ticket=ticket, assignee=assignee, by=agent)
+    assignment.assign_ticket(ticket=ticket, assignee=assignee, by=agent)
     return _("Assignee updated.")
 
 
@@ -461,7 +465,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 name=data["customer_name"],
                 language=data["language"] or None,
             )
-            ticket = ticket_services.create_ticket(
+            ticket = inbound.create_ticket(
                 customer=customer,
                 body=data["body"],
                 channel=data["channel"],
@@ -493,8 +497,6 @@ def team_load(request: HttpRequest) -> HttpResponse:
     if not agent.is_lead:
         raise PermissionDenied(_("Only team leads and admins can see team load."))
     rows = list(selectors.team_load(agent=agent))
-    from tactful.automation import selectors as automation_selectors
-
     # Emotional load (hostile and high-intensity conversations handled, last 7 days, weighted).
     loads = automation_selectors.emotional_loads([row.pk for row in rows])
     for row in rows:

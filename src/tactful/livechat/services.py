@@ -1,7 +1,7 @@
 """Live chat actions: start and resume sessions, store visitor messages, convert left chats.
 
 Everything here is synchronous Django code; the WebSocket consumers call it through
-``database_sync_to_async``. Visitor messages go through ``tickets.services`` with channel
+``database_sync_to_async``. Visitor messages go through the door, ``tickets.inbound``, with channel
 ``chat`` and an external id made from the session and the widget's message id, so a resent
 frame is stored once. Pushing to sockets goes through the channel layer (see ``groups``).
 """
@@ -19,25 +19,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent, Team
-from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, normalize_language
 from tactful.livechat.models import ChatSession
-from tactful.tickets import permissions
+from tactful.tickets import events, inbound, permissions, timeline
 from tactful.tickets import services as ticket_services
-from tactful.tickets.models import (
-    ACTIVE_STATUSES,
-    EventKind,
-    Message,
-    MessageKind,
-    Ticket,
-    TicketEvent,
-)
+from tactful.tickets.models import ACTIVE_STATUSES, Message, MessageKind, Ticket
+from tactful.tickets.services import check_text
 
 #: Longest chat message a visitor may send, in characters (the widget enforces it too).
 MAX_CHAT_MESSAGE_CHARS = 2000
@@ -78,8 +70,6 @@ def hash_token(token: str) -> str:
 
 def _check_text(value: Any, *, field: str, max_chars: int, required: bool) -> str:
     """The tickets' text check on the visitor's input, after trimming it (``None`` is empty)."""
-    from tactful.tickets.services import check_text
-
     if value is None:
         value = ""
     if isinstance(value, str):
@@ -295,53 +285,43 @@ def receive_visitor_message(*, session_id: int, client_id: Any, body: Any) -> Re
     )
     if existing is not None:
         return ReceivedMessage(message_payload(existing), existing.ticket_id, created=False)
-    metadata = {"chat_session": session_id, "client_id": client_id}
-    with transaction.atomic():
+    with events.atomic():
         # The row lock orders two tabs sending their first message at once: one ticket.
         session = ChatSession.objects.select_for_update().select_related("team").get(pk=session_id)
         if session.ended_at is not None:
             raise ValidationError(_("This chat has ended."))
-        if session.ticket_id is None:
-            customer = customer_services.get_or_create_customer(
-                channel=Channel.CHAT,
+        received = inbound.receive(
+            channel=Channel.CHAT,
+            sender=inbound.Sender(
                 handle=session.visitor_email or f"chat:{session.pk}",
                 name=session.visitor_name,
                 email=session.visitor_email,
                 language=session.language if session.language != "und" else None,
-            )
-            ticket = ticket_services.create_ticket(
-                customer=customer,
-                body=body,
-                channel=Channel.CHAT,
-                team=session.team,
-                language=None,
-                external_id=external_id,
-                metadata=metadata,
-            )
-            session.ticket = ticket
-            message = Message.objects.get(channel=Channel.CHAT, external_id=external_id)
-        else:
-            ticket = Ticket.objects.get(pk=session.ticket_id)
-            message = ticket_services.record_incoming_message(
-                ticket=ticket,
-                body=body,
-                channel=Channel.CHAT,
-                external_id=external_id,
-                metadata=metadata,
-            )
+            ),
+            body=body,
+            external_id=external_id,
+            thread=lambda _customer: session.ticket_id,
+            team=session.team,
+            metadata={"chat_session": session_id, "client_id": client_id},
+        )
+        message = received.message
+        session.ticket = received.ticket
         fields = ["ticket", "last_seen_at"]
         session.last_seen_at = timezone.now()
         if session.converted_to_email_at is not None:
             # The visitor is back in the chat: replies follow them there again.
             session.converted_to_email_at = None
             fields.append("converted_to_email_at")
-            TicketEvent.objects.create(
-                ticket_id=message.ticket_id,
-                kind=EventKind.CHANNEL_CHANGED,
-                data={"from": Channel.EMAIL, "to": Channel.CHAT, "chat_session": session.pk},
+            timeline.record(
+                events.ChannelChanged(
+                    ticket=received.ticket,
+                    previous=Channel.EMAIL,
+                    channel=Channel.CHAT,
+                    details={"chat_session": session.pk},
+                )
             )
         session.save(update_fields=fields)
-    return ReceivedMessage(message_payload(message), message.ticket_id, created=True)
+    return ReceivedMessage(message_payload(message), message.ticket_id, created=received.stored)
 
 
 # --- agents -----------------------------------------------------------------------------------
@@ -421,26 +401,25 @@ def unanswered_left_chats(*, now: datetime | None = None) -> Any:
 
 def convert_to_email(*, session_id: int) -> bool:
     """Continue a left chat by e-mail: replies from now on reach the visitor's inbox."""
-    with transaction.atomic():
+    with events.atomic():
         session = (
             ChatSession.objects.select_for_update()
             .filter(pk=session_id, converted_to_email_at__isnull=True, ticket__isnull=False)
             .exclude(visitor_email="")
+            .select_related("ticket")
             .first()
         )
-        if session is None:
+        if session is None or session.ticket is None:
             return False
         session.converted_to_email_at = timezone.now()
         session.save(update_fields=["converted_to_email_at"])
-        TicketEvent.objects.create(
-            ticket_id=session.ticket_id,
-            kind=EventKind.CHANNEL_CHANGED,
-            data={
-                "from": Channel.CHAT,
-                "to": Channel.EMAIL,
-                "chat_session": session.pk,
-                "reason": "visitor left an unanswered chat",
-            },
+        timeline.record(
+            events.ChannelChanged(
+                ticket=session.ticket,
+                previous=Channel.CHAT,
+                channel=Channel.EMAIL,
+                details={"chat_session": session.pk, "reason": "visitor left an unanswered chat"},
+            )
         )
     return True
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tactful.livechat.services import convert_unanswered_chats
+
 
 @shared_task(name="tactful.livechat.convert_unanswered_chats")
 def convert_unanswered_chats_task() -> int:
-    from tactful.livechat.services import convert_unanswered_chats
-
     return convert_unanswered_chats()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
@@ -20,14 +21,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Team
-from tactful.customers import services as customer_services
-from tactful.customers.models import Channel
+from tactful.customers.models import Channel, Customer
 from tactful.mail import matching, quoting
 from tactful.mail.models import Mailbox, RefusalReason, RefusedMail
 from tactful.mail.parsing import (
@@ -38,8 +38,9 @@ from tactful.mail.parsing import (
     parse_email,
     raw_digest,
 )
+from tactful.tickets import events, inbound
 from tactful.tickets import services as ticket_services
-from tactful.tickets.models import EventKind, Message, MessageKind, Ticket, TicketEvent
+from tactful.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -280,17 +281,6 @@ def _uploads(
     return kept, dropped
 
 
-def _add_system_note(*, ticket: Ticket, body: str) -> Message:
-    """A note from Tactful itself (no agent) on the ticket's timeline."""
-    note = Message.objects.create(
-        ticket=ticket, kind=MessageKind.NOTE, channel=ticket.channel, body=body[:20000]
-    )
-    TicketEvent.objects.create(
-        ticket=ticket, kind=EventKind.NOTE_ADDED, message=note, data={"system": True}
-    )
-    return note
-
-
 # --- ingest -----------------------------------------------------------------------------------
 
 
@@ -414,29 +404,6 @@ def _ingest_parsed(
             mailbox=mailbox,
         )
 
-    stored = (
-        Message.objects.filter(channel=Channel.EMAIL, external_id=external_id)
-        .values_list("pk", "ticket_id")
-        .first()
-    )
-    if stored is not None:
-        return IngestResult("duplicate", stored[1], stored[0])
-    if matching.our_message_pk(parsed.message_id) is not None:
-        return refuse(RefusalReason.LOOP, _("The Message-ID is one of our own replies."))
-    automatic = automatic_mail_reason(parsed)
-    if automatic is not None:
-        return refuse(*automatic)
-    if not sender:
-        return refuse(RefusalReason.NO_SENDER, _("No sender address in From, Reply-To or Sender."))
-    try:
-        validate_email(sender)
-    except ValidationError:
-        return refuse(
-            RefusalReason.NO_SENDER, _("%(a)s is not a usable address.") % {"a": sender[:200]}
-        )
-    if _is_our_address(sender):
-        return refuse(RefusalReason.LOOP, _("Sent from our own address %(a)s.") % {"a": sender})
-
     body = _body_of(parsed)
     uploads, dropped = _uploads([*body.extra_attachments, *parsed.attachments])
     metadata: dict[str, Any] = {
@@ -458,64 +425,78 @@ def _ingest_parsed(
     if dropped:
         metadata["dropped_attachments"] = [name for name, _why in dropped]
 
+    def screen() -> None:
+        """Refusals, once the door knows the mail is new (a repeat is just a duplicate)."""
+        if matching.our_message_pk(parsed.message_id) is not None:
+            raise _Refusal(RefusalReason.LOOP, _("The Message-ID is one of our own replies."))
+        automatic = automatic_mail_reason(parsed)
+        if automatic is not None:
+            raise _Refusal(*automatic)
+        if not sender:
+            raise _Refusal(
+                RefusalReason.NO_SENDER, _("No sender address in From, Reply-To or Sender.")
+            )
+        try:
+            validate_email(sender)
+        except ValidationError as exc:
+            raise _Refusal(
+                RefusalReason.NO_SENDER, _("%(a)s is not a usable address.") % {"a": sender[:200]}
+            ) from exc
+        if _is_our_address(sender):
+            raise _Refusal(
+                RefusalReason.LOOP, _("Sent from our own address %(a)s.") % {"a": sender}
+            )
+
+    def thread(customer: Customer) -> Ticket | None:
+        return matching.find_ticket(
+            in_reply_to=parsed.in_reply_to,
+            references=parsed.references,
+            subject=subject,
+            sender=customer,
+        )
+
     try:
-        with transaction.atomic():
-            customer = customer_services.get_or_create_customer(
-                channel=Channel.EMAIL, handle=sender, name=_short(sender_name, 200)
-            )
-            ticket = matching.find_ticket(
-                in_reply_to=parsed.in_reply_to,
-                references=parsed.references,
+        # The note about dropped attachments is stored with the message or not at all.
+        with events.atomic() if dropped else nullcontext():
+            received = inbound.receive(
+                channel=Channel.EMAIL,
+                # Whoever wrote it is its author: a colleague on Cc who answers the thread
+                # stays themselves, and the conversation stays the customer's.
+                sender=inbound.Sender(handle=sender, name=_short(sender_name, 200)),
+                body=body.body,
                 subject=subject,
-                sender=customer,
+                thread=thread,
+                screen=screen,
+                team=lambda: _team_for(parsed, mailbox, team),
+                external_id=external_id,
+                attachments=uploads,
+                metadata=metadata,
+                original_body=body.original,
             )
-            if ticket is None:
-                ticket, message = ticket_services.open_ticket(
-                    customer=customer,
-                    body=body.body,
-                    subject=subject,
-                    channel=Channel.EMAIL,
-                    team=_team_for(parsed, mailbox, team),
-                    language=None,
-                    external_id=external_id,
-                    attachments=uploads,
-                    metadata=metadata,
-                    original_body=body.original,
-                    # Looked up just above (``stored``): the unique constraint covers a race.
-                    duplicate_checked=True,
-                )
-                message_pk = message.pk
-                status: IngestStatus = "created"
-            else:
-                message = ticket_services.record_incoming_message(
-                    ticket=ticket,
-                    body=body.body,
-                    channel=Channel.EMAIL,
-                    external_id=external_id,
-                    attachments=uploads,
-                    metadata=metadata,
-                    original_body=body.original,
-                    # Looked up just above (``stored``): the unique constraint covers a race.
-                    duplicate_checked=True,
-                    # Whoever cited the thread wrote it: a colleague on Cc stays themselves.
-                    author=customer,
-                )
-                ticket = message.ticket
-                message_pk = message.pk
-                status = "appended"
-            if dropped:
+            if dropped and received.stored:
                 _note_dropped(
                     raw,
-                    ticket=ticket,
+                    ticket=received.ticket,
                     dropped=dropped,
                     external_id=external_id,
                     sender=sender,
                     subject=subject,
                     mailbox=mailbox,
                 )
+    except _Refusal as refusal:
+        return refuse(refusal.reason, refusal.detail)
     except ValidationError as exc:
         return refuse(RefusalReason.INVALID, "; ".join(exc.messages)[:2000])
-    return IngestResult(status, ticket.pk, message_pk)
+    return IngestResult(received.status, received.ticket.pk, received.message.pk)
+
+
+class _Refusal(Exception):
+    """The mail is not stored: why (a ``RefusalReason``) and the detail for the admin."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
 
 
 def _note_dropped(
@@ -530,8 +511,9 @@ def _note_dropped(
 ) -> None:
     """Tell the agents (a note on the ticket) and the admin (the raw mail) what was dropped."""
     lines = "\n".join(f"- {name}: {why}" for name, why in dropped)
-    _add_system_note(
+    ticket_services.add_internal_note(
         ticket=ticket,
+        agent=None,
         body=_(
             "Attachments not stored (the administrator can find the whole e-mail under "
             "Refused e-mails):\n%(files)s"

@@ -7,6 +7,8 @@ from typing import Any
 
 from celery import shared_task
 
+from tactful.mail.imap import poll_active_mailboxes
+
 
 @shared_task(acks_late=True, name="tactful.mail.poll_mailboxes")
 def poll_mailboxes() -> dict[str, dict[str, Any]]:
@@ -15,6 +17,4 @@ def poll_mailboxes() -> dict[str, dict[str, Any]]:
     ``acks_late``: a worker killed mid-poll leaves the task to be redelivered; the next poll
     resumes at the mailbox's ``last_uid`` and ingest drops whatever was already stored.
     """
-    from tactful.mail.imap import poll_active_mailboxes
-
     return {name: asdict(result) for name, result in poll_active_mailboxes().items()}

@@ -10,6 +10,9 @@ class OutboundConfig(AppConfig):
     def ready(self) -> None:
         # Replies on API-fed channels (social, forum, phone, video, api) leave through the
         # channel's outgoing webhook, when one is configured.
-        from tactful.outbound import webhooks
+        from tactful.outbound import services, webhooks
+        from tactful.tickets import events
 
         webhooks.register_webhook_transports()
+        # Every reply recorded on a ticket is delivered after the commit.
+        events.subscribe(events.ReplyRecorded)(services.queue_new_reply)

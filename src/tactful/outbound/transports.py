@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from tactful.tickets.models import Message
+from tactful.tickets.models import Message
 
 
 class DeliveryError(Exception):

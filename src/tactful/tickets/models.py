@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -244,6 +246,9 @@ class Attachment(models.Model):
 
 
 class EventKind(models.TextChoices):
+    """The kinds of change the desk records out of the box. Apps add their own kinds with
+    their own event classes (see ``tactful.tickets.events``); the column takes any of them."""
+
     CREATED = "created", _("Ticket created")
     MESSAGE_RECEIVED = "received", _("Customer wrote")
     REPLIED = "replied", _("Agent replied")
@@ -274,7 +279,8 @@ class TicketEvent(models.Model):
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    #: An ``EventKind`` value or a kind another app's event class registered.
+    kind = models.CharField(_("kind"), max_length=16)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -295,7 +301,11 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on #{self.ticket_id}"
+        return f"{self.kind} on #{self.ticket_id}"
+
+
+#: An agent counts as "viewing" a ticket for this long after the page last polled.
+VIEWING_WINDOW = timedelta(seconds=45)
 
 
 class TicketViewer(models.Model):

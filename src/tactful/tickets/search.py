@@ -10,13 +10,14 @@ stands in, since SQLite has no per-language stemmer.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from tactful.tickets import events
 from tactful.tickets.models import Ticket
 
 #: Ticket language → PostgreSQL text-search configuration.
@@ -71,6 +72,28 @@ def reindex_tickets(ticket_ids: Iterable[int]) -> None:
 
 def reindex_ticket(ticket_id: int) -> None:
     reindex_tickets([ticket_id])
+
+
+#: The changes that alter what a ticket says (its subject, its messages).
+TEXT_CHANGES: tuple[type[events.TicketChange], ...] = (
+    events.TicketOpened,
+    events.CustomerWrote,
+    events.ReplyRecorded,
+    events.NoteAdded,
+    events.SubjectChanged,
+    events.LanguageChanged,
+    events.Merged,
+    events.MergedFrom,
+)
+
+
+def reindex_changed(changes: Sequence[events.TicketChange]) -> None:
+    """Rebuild the search entry of every ticket whose text changed, once per ticket."""
+    reindex_tickets(change.ticket_id for change in changes)
+
+
+def register() -> None:
+    events.subscribe_batch(*TEXT_CHANGES)(reindex_changed)
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -6,27 +6,29 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from django.db import connections
-from django.db.models import Count, Q, QuerySet, Sum, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    prefetch_related_objects,
+)
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from tactful.accounts.models import Agent, Role, Team
-from tactful.coaching.models import MessageAnalysis
-from tactful.customers.models import Customer
-from tactful.tickets import permissions, search
+from tactful.tickets import events, permissions, presenters, search
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
+    VIEWING_WINDOW,
     Attachment,
     EventKind,
     Message,
-    Priority,
     Status,
     Tag,
     Ticket,
     TicketEvent,
-    TicketViewer,
 )
 
 #: Sort keys offered to users → ORDER BY (the id breaks ties so pages are stable).
@@ -192,93 +194,41 @@ def ticket_for_page(*, agent: Agent, ticket_id: int, with_assignee: bool = True)
     return ticket
 
 
-# The ticket page's display-only reads (thread, timeline, viewers, assignable agents) are
-# written in SQL: the ORM spent more time compiling these small queries than the database
-# spent answering them, and the page runs them on every view. They are plain SQL that
-# PostgreSQL and SQLite both accept; ``Model.objects.raw`` still applies every field's
-# converters, and agents come back with only their names loaded (other fields deferred).
+def thread_messages(ticket: Ticket) -> QuerySet[Message]:
+    """The conversation in order, with authors' names, ready for the page.
 
-_AGENT = Agent._meta.db_table
-_AGENT_TEAMS = Agent.teams.through._meta.db_table
-_MESSAGE = Message._meta.db_table
-_ATTACHMENT = Attachment._meta.db_table
-_EVENT = TicketEvent._meta.db_table
-_VIEWER = TicketViewer._meta.db_table
-_ANALYSIS = MessageAnalysis._meta.db_table
-_CUSTOMER = Customer._meta.db_table
-_NAME_FIELDS = ["id", "username", "first_name", "last_name"]
-
-#: What the ticket page shows of a coach reading; the rest (spans…) loads on demand.
-_ANALYSIS_FIELDS = [
-    "id", "message_id", "status", "attempts", "error", "top_emotion", "emotions",
-    "intensity", "formality", "abuse", "threat", "company_fault",
-]  # fmt: skip
-
-_THREAD_SQL = f"""
-    SELECT m.id, m.ticket_id, m.kind, m.channel, m.author_agent_id, m.author_customer_id,
-           m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error, m.original_body, m.review,
-           a.username AS author_username, a.first_name AS author_first_name,
-           a.last_name AS author_last_name,
-           c.name AS author_customer_name, c.email AS author_customer_email,
-           {", ".join(f"an.{name} AS an_{name}" for name in _ANALYSIS_FIELDS)},
-           EXISTS (SELECT 1 FROM {_ATTACHMENT} f WHERE f.message_id = m.id) AS has_attachments
-      FROM {_MESSAGE} m
-      LEFT JOIN {_AGENT} a ON a.id = m.author_agent_id
-      LEFT JOIN {_CUSTOMER} c ON c.id = m.author_customer_id
-      LEFT JOIN {_ANALYSIS} an ON an.message_id = m.id
-     WHERE m.ticket_id = %s
-     ORDER BY m.created_at, m.id
-"""
-
-
-def _agent_named(db: str, pk: int, username: str, first_name: str, last_name: str) -> Agent:
-    """An agent with only its names loaded (enough for ``str``; the rest loads on demand)."""
-    return Agent.from_db(db, _NAME_FIELDS, [pk, username, first_name, last_name])
-
-
-def _analysis_of(message: Message) -> MessageAnalysis | None:
-    """The coach reading joined onto ``message`` by ``_THREAD_SQL``, with its fields'
-    database converters applied (JSON text → dict, SQLite 0/1 → bool)."""
-    if getattr(message, "an_id", None) is None:
-        return None
-    db = message._state.db or "default"
-    connection = connections[db]
-    values = []
-    for name in _ANALYSIS_FIELDS:
-        field = MessageAnalysis._meta.get_field(name)
-        value = getattr(message, f"an_{name}")
-        col = field.get_col(MessageAnalysis._meta.db_table)
-        for converter in [
-            *connection.ops.get_db_converters(col),
-            *field.get_db_converters(connection),
-        ]:
-            value = converter(value, col, connection)
-        values.append(value)
-    return MessageAnalysis.from_db(db, _ANALYSIS_FIELDS, values)
-
-
-def thread(ticket: Ticket) -> list[Message]:
-    """The conversation in order, with authors, attachments and coach readings.
-
-    Each message gets ``attachment_list`` and ``coach_analysis`` (its MessageAnalysis or
-    None), all in one query; attachments are fetched only when some message has them.
+    Apps above ``tickets`` add what they keep per message (the coach's reading) with
+    ``select_related`` on this query before :func:`thread` evaluates it.
     """
-    messages = list(Message.objects.raw(_THREAD_SQL, [ticket.pk]))
-    with_files = [m for m in messages if m.has_attachments]
+    return (
+        Message.objects.filter(ticket_id=ticket.pk)
+        .select_related("author_agent", "author_customer")
+        # Channel details (e-mail headers…) are not shown; they load on demand.
+        .defer("metadata", "author_customer__notes")
+        .annotate(has_attachments=Exists(Attachment.objects.filter(message_id=OuterRef("pk"))))
+        .order_by("created_at", "id")
+    )
+
+
+_NAME_FIELDS = ("id", "username", "first_name", "last_name")
+_EVENT_FIELDS = ("id", "ticket_id", "kind", "actor_id", "message_id", "data", "created_at")
+
+
+def thread(ticket: Ticket, *, messages: QuerySet[Message] | None = None) -> list[Message]:
+    """The conversation in order (``messages``: :func:`thread_messages`, maybe extended).
+
+    Each message gets ``attachment_list``; attachments are fetched, in one more query, only
+    when some message has them.
+    """
+    rows = list(thread_messages(ticket) if messages is None else messages)
+    with_files = [m for m in rows if m.has_attachments]  # type: ignore[attr-defined]
     if with_files:
         prefetch_related_objects(with_files, "attachments")
-    for message in messages:
-        if message.author_agent_id is not None:
-            message.author_agent = _agent_named(
-                message._state.db or "default",
-                message.author_agent_id,
-                message.author_username,
-                message.author_first_name,
-                message.author_last_name,
-            )
-        message.coach_analysis = _analysis_of(message)
-        message.attachment_list = list(message.attachments.all()) if message.has_attachments else []
-    return messages
+    for message in rows:
+        message.attachment_list = (  # type: ignore[attr-defined]
+            list(message.attachments.all()) if message.has_attachments else []  # type: ignore[attr-defined]
+        )
+    return rows
 
 
 @dataclass(frozen=True)
@@ -287,196 +237,64 @@ class TimelineEntry:
     text: str
 
 
-_TIMELINE_SQL = f"""
-    SELECT e.id, e.ticket_id, e.kind, e.actor_id, e.message_id, e.data, e.created_at,
-           a.username AS actor_username, a.first_name AS actor_first_name,
-           a.last_name AS actor_last_name
-      FROM {_EVENT} e
-      LEFT JOIN {_AGENT} a ON a.id = e.actor_id
-     WHERE e.ticket_id = %s
-     ORDER BY e.created_at, e.id
-     LIMIT %s
-"""
-
-
 def timeline(ticket: Ticket, *, limit: int = 500) -> list[TimelineEntry]:
     """The ticket's events, newest last, each with a sentence in the active language."""
-    events = list(TicketEvent.objects.raw(_TIMELINE_SQL, [ticket.pk, limit]))
-    for event in events:
-        if event.actor_id is not None:
-            event.actor = _agent_named(
-                event._state.db or "default",
-                event.actor_id,
-                event.actor_username,
-                event.actor_first_name,
-                event.actor_last_name,
-            )
+    rows = list(
+        TicketEvent.objects.filter(ticket_id=ticket.pk)
+        .select_related("actor")
+        .only(*_EVENT_FIELDS, *(f"actor__{name}" for name in _NAME_FIELDS))
+        .order_by("created_at", "id")[:limit]
+    )
     agent_ids: set[int] = set()
     team_ids: set[int] = set()
-    for event in events:
+    for event in rows:
+        data = event.data if isinstance(event.data, dict) else {}
         if event.kind == EventKind.ASSIGNED:
-            agent_ids.update(v for v in (event.data.get("from"), event.data.get("to")) if v)
+            agent_ids.update(v for v in (data.get("from"), data.get("to")) if v)
         if event.kind == EventKind.TEAM_CHANGED:
-            team_ids.update(v for v in (event.data.get("from"), event.data.get("to")) if v)
-    agents = {a.pk: str(a) for a in Agent.objects.filter(pk__in=agent_ids)} if agent_ids else {}
-    teams = {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {}
-    return [
-        TimelineEntry(event=e, text=describe_event(e, agents=agents, teams=teams)) for e in events
-    ]
-
-
-def describe_event(event: TicketEvent, *, agents: dict[int, str], teams: dict[int, str]) -> str:
-    data = event.data or {}
-    nobody = _("nobody")
-    kind = event.kind
-    if kind == EventKind.STATUS_CHANGED:
-        return _("Status: %(from)s → %(to)s") % {
-            "from": Status(data.get("from")).label if data.get("from") in Status.values else "?",
-            "to": Status(data.get("to")).label if data.get("to") in Status.values else "?",
-        }
-    if kind == EventKind.PRIORITY_CHANGED:
-        labels = dict(Priority.choices)
-        return _("Priority: %(from)s → %(to)s") % {
-            "from": labels.get(data.get("from"), "?"),
-            "to": labels.get(data.get("to"), "?"),
-        }
-    if kind == EventKind.ASSIGNED:
-        text = _("Assigned: %(from)s → %(to)s") % {
-            "from": agents.get(data.get("from"), nobody),
-            "to": agents.get(data.get("to"), nobody),
-        }
-        return text + (" " + _("(round-robin)") if data.get("round_robin") else "")
-    if kind == EventKind.TEAM_CHANGED:
-        return _("Team: %(from)s → %(to)s") % {
-            "from": teams.get(data.get("from"), nobody),
-            "to": teams.get(data.get("to"), nobody),
-        }
-    if kind == EventKind.TAGS_CHANGED:
-        return _("Tags: %(tags)s") % {"tags": ", ".join(data.get("to", [])) or "—"}
-    if kind == EventKind.MERGED:
-        return _("Merged into #%(n)s") % {"n": data.get("into")}
-    if kind == EventKind.MERGED_FROM:
-        return _("Ticket #%(n)s merged in") % {"n": data.get("from")}
-    if kind == EventKind.ANALYSED:
-        parts = [
-            _("Coach: %(emotion)s, intensity %(intensity)s")
-            % {
-                "emotion": emotion_label(data.get("emotion", "")),
-                "intensity": f"{float(data.get('intensity') or 0):.2f}",
-            }
-        ]
-        if data.get("abuse"):
-            parts.append(_("abusive"))
-        if data.get("threat"):
-            parts.append(_("threat"))
-        return "; ".join(parts)
-    if kind == EventKind.ANALYSIS_FAILED:
-        return _("Coach analysis failed: %(error)s") % {"error": str(data.get("error", ""))[:200]}
-    if kind == EventKind.LANGUAGE_CHANGED:
-        return _("Language: %(from)s → %(to)s") % {"from": data.get("from"), "to": data.get("to")}
-    if kind == EventKind.SUBJECT_CHANGED:
-        return _("Subject changed to “%(to)s”") % {"to": str(data.get("to", ""))[:200]}
-    if kind == EventKind.RULE_FIRED:
-        return _("Rule “%(rule)s”: %(actions)s") % {
-            "rule": str(data.get("rule", ""))[:100],
-            "actions": ", ".join(str(a) for a in data.get("actions", []))[:300],
-        }
-    if kind == EventKind.HANDED_OVER:
-        return _("Handed over to %(to)s: %(note)s") % {
-            "to": str(data.get("to_name", data.get("to", ""))),
-            "note": str(data.get("note", ""))[:300],
-        }
-    if kind == EventKind.DELIVERY_FAILED:
-        if data.get("error") == "uncertain":
-            return _("A reply may not have been delivered (the worker stopped while sending)")
-        return _("A reply could not be delivered: %(error)s") % {
-            "error": str(data.get("error", ""))[:200]
-        }
-    if kind == EventKind.RESENT:
-        return _("A reply was sent again by hand")
-    if kind == EventKind.CHANNEL_CHANGED:
-        return _("Channel: %(from)s → %(to)s") % {"from": data.get("from"), "to": data.get("to")}
-    return str(EventKind(kind).label) if kind in EventKind.values else kind
-
-
-_EMOTION_LABELS = {
-    "anger": gettext_lazy("anger"),
-    "frustration": gettext_lazy("frustration"),
-    "sadness": gettext_lazy("sadness"),
-    "worry": gettext_lazy("worry"),
-    "confusion": gettext_lazy("confusion"),
-    "gratitude": gettext_lazy("gratitude"),
-    "neutral": gettext_lazy("neutral"),
-}
-
-
-def emotion_label(name: str) -> str:
-    """The emotion's name in the active language."""
-    label = _EMOTION_LABELS.get(name)
-    return str(label) if label is not None else (name or "—")
-
-
-_VIEWERS_SQL = f"""
-    SELECT a.id, a.username, a.first_name, a.last_name
-      FROM {_VIEWER} v
-      JOIN {_AGENT} a ON a.id = v.agent_id
-     WHERE v.ticket_id = %s AND v.last_seen >= %s AND v.agent_id <> %s
-     ORDER BY a.username
-"""
+            team_ids.update(v for v in (data.get("from"), data.get("to")) if v)
+    names = events.Names(
+        agents={a.pk: str(a) for a in Agent.objects.filter(pk__in=agent_ids)} if agent_ids else {},
+        teams=dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
+        if team_ids
+        else {},
+    )
+    return [TimelineEntry(event=e, text=presenters.describe_event(e, names)) for e in rows]
 
 
 def other_viewers(*, ticket: Ticket, agent: Agent) -> list[Agent]:
     """Other agents who have this ticket open right now (for the collision warning)."""
-    from tactful.tickets.services import VIEWING_WINDOW
-
     since = timezone.now() - VIEWING_WINDOW
-    return list(Agent.objects.raw(_VIEWERS_SQL, [ticket.pk, since, agent.pk]))
-
-
-_TAGS_SQL = f"""
-    SELECT t.name
-      FROM {Tag._meta.db_table} t
-      JOIN {Ticket.tags.through._meta.db_table} tt ON tt.tag_id = t.id
-     WHERE tt.ticket_id = %s
-     ORDER BY t.name
-"""
+    return list(
+        Agent.objects.filter(viewing__ticket_id=ticket.pk, viewing__last_seen__gte=since)
+        .exclude(pk=agent.pk)
+        .only(*_NAME_FIELDS)
+        .order_by("username")
+    )
 
 
 def tag_names(ticket: Ticket) -> list[str]:
     """The ticket's tag names, in order."""
-    with connections[ticket._state.db or "default"].cursor() as cursor:
-        cursor.execute(_TAGS_SQL, [ticket.pk])
-        return [row[0] for row in cursor.fetchall()]
-
-
-_ALL_AGENTS_SQL = f"""
-    SELECT id, username, first_name, last_name
-      FROM {_AGENT}
-     WHERE is_active = %s
-     ORDER BY first_name, username
-"""
-_TEAM_AGENTS_SQL = f"""
-    SELECT id, username, first_name, last_name
-      FROM {_AGENT}
-     WHERE is_active = %s
-       AND (role = %s OR id IN (SELECT agent_id FROM {_AGENT_TEAMS} WHERE team_id = %s))
-     ORDER BY first_name, username
-"""
+    return list(
+        Tag.objects.filter(tickets__id=ticket.pk).order_by("name").values_list("name", flat=True)
+    )
 
 
 def assignable_agents(ticket: Ticket) -> list[Agent]:
     """Agents who could take this ticket: its team's members (and admins), or every active
     agent when it has no team. Only their names are loaded."""
-    if ticket.team_id is None:
-        return list(Agent.objects.raw(_ALL_AGENTS_SQL, [True]))
-    return list(Agent.objects.raw(_TEAM_AGENTS_SQL, [True, Role.ADMIN.value, ticket.team_id]))
+    agents = Agent.objects.filter(is_active=True).only(*_NAME_FIELDS)
+    if ticket.team_id is not None:
+        members = Agent.teams.through.objects.filter(team_id=ticket.team_id).values("agent_id")
+        agents = agents.filter(Q(role=Role.ADMIN) | Q(pk__in=members))
+    return list(agents.order_by("first_name", "username"))
 
 
 def team_load(*, agent: Agent, days: int = 7) -> QuerySet[Agent]:
     """Per agent of the lead's teams: active tickets, hard ones, and emotional weight.
 
     Emotional weight = the sum of the latest intensities of their active tickets, so one
-    furious customer weighs more than three calm ones (D5).
+    furious customer weighs more than three calm ones.
     """
     permissions.check_is_lead(agent)
     agents = Agent.objects.filter(is_active=True)

@@ -12,12 +12,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.http import HttpRequest
 
 from tactful.accounts.models import Team
-from tactful.customers import services as customer_services
-from tactful.tickets import services as ticket_services
+from tactful.customers.models import Channel
+from tactful.tickets import inbound
 from tactful.tickets.models import Ticket
 
 _TOKEN_SALT = "tactful.webform.started"
@@ -130,18 +129,14 @@ def submit_contact_form(
     by e-mail. ``nonce`` comes from the page's token: the same form sent twice (a double
     click, a resent POST) is one ticket.
     """
-    with transaction.atomic():
-        customer = customer_services.get_or_create_customer(
-            channel="web", handle=email, name=name, email=email, language=language
-        )
-        return ticket_services.create_ticket(
-            customer=customer,
-            body=message,
-            channel="web",
-            subject=subject,
-            language=language,
-            team=team,
-            external_id=f"webform:{nonce}",
-            attachments=attachments,
-            metadata={"form": team.slug},
-        )
+    return inbound.receive(
+        channel=Channel.WEB,
+        sender=inbound.Sender(handle=email, name=name, email=email, language=language),
+        body=message,
+        subject=subject,
+        language=language,
+        team=team,
+        external_id=f"webform:{nonce}",
+        attachments=attachments,
+        metadata={"form": team.slug},
+    ).ticket

@@ -387,7 +387,7 @@ def test_only_deadlocks_and_serialisation_failures_are_retried():
     import psycopg.errors
     from django.db import OperationalError
 
-    from tactful.api.channels_api import _is_transient
+    from tactful.tickets.inbound import _is_transient
 
     def wrapped(cause: Exception) -> OperationalError:
         error = OperationalError(str(cause))

@@ -10,7 +10,7 @@ from django.test import Client
 from tactful.coaching import live
 from tactful.desk.demo_data import SCENARIOS
 from tactful.desk.testing import assert_same_query_count, bulk_tickets
-from tactful.tickets import services
+from tactful.tickets import inbound, services
 
 pytestmark = pytest.mark.django_db
 
@@ -190,7 +190,7 @@ def test_query_count_is_constant(world):
         bulk_tickets(300, teams=[world["billing"]], agents=[world["ana"]], seed=9)
         for i in range(15):
             services.record_reply(ticket=ticket, agent=world["ana"], body=f"Respuesta {i}.")
-            services.record_incoming_message(ticket=ticket, body=f"¿Y ahora? ({i})")
+            inbound.record_incoming_message(ticket=ticket, body=f"¿Y ahora? ({i})")
 
     assert assert_same_query_count(lambda: api.review(payload), grow) <= BUDGET
 

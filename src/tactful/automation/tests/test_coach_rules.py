@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tactful.automation import services
+from tactful.automation import rules
 from tactful.automation.models import Notification
 from tactful.coach.tests.cases import ABUSIVE, CALM_QUESTION, THREAT
+from tactful.tickets import inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import EventKind, Priority
 
@@ -93,8 +94,8 @@ def test_dead_end_thread_is_tagged_and_a_lead_told(
         ticket_services.record_reply(ticket=ticket, agent=agent, body=STALLING[language])
         assert "Dead end" not in rules_fired(ticket)
         with django_capture_on_commit_callbacks(execute=True):
-            ticket_services.record_incoming_message(ticket=ticket, body=demand)
-    assert services.ticket_is_dead_end(ticket)
+            inbound.record_incoming_message(ticket=ticket, body=demand)
+    assert rules.ticket_is_dead_end(ticket)
     assert "Dead end" in rules_fired(ticket)
     assert "dead-end" in ticket.tags.values_list("name", flat=True)
     assert Notification.objects.filter(ticket=ticket, rule__name="Dead end").count() == 2
@@ -109,7 +110,7 @@ def test_a_calm_question_fires_nothing(crew, desk, language, django_capture_on_c
     assert rules_fired(ticket) == []
     assert ticket.priority == Priority.NORMAL
     assert ticket.assignee == crew["agent"]
-    assert not services.ticket_is_dead_end(ticket)
+    assert not rules.ticket_is_dead_end(ticket)
 
 
 def test_a_short_thread_never_calls_the_coach_for_dead_ends(crew, desk, monkeypatch):
@@ -121,4 +122,4 @@ def test_a_short_thread_never_calls_the_coach_for_dead_ends(crew, desk, monkeypa
     monkeypatch.setattr(tactful.coach, "review_conversation", must_not_run)
     ticket = desk.ticket(team=crew["team"], body=DEMANDS["en"][0])
     ticket_services.record_reply(ticket=ticket, agent=crew["agent"], body="Looking.")
-    assert services.ticket_is_dead_end(ticket) is False
+    assert rules.ticket_is_dead_end(ticket) is False

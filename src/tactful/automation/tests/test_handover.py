@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from tactful.automation import services
+from tactful.automation import handover
 from tactful.automation.models import Notification, NotificationKind
 from tactful.coach.tests.cases import ABUSIVE
 from tactful.tickets import services as ticket_services
@@ -33,7 +33,7 @@ def test_hand_over_to_the_least_loaded_lead_with_a_note(desk, crew):
     give_load(desk, lena, {"abuse": True})  # Lena already carries an abusive conversation
     ticket = desk.ticket(team=crew["team"])
     assert ticket.assignee == agent
-    event = services.hand_over(ticket=ticket, by=agent, note="Third refund request; he insults me.")
+    event = handover.hand_over(ticket=ticket, by=agent, note="Third refund request; he insults me.")
     ticket.refresh_from_db()
     assert ticket.assignee == leo
     assert event.kind == EventKind.HANDED_OVER and event.actor == agent
@@ -58,22 +58,22 @@ def test_hand_over_to_the_least_loaded_lead_with_a_note(desk, crew):
 def test_hand_over_to_a_teammate_and_the_refusals(desk, crew):
     agent, lena = crew["agent"], crew["lead"]
     ticket = desk.ticket(team=crew["team"])
-    services.hand_over(ticket=ticket, by=agent, to=lena)
+    handover.hand_over(ticket=ticket, by=agent, to=lena)
     ticket.refresh_from_db()
     assert ticket.assignee == lena
     with pytest.raises(PermissionDenied):
-        services.hand_over(ticket=ticket, by=lena, to=crew["outsider"])
+        handover.hand_over(ticket=ticket, by=lena, to=crew["outsider"])
     with pytest.raises(ValidationError):
-        services.hand_over(ticket=ticket, by=lena, to=lena)
+        handover.hand_over(ticket=ticket, by=lena, to=lena)
     with pytest.raises(ValidationError):
-        services.hand_over(ticket=ticket, by=lena, note="x" * 5001)
+        handover.hand_over(ticket=ticket, by=lena, note="x" * 5001)
     with pytest.raises(ValidationError):
-        services.hand_over(ticket=ticket, by=lena, note="bad\x00note")
+        handover.hand_over(ticket=ticket, by=lena, note="bad\x00note")
     with pytest.raises(PermissionDenied):
-        services.hand_over(ticket=ticket, by=crew["outsider"])
+        handover.hand_over(ticket=ticket, by=crew["outsider"])
     sales = desk.ticket(team=crew["other"])
     with pytest.raises(ValidationError):  # Sales has no lead
-        services.hand_over(ticket=sales, by=crew["outsider"])
+        handover.hand_over(ticket=sales, by=crew["outsider"])
     ticket.refresh_from_db()
     assert ticket.assignee == lena
     assert ticket.events.filter(kind=EventKind.HANDED_OVER).count() == 1

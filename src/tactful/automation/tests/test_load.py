@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from tactful.accounts import services as account_services
-from tactful.automation import engine, selectors, services
+from tactful.automation import engine, load, selectors
 from tactful.coach.tests.cases import ABUSIVE
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.tickets import assignment, inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import EventKind, Status, Ticket
 
@@ -86,9 +87,9 @@ def test_handled_means_replied_or_assigned_and_counts_once(desk, crew):
     replied = heavy_ticket(desk, **HEATED)
     answered(replied, agent)
     answered(replied, agent)
-    ticket_services.assign_ticket(ticket=replied, assignee=agent, by=lead)  # and assigned
+    assignment.assign_ticket(ticket=replied, assignee=agent, by=lead)  # and assigned
     only_assigned = heavy_ticket(desk, **INTENSE)
-    ticket_services.assign_ticket(ticket=only_assigned, assignee=agent, by=lead)
+    assignment.assign_ticket(ticket=only_assigned, assignee=agent, by=lead)
     looked_only = heavy_ticket(desk, **ABUSIVE_SIGNALS)
     ticket_services.add_internal_note(ticket=looked_only, agent=agent, body="saw it")
     loads = selectors.emotional_loads([agent.pk, lead.pk])
@@ -143,7 +144,7 @@ def load_team(desk):
         answered(heavy_ticket(desk, team=elsewhere, status=Status.SOLVED, **ABUSIVE_SIGNALS), hana)
     for _ in range(2):
         ticket = desk.ticket(team=elsewhere)
-        ticket_services.assign_ticket(ticket=ticket, assignee=ivo, by=None)
+        assignment.assign_ticket(ticket=ticket, assignee=ivo, by=None)
     return {"team": team, "hana": hana, "ivo": ivo}
 
 
@@ -158,7 +159,7 @@ def test_heavy_tickets_go_by_emotional_load(desk, load_team):
     ticket = desk.ticket(team=load_team["team"])
     Ticket.objects.filter(pk=ticket.pk).update(assignee=None, **HEATED)
     ticket.refresh_from_db()
-    chosen = ticket_services.assign_round_robin(ticket=ticket, by=None)
+    chosen = assignment.assign_by_team(ticket=ticket, by=None)
     assert chosen == load_team["ivo"]
 
 
@@ -177,7 +178,7 @@ def test_choice_helper_reads_loads_in_a_bounded_number_of_queries(
         desk.agent(teams=[load_team["team"]]) for _ in range(6)
     ]
     with django_assert_num_queries(2):
-        chosen = services.choose_load_aware_member(
+        chosen = load.choose_load_aware_member(
             team=load_team["team"], ticket=ticket, members=members
         )
     # Ivo and the newcomers carry nothing; the newcomers also have no open tickets, and the
@@ -207,7 +208,7 @@ def test_a_hostile_ticket_is_rebalanced_once_after_analysis(
     }
     # Ivo now carries it; another abusive message does not bounce the ticket around.
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.record_incoming_message(ticket=ticket, body=ABUSIVE["es"])
+        inbound.record_incoming_message(ticket=ticket, body=ABUSIVE["es"])
     ticket.refresh_from_db()
     assert ticket.assignee == ivo
     assert ticket.events.filter(kind=EventKind.ASSIGNED).count() == 2
@@ -220,9 +221,9 @@ def test_no_rebalance_once_answered_or_in_round_robin_teams(
     answered(ticket, load_team["hana"])
     Ticket.objects.filter(pk=ticket.pk).update(**ABUSIVE_SIGNALS)
     ticket.refresh_from_db()
-    assert services.rebalance_after_analysis(ticket) is None
+    assert load.rebalance_after_analysis(ticket) is None
     with django_capture_on_commit_callbacks(execute=True):
         plain = desk.ticket(team=crew["team"], body=ABUSIVE["en"])
     plain.refresh_from_db()
     assert plain.abuse and plain.assignee == crew["agent"]
-    assert services.rebalance_after_analysis(plain) is None
+    assert load.rebalance_after_analysis(plain) is None

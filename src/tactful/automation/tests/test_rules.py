@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tactful.automation import services
+from tactful.automation import rules, services
 from tactful.automation.models import AutoReply, Notification, Rule
 from tactful.canned import services as canned_services
+from tactful.tickets import inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import EventKind, Message, MessageKind, Priority
 
@@ -65,7 +66,7 @@ def test_customer_message_trigger(crew, desk, make_rule, only_my_rules):
     ticket = desk.ticket(team=crew["team"])
     assert fired(ticket) == []  # created, not a follow-up
     ticket_services.record_reply(ticket=ticket, agent=crew["agent"], body="On it.")
-    ticket_services.record_incoming_message(ticket=ticket, body="Any news?")
+    inbound.record_incoming_message(ticket=ticket, body="Any news?")
     assert "follow-up" in ticket.tags.values_list("name", flat=True)
     assert len(fired(ticket)) == 1
 
@@ -150,22 +151,22 @@ def test_rules_do_not_trigger_rules(crew, desk, make_rule, only_my_rules):
     assert ticket.team == crew["other"]
     assert [e.data["rule"] for e in fired(ticket)] == ["Move"]
     # And whatever runs while rules act cannot start another run.
-    with services.rules_running():
-        assert services.run_rules(ticket, trigger="ticket_created") == []
+    with rules.rules_running():
+        assert rules.run_rules(ticket, trigger="ticket_created") == []
 
 
 def test_a_rule_fires_once_per_trigger_event(crew, desk, make_rule, only_my_rules):
     make_rule(trigger="customer_message", actions=[{"type": "notify_leads", "text": "again"}])
     ticket = desk.ticket(team=crew["team"])
-    message = ticket_services.record_incoming_message(ticket=ticket, body="Hello?")
+    message = inbound.record_incoming_message(ticket=ticket, body="Hello?")
     assert Notification.objects.filter(ticket=ticket).count() == 2  # both leads
     services.mark_read(agent=crew["lead"])
     services.mark_read(agent=crew["lead2"])
     # The same delivery again (a retry, a duplicate task) fires nothing new.
-    assert services.run_rules(ticket, trigger="customer_message", message=message) == []
+    assert rules.run_rules(ticket, trigger="customer_message", message=message) == []
     assert Notification.objects.filter(ticket=ticket).count() == 2
     # A new message is a new event.
-    ticket_services.record_incoming_message(ticket=ticket, body="Hello??")
+    inbound.record_incoming_message(ticket=ticket, body="Hello??")
     assert Notification.objects.filter(ticket=ticket).count() == 4
     assert len(fired(ticket)) == 2
 
@@ -174,7 +175,7 @@ def test_unread_notifications_are_not_repeated(crew, desk, make_rule, only_my_ru
     make_rule(trigger="customer_message", actions=[{"type": "notify_leads", "text": ""}])
     ticket = desk.ticket(team=crew["team"])
     for body in ("one", "two", "three"):
-        ticket_services.record_incoming_message(ticket=ticket, body=body)
+        inbound.record_incoming_message(ticket=ticket, body=body)
     assert Notification.objects.filter(ticket=ticket, recipient=crew["lead"]).count() == 1
     assert len(fired(ticket)) == 1  # later runs had nothing to do: no event
 
@@ -192,8 +193,8 @@ def test_a_broken_rule_never_costs_the_customers_message(
             raise RuntimeError("boom")
         return real(rule, action, state)
 
-    real = services._ACTIONS["add_tag"]
-    monkeypatch.setitem(services._ACTIONS, "add_tag", explode)
+    real = rules._ACTIONS["add_tag"]
+    monkeypatch.setitem(rules._ACTIONS, "add_tag", explode)
     ticket = desk.ticket(team=crew["team"], body="Please keep me.")
     assert Message.objects.filter(ticket=ticket, body="Please keep me.").exists()
     assert list(ticket.tags.values_list("name", flat=True)) == ["fine"]
@@ -233,8 +234,8 @@ def test_auto_reply_in_the_tickets_language_once_per_ticket(
         team=crew["team"], language="es", customer=desk.customer(name="Lucía Gómez")
     )
     with django_capture_on_commit_callbacks(execute=False):
-        ticket_services.record_incoming_message(ticket=ticket, body="¿Hay novedades?")
-    ticket_services.record_incoming_message(ticket=ticket, body="¿Hola?")
+        inbound.record_incoming_message(ticket=ticket, body="¿Hay novedades?")
+    inbound.record_incoming_message(ticket=ticket, body="¿Hola?")
     replies = Message.objects.filter(ticket=ticket, kind=MessageKind.OUTGOING)
     [reply] = replies
     assert reply.author_agent is None

@@ -4,10 +4,10 @@ from typing import Any
 
 from django.db import migrations
 
+from tactful.canned.services import load_starter
+
 
 def load(apps: Any, schema_editor: Any) -> None:
-    from tactful.canned.services import load_starter
-
     load_starter(
         response_model=apps.get_model("canned", "CannedResponse"),
         variant_model=apps.get_model("canned", "CannedVariant"),

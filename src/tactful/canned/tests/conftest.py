@@ -8,6 +8,6 @@ import pytest
 @pytest.fixture(autouse=True)
 def fresh_canned_index() -> None:
     """Each test's database is rolled back, which no save() hears: start from a new index."""
-    from tactful.canned.services import library_changed
+    from tactful.canned.library_version import library_changed
 
     library_changed()

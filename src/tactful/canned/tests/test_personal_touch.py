@@ -6,7 +6,7 @@ import pytest
 
 from tactful.canned import services
 from tactful.canned.models import CannedResponse, CannedVariant
-from tactful.canned.services import personal_touch_findings
+from tactful.canned.personal_touch import MAX_CHECKED_CHARS, personal_touch_findings
 
 pytestmark = pytest.mark.django_db
 
@@ -152,6 +152,6 @@ def test_index_is_compiled_once_and_reused(ticket, django_assert_num_queries):
 
 def test_very_long_drafts_are_not_scanned(ticket):
     template = rendered(ticket, "action-refund", "en")
-    long_canned = (template + " ") * (services.MAX_CHECKED_CHARS // len(template) + 1)
-    assert len(long_canned) > services.MAX_CHECKED_CHARS
+    long_canned = (template + " ") * (MAX_CHECKED_CHARS // len(template) + 1)
+    assert len(long_canned) > MAX_CHECKED_CHARS
     assert personal_touch_findings(draft=long_canned, ticket=ticket, language="en") == []

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from tactful.canned import selectors, services
 from tactful.canned.models import CannedResponse
-from tactful.coaching import services as coaching_services
+from tactful.coaching import analysis as analysis_service
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Message, MessageKind, Status
@@ -93,7 +93,7 @@ def test_real_coach_analysis_of_an_abusive_spanish_message(desk):
         body="Son ustedes unos inútiles y unos idiotas, estoy harto de esperar.", language="es"
     )
     message = Message.objects.get(ticket=ticket)
-    analysis = coaching_services.analyze_incoming_message(message=message)
+    analysis = analysis_service.analyze_incoming_message(message=message)
     assert analysis.abuse
     items = selectors.suggestions(ticket=ticket, analysis=analysis)
     assert items[0].category == "boundary"

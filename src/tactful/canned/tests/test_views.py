@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tactful.canned import rendering, services
+from tactful.canned.personal_touch import personal_touch_findings
 from tactful.canned.models import CannedResponse, CannedVariant
 from tactful.desk.testing import assert_same_query_count
 
@@ -418,7 +419,7 @@ def test_admin_bulk_delete_reaches_the_personal_touch_check(
     draft = services.render_response(
         CannedResponse.objects.get(starter_key="action-refund"), ticket=ticket, language="es"
     ).text
-    assert services.personal_touch_findings(draft=draft, ticket=ticket, language="es")
+    assert personal_touch_findings(draft=draft, ticket=ticket, language="es")
     refund = CannedResponse.objects.get(starter_key="action-refund")
     with django_capture_on_commit_callbacks(execute=True):
         response = login(world["root"]).post(
@@ -427,7 +428,7 @@ def test_admin_bulk_delete_reaches_the_personal_touch_check(
         )
     assert response.status_code == 302
     assert not CannedResponse.objects.filter(pk=refund.pk).exists()
-    assert services.personal_touch_findings(draft=draft, ticket=ticket, language="es") == []
+    assert personal_touch_findings(draft=draft, ticket=ticket, language="es") == []
 
 
 def test_model_validation_rejects_unknown_variables(world):

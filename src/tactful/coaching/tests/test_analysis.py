@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tactful.coaching import services
+from tactful.coaching import analysis, services
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
-from tactful.tickets import services as ticket_services
+from tactful.tickets import inbound
 from tactful.tickets.models import EventKind, Priority
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_analysis_runs_after_commit_and_updates_the_ticket(
 def test_unknown_ticket_language_is_set_from_the_coach(desk, django_capture_on_commit_callbacks):
     customer = desk.customer(language=None)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket = ticket_services.create_ticket(
+        ticket = inbound.create_ticket(
             customer=customer,
             body="Здравствуйте! Я не могу войти в свой аккаунт уже два дня, помогите пожалуйста.",
             channel="chat",
@@ -76,7 +76,7 @@ def test_analysis_is_idempotent(desk, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = desk.ticket(body="Thank you so much, that fixed it!")
     message = ticket.messages.get()
-    again = services.analyze_incoming_message(message=message)
+    again = analysis.analyze_incoming_message(message=message)
     assert again.attempts == 1
     assert ticket.events.filter(kind=EventKind.ANALYSED).count() == 1
 
@@ -120,7 +120,7 @@ def test_latest_message_wins(desk, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ticket = desk.ticket(body=ANGRY)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_services.record_incoming_message(
+        inbound.record_incoming_message(
             ticket=ticket, body="Thank you so much, all fixed, you are wonderful!"
         )
     ticket.refresh_from_db()
@@ -137,7 +137,7 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     from tactful.coaching import tasks
 
     customer = desk.customer(language=None)
-    ticket = ticket_services.create_ticket(
+    ticket = inbound.create_ticket(
         customer=customer, body="I can't log in to my account since yesterday.", channel="email"
     )
     first = ticket.messages.get()
@@ -149,7 +149,7 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     assert ticket.events.filter(kind=EventKind.LANGUAGE_CHANGED).count() == 1
 
     # A calm follow-up: no rule fires (a firing rule's actions cost their own queries).
-    second = ticket_services.record_incoming_message(
+    second = inbound.record_incoming_message(
         ticket=ticket, body="Thank you so much, it works now!"
     )
     with django_assert_max_num_queries(10):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tactful.coaching import live
-from tactful.tickets import services
+from tactful.tickets import inbound, services
 from tactful.tickets.models import Message, MessageKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,7 +82,7 @@ def angry_spanish_ticket(desk):
         language="es",
     )
     services.record_reply(ticket=ticket, agent=agent, body="Lo miramos.")
-    services.record_incoming_message(
+    inbound.record_incoming_message(
         ticket=ticket,
         body="¡Me han cobrado DOS VECES el mismo pedido! Es un error suyo y estoy furiosa. "
         "¿Cuándo me devuelven mi dinero?",

@@ -9,7 +9,7 @@ import pytest
 
 from tactful.coaching import live
 from tactful.desk.demo_data import SCENARIOS
-from tactful.tickets import services
+from tactful.tickets import inbound, services
 from tactful.tickets.models import Message, MessageKind
 
 pytestmark = pytest.mark.django_db
@@ -238,7 +238,7 @@ def test_review_for_sending_never_raises(desk, team):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_template_sent_word_for_word_lacks_a_personal_touch(desk, team, language):
-    from tactful.canned import services as canned
+    from tactful.canned import library_version as canned
     from tactful.canned.models import CannedResponse
 
     canned.library_changed()  # each test's rollback is invisible to the canned index
@@ -300,7 +300,7 @@ def test_highlight_cuts_overlapping_spans():
 )
 def test_paraphrase_of_the_latest_message_in_its_language(desk, team, language, opening):
     ticket = _ticket(desk, team, language, "Hello?" if language == "en" else "Hola")
-    services.record_incoming_message(ticket=ticket, body=DOUBLE_CHARGE["body"][language])
+    inbound.record_incoming_message(ticket=ticket, body=DOUBLE_CHARGE["body"][language])
     result = live.paraphrase_latest(ticket)
     assert result is not None
     text, detected = result
@@ -361,7 +361,7 @@ def test_a_reply_closes_only_the_questions_it_answered(desk, team, agent, langua
 def test_questions_after_the_last_reply_are_open(desk, team, agent):
     ticket = _ticket(desk, team, "es", "Mi pedido no llega.")
     services.record_reply(ticket=ticket, agent=agent, body="Lo reviso y le escribo hoy.")
-    services.record_incoming_message(ticket=ticket, body="Vale. ¿Me pueden llamar por teléfono?")
+    inbound.record_incoming_message(ticket=ticket, body="Vale. ¿Me pueden llamar por teléfono?")
     panel = live.customer_panel(ticket)
     assert panel is not None
     assert [q.text for q in panel.questions] == ["¿Me pueden llamar por teléfono?"]
@@ -403,7 +403,7 @@ def _thread(desk, team, agent, turns, language):
         if i % 2:
             services.record_reply(ticket=ticket, agent=agent, body=text)
         else:
-            services.record_incoming_message(ticket=ticket, body=text)
+            inbound.record_incoming_message(ticket=ticket, body=text)
     return ticket
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from tactful.coaching import live
 from tactful.desk.demo_data import SCENARIOS
 from tactful.desk.testing import assert_same_query_count, bulk_tickets
-from tactful.tickets import services
+from tactful.tickets import inbound, services
 from tactful.tickets.models import Message, MessageKind
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +205,7 @@ def test_review_query_count_is_constant(world, desk):
         bulk_tickets(300, teams=world["teams"], agents=[world["ana"]], seed=5)
         for i in range(15):
             services.record_reply(ticket=ticket, agent=world["ana"], body=f"Respuesta {i}.")
-            services.record_incoming_message(ticket=ticket, body=f"¿Y ahora qué? ({i})")
+            inbound.record_incoming_message(ticket=ticket, body=f"¿Y ahora qué? ({i})")
 
     count = assert_same_query_count(lambda: _review(client, ticket, OVER_APOLOGISING_ES), grow)
     assert count <= BUDGETS["review"]
@@ -216,7 +216,7 @@ def test_review_query_count_is_constant(world, desk):
 
 def test_the_customer_panel_shows_feelings_questions_and_the_move(world, desk):
     ticket = world["ticket"]
-    services.record_incoming_message(ticket=ticket, body="¿Cuándo me devuelven el dinero?")
+    inbound.record_incoming_message(ticket=ticket, body="¿Cuándo me devuelven el dinero?")
     response = world["client"].get(reverse("coaching:customer_panel", args=[ticket.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -252,7 +252,7 @@ def test_panel_query_count_is_constant(world):
         bulk_tickets(300, teams=world["teams"], agents=[world["ana"]], seed=6)
         for i in range(40):
             services.record_reply(ticket=ticket, agent=world["ana"], body=f"Respuesta {i}.")
-            services.record_incoming_message(ticket=ticket, body=f"Sigo esperando ({i}).")
+            inbound.record_incoming_message(ticket=ticket, body=f"Sigo esperando ({i}).")
 
     count = assert_same_query_count(lambda: client.get(url), grow)
     assert count <= BUDGETS["panel"]
@@ -288,7 +288,7 @@ def test_paraphrase_query_count_is_constant(world):
     def grow():
         bulk_tickets(300, teams=world["teams"], agents=[world["ana"]], seed=7)
         for i in range(20):
-            services.record_incoming_message(ticket=ticket, body=f"Y otra cosa más ({i}).")
+            inbound.record_incoming_message(ticket=ticket, body=f"Y otra cosa más ({i}).")
 
     assert assert_same_query_count(lambda: client.get(url), grow) <= BUDGETS["paraphrase"]
 

@@ -22,7 +22,7 @@ from tactful.automation.services import install_default_rules
 from tactful.canned.models import CannedResponse
 from tactful.canned.services import load_starter
 from tactful.coaching import live
-from tactful.tickets import services as ticket_services
+from tactful.tickets import inbound
 from tactful.tickets.models import EventKind, Message, MessageKind, Priority, TicketEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -78,7 +78,7 @@ def billing_desk(desk: Any) -> dict[str, Any]:
     emma = desk.agent("emma", teams=[team], password=PASSWORD)
     eric = desk.agent("eric", teams=[team], password=PASSWORD)
     lena = desk.agent("lena", role="lead", teams=[team], password=PASSWORD)
-    angry = ticket_services.create_ticket(
+    angry = inbound.create_ticket(
         customer=desk.customer("lucia@example.com", name="Lucía Pérez", language="es"),
         subject="Me cobraron dos veces el pedido 48213",
         body=ANGRY,
@@ -86,7 +86,7 @@ def billing_desk(desk: Any) -> dict[str, Any]:
         team=team,
         language="es",
     )
-    abusive = ticket_services.create_ticket(
+    abusive = inbound.create_ticket(
         customer=desk.customer("jorge@example.com", name="Jorge Gil", language="es"),
         subject="Devolvedme el dinero",
         body=ABUSIVE,

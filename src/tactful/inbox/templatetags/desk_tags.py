@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
-import nh3
 from django import template
-from django.utils.html import escape, linebreaks
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from tactful.tickets.selectors import emotion_label as _emotion_label
+from tactful.tickets import rendering
+from tactful.tickets.presenters import emotion_label as _emotion_label
 
 register = template.Library()
-
-_TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
-ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "i", "li", "ol", "p", "pre", "s",
-    "span", "strong", "table", "tbody", "td", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
 
 
 @register.filter
 def render_body(body: str, *, plain: bool = False) -> SafeString:
-    """A message body made inert: HTML is sanitised by nh3 (no scripts, styles, handlers,
-    remote images); plain text is escaped and keeps its line breaks.
-
-    ``plain``: the text was typed into a text box (chat, contact form), so anything that looks
-    like a tag is shown as typed, not interpreted.
-    """
-    if not plain and _TAG.search(body or ""):
-        cleaned = nh3.clean(
-            body,
-            tags=ALLOWED_TAGS,
-            attributes={"a": {"href", "title"}},
-            url_schemes={"http", "https", "mailto"},
-            link_rel="noopener noreferrer nofollow",
-        )
-        return mark_safe(cleaned)
-    return mark_safe(linebreaks(escape(body or "")))
+    """See :func:`tactful.tickets.rendering.render_body`."""
+    return rendering.render_body(body, plain=plain)
 
 
 @register.filter

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tactful.desk.testing import assert_same_query_count, bulk_tickets
-from tactful.tickets import services
+from tactful.tickets import inbound, services
 from tactful.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_ticket_page_with_a_long_thread(world, desk):
 
     def grow_thread():
         for i in range(40):
-            services.record_incoming_message(ticket=ticket, body=f"message {i}")
+            inbound.record_incoming_message(ticket=ticket, body=f"message {i}")
             services.record_reply(ticket=ticket, agent=agent, body=f"reply {i}")
             services.set_tags(ticket=ticket, names=[f"t{i}"], by=agent)
         bulk_tickets(990, teams=world["teams"], agents=world["agents"], seed=12)

@@ -22,11 +22,11 @@ def test_text_typed_in_chat_or_form_is_shown_as_typed() -> None:
 
 
 def test_the_ticket_page_offers_an_emails_original_when_quotes_were_stripped(desk, client) -> None:
-    from tactful.tickets import services as ticket_services
+    from tactful.tickets import inbound
 
     agent = desk.agent("emma")
     ticket = desk.ticket(body="Still broken.")
-    ticket_services.record_incoming_message(
+    inbound.record_incoming_message(
         ticket=ticket,
         body="¿Y ahora qué?",
         channel="email",
@@ -41,14 +41,14 @@ def test_the_ticket_page_offers_an_emails_original_when_quotes_were_stripped(des
 
 def test_a_colleague_copied_on_the_thread_is_shown_under_their_own_name(desk, client) -> None:
     from tactful.customers import services as customer_services
-    from tactful.tickets import services as ticket_services
+    from tactful.tickets import inbound
 
     agent = desk.agent("emma")
     ticket = desk.ticket(body="Where is my order?")
     colleague = customer_services.get_or_create_customer(
         channel="email", handle="dana@example.com", name="Dana Colleague"
     )
-    ticket_services.record_incoming_message(
+    inbound.record_incoming_message(
         ticket=ticket, body="Adding Dana's note.", channel="email", author=colleague
     )
     client.force_login(agent)

@@ -419,9 +419,9 @@ def test_retry_failed_analysis_button(world, monkeypatch, django_capture_on_comm
     monkeypatch.setattr(tactful.coach, "analyze_message", lambda text, *, language=None: 1 / 0)
     ticket = world["mine"]
     message = ticket.messages.get()
-    from tactful.coaching.services import AnalysisFailed, analyze_incoming_message
+    from tactful.coaching.analysis import AnalysisError, analyze_incoming_message
 
-    with pytest.raises(AnalysisFailed):
+    with pytest.raises(AnalysisError):
         analyze_incoming_message(message=message)
     client = login(world["ana"])
     page = client.get(reverse("inbox:ticket", args=[ticket.pk])).content.decode()
@@ -436,7 +436,7 @@ def test_retry_failed_analysis_button(world, monkeypatch, django_capture_on_comm
 
 def test_ticket_page_shows_the_coach_reading(world):
     """The thread's one query brings each message's reading: badges and the side panel."""
-    from tactful.coaching.services import analyze_incoming_message
+    from tactful.coaching.analysis import analyze_incoming_message
 
     ticket = world["mine"]
     message = ticket.messages.get()

@@ -29,7 +29,7 @@ from django.db.models import Count
 from tactful.mail import matching
 from tactful.mail.models import Mailbox, RefusedMail
 from tactful.mail.tests import servers
-from tactful.outbound.services import sweep_deliveries
+from tactful.outbound.delivery import sweep_deliveries
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import DeliveryState, Message
 

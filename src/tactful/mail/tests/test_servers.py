@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from tactful.mail import imap
 from tactful.mail.tests import servers
-from tactful.outbound.services import sweep_deliveries
+from tactful.outbound.delivery import sweep_deliveries
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Ticket
 

@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tactful.customers import services as customer_services
-from tactful.outbound import services as delivery
-from tactful.outbound import transports
+from tactful.outbound import delivery, transports
+from tactful.outbound import services as outbound_services
 from tactful.outbound.webhooks import register_webhook_transports
+from tactful.tickets import inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import DeliveryState, EventKind, Message, TicketEvent
 
@@ -48,7 +49,7 @@ def chat(desk):
     team = desk.team()
     agent = desk.agent("ana", teams=[team])
     customer = customer_services.get_or_create_customer(channel="api", handle="crm:1")
-    ticket = ticket_services.create_ticket(customer=customer, body="Help", channel="api", team=team)
+    ticket = inbound.create_ticket(customer=customer, body="Help", channel="api", team=team)
     return {"agent": agent, "ticket": ticket, "team": team}
 
 
@@ -209,9 +210,9 @@ def test_a_channel_that_lost_its_transport_fails_clearly(chat, transport):
 
 def test_only_replies_on_delivering_channels_are_queued(chat, transport, desk):
     note = ticket_services.add_internal_note(ticket=chat["ticket"], agent=chat["agent"], body="n")
-    assert delivery.queue_delivery(note) is False
+    assert outbound_services.queue_delivery(note) is False
     incoming = chat["ticket"].messages.get(kind="in")
-    assert delivery.queue_delivery(incoming) is False
+    assert outbound_services.queue_delivery(incoming) is False
     transports.unregister("api")
     message = reply(chat)
     assert state(message).delivery_state == DeliveryState.NONE
@@ -238,7 +239,7 @@ def test_resend_only_from_failed_or_uncertain(chat, transport, delivery_state):
     message = reply(chat)
     Message.objects.filter(pk=message.pk).update(delivery_state=delivery_state)
     with pytest.raises(ValidationError):
-        delivery.resend(message=state(message), by=chat["agent"])
+        outbound_services.resend(message=state(message), by=chat["agent"])
     assert state(message).delivery_state == delivery_state
     assert transport.sent == []
 
@@ -250,7 +251,7 @@ def test_resend_sends_again(chat, transport, delivery_state, django_capture_on_c
         delivery_state=delivery_state, delivery_error="earlier trouble"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        delivery.resend(message=state(message), by=chat["agent"])
+        outbound_services.resend(message=state(message), by=chat["agent"])
     message = state(message)
     assert message.delivery_state == DeliveryState.SENT and message.delivery_error == ""
     assert transport.sent == [message.pk]
@@ -266,7 +267,7 @@ def test_resend_gets_a_fresh_retry_budget(chat, transport, settings):
     delivery.deliver_message(message.pk)
     make_due(message)
     assert delivery.deliver_message(message.pk) == DeliveryState.FAILED
-    delivery.resend(message=state(message), by=chat["agent"])
+    outbound_services.resend(message=state(message), by=chat["agent"])
     assert delivery.deliver_message(message.pk) == DeliveryState.RETRYING
     make_due(message)
     assert delivery.deliver_message(message.pk) == DeliveryState.SENT
@@ -277,7 +278,7 @@ def test_resend_needs_access_to_the_ticket(chat, transport, desk):
     Message.objects.filter(pk=message.pk).update(delivery_state=DeliveryState.FAILED)
     outsider = desk.agent("olga", teams=[desk.team()])
     with pytest.raises(PermissionDenied):
-        delivery.resend(message=state(message), by=outsider)
+        outbound_services.resend(message=state(message), by=outsider)
     assert state(message).delivery_state == DeliveryState.FAILED
 
 

@@ -18,10 +18,11 @@ from django.test import Client
 from django.utils import timezone
 
 from tactful.customers import services as customer_services
-from tactful.outbound import services as delivery
+from tactful.outbound import delivery
 from tactful.outbound.admin import ChannelWebhookForm
 from tactful.outbound.models import ChannelWebhook
 from tactful.outbound.webhooks import verify_signature
+from tactful.tickets import inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import DeliveryState, EventKind, Message, TicketEvent
 
@@ -131,14 +132,14 @@ def conversation(desk):
     customer = customer_services.get_or_create_customer(
         channel="social", handle="@maria", name="María"
     )
-    ticket = ticket_services.create_ticket(
+    ticket = inbound.create_ticket(
         customer=customer,
         body="Where is my order?",
         channel="social",
         external_id="post-1",
         metadata={"thread_id": "thread-9"},
     )
-    ticket_services.record_incoming_message(
+    inbound.record_incoming_message(
         ticket=ticket,
         body="Hello?",
         channel="social",
@@ -349,7 +350,7 @@ def test_phone_notes_are_delivered_only_with_a_phone_webhook(
 ):
     agent = desk.agent("pablo")
     customer = customer_services.get_or_create_customer(channel="phone", handle="+34 600 1")
-    ticket = ticket_services.create_ticket(
+    ticket = inbound.create_ticket(
         customer=customer, body="Call: refund asked", channel="phone", by=agent
     )
     with django_capture_on_commit_callbacks(execute=True):

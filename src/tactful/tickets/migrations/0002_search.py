@@ -2,16 +2,14 @@
 
 from django.db import migrations
 
+from tactful.tickets.search import create_search_structures, drop_search_structures
+
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from tactful.tickets.search import create_search_structures
-
     create_search_structures(schema_editor)
 
 
 def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from tactful.tickets.search import drop_search_structures
-
     drop_search_structures(schema_editor)
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from tactful.tickets import search
+from tactful.tickets.inbound import record_incoming_message
 from tactful.tickets.models import Ticket
-from tactful.tickets.services import record_incoming_message
 
 pytestmark = pytest.mark.django_db
 

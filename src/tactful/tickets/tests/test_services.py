@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from tactful.customers.models import Customer
-from tactful.tickets import services
+from tactful.tickets import assignment, inbound, services
 from tactful.tickets.models import (
     EventKind,
     Message,
@@ -28,7 +28,7 @@ def kinds(ticket: Ticket) -> list[str]:
 
 def test_create_ticket_stores_message_event_and_language(desk):
     customer = desk.customer(language="es-MX")
-    ticket = services.create_ticket(
+    ticket = inbound.create_ticket(
         customer=customer,
         body="Hola, no llega mi pedido",
         channel="social",
@@ -66,7 +66,7 @@ def test_html_is_stored_exactly_as_received(desk):
 def test_bad_bodies_are_refused_and_nothing_is_saved(desk, body):
     customer = desk.customer()
     with pytest.raises(ValidationError):
-        services.create_ticket(customer=customer, body=body, channel="email")
+        inbound.create_ticket(customer=customer, body=body, channel="email")
     assert Ticket.objects.count() == 0
     assert Message.objects.count() == 0
 
@@ -83,22 +83,22 @@ def test_bad_channel_priority_subject_and_tags_are_refused(desk):
     ):
         args = {"customer": customer, "body": "hello", "channel": "email", **kwargs}
         with pytest.raises(ValidationError):
-            services.create_ticket(**args)
+            inbound.create_ticket(**args)
     assert Ticket.objects.count() == 0
 
 
 def test_repeated_external_id_is_idempotent(desk):
     customer = desk.customer()
-    first = services.create_ticket(
+    first = inbound.create_ticket(
         customer=customer, body="hi", channel="forum", external_id="post-1"
     )
-    again = services.create_ticket(
+    again = inbound.create_ticket(
         customer=customer, body="hi", channel="forum", external_id="post-1"
     )
     assert first.pk == again.pk
     assert Message.objects.count() == 1
-    reply = services.record_incoming_message(ticket=first, body="more", external_id="post-2")
-    repeat = services.record_incoming_message(ticket=first, body="more", external_id="post-2")
+    reply = inbound.record_incoming_message(ticket=first, body="more", external_id="post-2")
+    repeat = inbound.record_incoming_message(ticket=first, body="more", external_id="post-2")
     assert reply.pk == repeat.pk
     assert first.messages.count() == 2
 
@@ -108,7 +108,7 @@ def test_incoming_message_reopens_a_solved_ticket(desk):
     ticket = desk.ticket()
     services.change_status(ticket=ticket, status=Status.SOLVED, by=agent)
     assert ticket.solved_at is not None
-    services.record_incoming_message(ticket=ticket, body="It broke again")
+    inbound.record_incoming_message(ticket=ticket, body="It broke again")
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert ticket.solved_at is None
@@ -191,15 +191,15 @@ def test_agents_take_or_give_up_leads_assign_anyone(desk):
     lead = desk.lead("lee", teams=[team])
     outsider = desk.agent("out")
     ticket = desk.ticket(team=team)
-    services.assign_ticket(ticket=ticket, assignee=ana, by=ana)
+    assignment.assign_ticket(ticket=ticket, assignee=ana, by=ana)
     with pytest.raises(PermissionDenied):
-        services.assign_ticket(ticket=ticket, assignee=bo, by=ana)
+        assignment.assign_ticket(ticket=ticket, assignee=bo, by=ana)
     with pytest.raises(PermissionDenied):
-        services.assign_ticket(ticket=ticket, assignee=None, by=bo)  # not theirs to give up
-    services.assign_ticket(ticket=ticket, assignee=bo, by=lead)
+        assignment.assign_ticket(ticket=ticket, assignee=None, by=bo)  # not theirs to give up
+    assignment.assign_ticket(ticket=ticket, assignee=bo, by=lead)
     with pytest.raises(PermissionDenied):
-        services.assign_ticket(ticket=ticket, assignee=outsider, by=lead)  # not in the team
-    services.assign_ticket(ticket=ticket, assignee=None, by=bo)
+        assignment.assign_ticket(ticket=ticket, assignee=outsider, by=lead)  # not in the team
+    assignment.assign_ticket(ticket=ticket, assignee=None, by=bo)
     assert [e.data for e in ticket.events.filter(kind=EventKind.ASSIGNED)] == [
         {"from": None, "to": ana.pk},
         {"from": ana.pk, "to": bo.pk},
@@ -224,8 +224,8 @@ def test_round_robin_by_hand_needs_a_lead(desk):
     lead = desk.lead(teams=[team])
     ticket = desk.ticket(team=team)
     with pytest.raises(PermissionDenied):
-        services.assign_round_robin(ticket=ticket, by=agent)
-    assert services.assign_round_robin(ticket=ticket, by=lead) in {agent, lead}
+        assignment.assign_by_team(ticket=ticket, by=agent)
+    assert assignment.assign_by_team(ticket=ticket, by=lead) in {agent, lead}
 
 
 def test_change_team_is_for_leads_and_reroutes(desk):
@@ -234,7 +234,7 @@ def test_change_team_is_for_leads_and_reroutes(desk):
     sam = desk.agent("sam", teams=[shipping])
     lead = desk.lead(teams=[billing, shipping])
     ticket = desk.ticket(team=billing)
-    services.assign_ticket(ticket=ticket, assignee=ana, by=ana)
+    assignment.assign_ticket(ticket=ticket, assignee=ana, by=ana)
     with pytest.raises(PermissionDenied):
         services.change_team(ticket=ticket, team=shipping, by=ana)
     services.change_team(ticket=ticket, team=shipping, by=lead)
@@ -275,7 +275,7 @@ def test_merge_moves_messages_and_closes_the_source(desk):
     with pytest.raises(ValidationError):
         services.change_status(ticket=source, status=Status.OPEN, by=agent)
     # A late customer message on the merged ticket lands in the target.
-    message = services.record_incoming_message(ticket=source, body="third")
+    message = inbound.record_incoming_message(ticket=source, body="third")
     assert message.ticket_id == target.pk
 
 

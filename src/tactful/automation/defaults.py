@@ -1,7 +1,15 @@
-"""The shipped default rules, as data: the 0002 migration installs them, and
-``services.install_default_rules`` restores any that are missing.
+"""The rules every desk starts with, as data (editable and disableable by leads and admins).
 
-Kept beside the migrations (not in the models) so the migration reads a fixed list.
+The 0002 migration installs them on a new database; ``services.install_default_rules`` puts
+back any that are missing (after a flush, or a rule deleted by mistake).
+
+- *Protect agents*: an abusive or threatening customer goes to a lead of the team, at high
+  priority, and the leads are told (the teammate protection promise), so a team can change
+  how it keeps it (another lead, a senior agent).
+- *Angry and our fault*: anger or frustration at intensity ≥ 0.7 when the company may be at
+  fault: high priority and the ``escalation`` tag.
+- *Dead end*: the coach sees no way forward in the thread: tag ``dead-end`` and tell a lead,
+  who can close it respectfully or take it over.
 """
 
 from __future__ import annotations

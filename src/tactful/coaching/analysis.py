@@ -1,0 +1,156 @@
+"""Reading a customer message with the coach and keeping what it read (the worker's side).
+
+The one place the desk calls ``tactful.coach.analyze_message`` on stored messages. The result
+lands on the message (``MessageAnalysis``) and, when it is the newest reading, on the ticket's
+signals (emotion, intensity, abuse, threat, our fault), and ``MessageAnalysed`` is recorded:
+whoever acts on the coach's reading (automation's rules) subscribes to that.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from tactful import coach
+from tactful.coaching import events as coaching_events
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.tickets import events, services, timeline
+from tactful.tickets.models import CoachState, Message, MessageKind, Ticket
+from tactful.tickets.rendering import plain_text
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_CHARS = 2000
+
+
+class AnalysisError(Exception):
+    """The coach could not analyse a message; ``permanent`` failures are not retried."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def _spans(spans: Any) -> list[list[int]]:
+    return [[int(span.start), int(span.end)] for span in spans]
+
+
+def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
+    """Run the coach on ``message`` and store what it read, on the message and the ticket.
+
+    Idempotent: an analysis already done is returned as it is. A failure is recorded (status,
+    error, attempt count, a timeline event on the first one) and raised as ``AnalysisError``
+    so the task can retry; the message itself was saved long before.
+    """
+    if message.kind != MessageKind.INCOMING:
+        raise ValueError("only customer messages are analysed")
+    try:  # the task loads the message with its analysis (select_related): no second query
+        analysis = message.analysis
+    except MessageAnalysis.DoesNotExist:
+        analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
+    if analysis.status == AnalysisStatus.DONE:
+        return analysis
+    try:
+        result = coach.analyze_message(plain_text(message.body))
+    except coach.CoachError as exc:
+        _record_failure(analysis, message, f"{getattr(exc, 'code', 'coach')}: {exc}")
+        raise AnalysisError(str(exc), permanent=True) from exc
+    except Exception as exc:
+        logger.exception("coach failed on message %s", message.pk)
+        _record_failure(analysis, message, f"{type(exc).__name__}: {exc}")
+        raise AnalysisError(str(exc), permanent=False) from exc
+    return _record_success(analysis, message, result)
+
+
+def _record_success(
+    analysis: MessageAnalysis, message: Message, result: coach.MessageAnalysis
+) -> MessageAnalysis:
+    with events.atomic():
+        analysis.status = AnalysisStatus.DONE
+        analysis.attempts += 1
+        analysis.error = ""
+        analysis.language = str(result.language)
+        analysis.top_emotion = str(result.emotions.top())
+        analysis.emotions = {k: round(float(v), 4) for k, v in result.emotions.as_dict().items()}
+        analysis.intensity = round(float(result.intensity), 4)
+        analysis.formality = str(result.formality)
+        analysis.urgent = bool(result.urgency.present)
+        analysis.abuse = bool(result.abuse.present)
+        analysis.threat = bool(result.threat.present)
+        analysis.company_fault = bool(result.company_fault.present)
+        analysis.spans = {
+            "abuse": _spans(result.abuse.spans),
+            "threat": _spans(result.threat.spans),
+            "company_fault": _spans(result.company_fault.spans),
+            "urgency": _spans(result.urgency.spans),
+            "questions": _spans(result.questions),
+            "key_sentences": _spans(result.key_sentences),
+        }
+        analysis.analysed_at = timezone.now()
+        analysis.save()
+
+        ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
+        # Both questions about the ticket's other analyses in one query: is a newer message
+        # already read (then this older one must not overwrite the ticket's signals), and is
+        # any still waiting (then the ticket stays "analysing").
+        others = MessageAnalysis.objects.filter(message__ticket_id=ticket.pk).aggregate(
+            newer_done=Count(
+                "pk",
+                filter=Q(
+                    message__kind=MessageKind.INCOMING,
+                    message_id__gt=message.pk,
+                    status=AnalysisStatus.DONE,
+                ),
+            ),
+            pending=Count("pk", filter=Q(status=AnalysisStatus.PENDING)),
+        )
+        if others["newer_done"]:
+            return analysis
+        ticket.emotion = analysis.top_emotion
+        ticket.intensity = analysis.intensity
+        ticket.abuse = analysis.abuse
+        ticket.threat = analysis.threat
+        ticket.company_fault = analysis.company_fault
+        ticket.coach_state = CoachState.PENDING if others["pending"] else CoachState.DONE
+        fields = ["emotion", "intensity", "abuse", "threat", "company_fault", "coach_state"]
+        # A ticket of unknown language takes the one the coach read, in the same UPDATE.
+        previous_language = ticket.language
+        if previous_language == "und" and analysis.language in {"en", "es", "ru"}:
+            ticket.language = analysis.language
+            fields.append("language")
+        services.touch(ticket, *fields)
+        timeline.record(
+            coaching_events.MessageAnalysed(
+                ticket=ticket,
+                message=message,
+                emotion=analysis.top_emotion,
+                intensity=analysis.intensity,
+                abuse=analysis.abuse,
+                threat=analysis.threat,
+                company_fault=analysis.company_fault,
+                language=analysis.language,
+            )
+        )
+        if ticket.language != previous_language:
+            services.language_changed(ticket=ticket, previous=previous_language, by=None)
+    return analysis
+
+
+def _record_failure(analysis: MessageAnalysis, message: Message, error: str) -> None:
+    with events.atomic():
+        analysis.status = AnalysisStatus.FAILED
+        analysis.attempts += 1
+        analysis.error = error[:MAX_ERROR_CHARS]
+        analysis.save(update_fields=["status", "attempts", "error"])
+        Ticket.objects.filter(pk=message.ticket_id).update(coach_state=CoachState.FAILED)
+        if analysis.attempts == 1:
+            timeline.record(
+                coaching_events.AnalysisFailed(
+                    ticket=Ticket.objects.get(pk=message.ticket_id),
+                    message=message,
+                    error=analysis.error,
+                )
+            )

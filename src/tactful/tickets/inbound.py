@@ -1,0 +1,377 @@
+"""The one door in: every customer message, from every channel, enters through :func:`receive`.
+
+E-mail, the API-fed channels, live chat, the contact form, agents logging a call and the demo
+all call it, and keep only what is theirs (parsing, refusals, transport details). The door
+owns what they would otherwise each get slightly wrong:
+
+* **once only** — a message the channel already delivered (same ``channel`` and
+  ``external_id``) returns the stored one, whether it was stored long ago or by a concurrent
+  request a moment ago (the unique constraint settles the race);
+* **one customer at a time** — the customer's row is locked for the length of the
+  transaction, so two messages opening the same new thread see each other instead of opening
+  two tickets;
+* **threading** — the channel says how it finds the conversation (``thread``: e-mail headers,
+  an external thread id, the chat session's ticket); a merged ticket continues in the ticket
+  it went into;
+* **open or append** — a new ticket (assigned by its team's mode) or the next message of the
+  found one (a solved or pending ticket reopens); ``TicketOpened`` or ``CustomerWrote`` is
+  recorded and everything else — the coach, rules, search — hears about it from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, OperationalError, connection
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Agent, Team
+from tactful.customers import services as customer_services
+from tactful.customers.models import Channel, Customer, normalize_language
+from tactful.tickets import assignment, events, permissions, services, timeline
+from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
+
+ReceiveStatus = Literal["created", "appended", "duplicate"]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who wrote, as the channel knows them (an address, a handle, a chat session)."""
+
+    handle: str
+    name: str = ""
+    email: str = ""
+    language: str | None = None
+
+
+#: The channel's way of finding the conversation a message continues, given its author:
+#: a ticket, its id, or ``None`` for a new conversation. It may raise to refuse the message
+#: (the API answers 409 for a ticket of another customer).
+ThreadFinder = Callable[[Customer], Ticket | int | None]
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of one incoming message."""
+
+    ticket: Ticket
+    message: Message
+    status: ReceiveStatus
+
+    @property
+    def stored(self) -> bool:
+        """Stored now (``False``: the channel had delivered it before)."""
+        return self.status != "duplicate"
+
+
+#: PostgreSQL's "deadlock detected" and "could not serialize": the transaction was rolled back
+#: whole, so running it again is safe.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+_ATTEMPTS = 3
+
+
+def _is_transient(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return sqlstate in _TRANSIENT_SQLSTATES
+
+
+def receive(
+    *,
+    channel: str,
+    sender: Sender | Customer,
+    body: str,
+    external_id: str = "",
+    subject: str = "",
+    thread: ThreadFinder | None = None,
+    screen: Callable[[], None] | None = None,
+    team: Team | Callable[[], Team | None] | None = None,
+    language: str | None = None,
+    by: Agent | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
+    priority: int = Priority.NORMAL,
+    tags: Iterable[str] = (),
+) -> Received:
+    """Store one customer message: a new ticket, the next message of one, or a repeat.
+
+    Args:
+        channel: where it came from (``Channel``).
+        sender: who wrote (found or created as a customer on ``channel``), or the customer.
+        body: the message exactly as received (HTML is kept and sanitised when shown).
+        external_id: the channel's id for the message; a repeat returns the stored one.
+        subject: for a new ticket; defaults to the body's first sentence.
+        thread: how the channel finds the conversation (``None``: always a new ticket).
+        screen: the channel's own checks, run once the message is known to be new and before
+            anything is stored; it raises to refuse the message (e-mail refuses bounces,
+            loops and automatic replies this way).
+        team: the queue of a new ticket, or a function that finds it (asked only when a new
+            ticket is opened).
+        language: en/es/ru for a new ticket (else ``und``); ``None`` uses the customer's
+            preferred language until the coach reads the message.
+        by: the agent who logged it for the customer (phone, video call), or ``None``.
+        attachments: files sent with it.
+        metadata: channel details kept on the message (e-mail headers, chat session…).
+        original_body: the message before quotes and signatures were stripped from ``body``.
+        priority, tags: for a new ticket.
+
+    Raises:
+        ValidationError: bad text, channel, attachments or tags; nothing is stored.
+    """
+    services.check_text(body, field=_("Message"), max_chars=services.MAX_BODY_CHARS)
+    services.check_text(
+        external_id, field=_("External id"), max_chars=services.MAX_EXTERNAL_ID, required=False
+    )
+    services.check_choice(channel, Channel.values, field=_("channel"))
+    services.check_choice(priority, Priority.values, field=_("priority"))
+    services.check_attachments(attachments)
+    tag_names = services.normalize_tags(tags)
+    if subject:
+        subject = subject.strip()
+        services.check_text(subject, field=_("Subject"), max_chars=services.MAX_SUBJECT_CHARS)
+    if external_id:
+        stored = _stored(channel, external_id)
+        if stored is not None:
+            return stored
+    if screen is not None:
+        screen()
+    incoming = _Incoming(
+        channel=channel,
+        body=body,
+        external_id=external_id,
+        subject=subject,
+        team=team,
+        language=language,
+        by=by,
+        attachments=attachments,
+        metadata=metadata or {},
+        original_body=original_body,
+        priority=priority,
+        tags=tag_names,
+    )
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _receive(incoming, sender=sender, thread=thread)
+        except IntegrityError:
+            # The same delivery was stored by a concurrent request a moment ago: theirs won.
+            # (The door's own savepoint rolled back, so the caller's transaction is usable.)
+            if external_id:
+                stored = _stored(channel, external_id)
+                if stored is not None:
+                    return stored
+            raise
+        except OperationalError as exc:
+            # Other work on the same tickets (the coach, rules) locks rows in its own order;
+            # when PostgreSQL breaks a deadlock by rolling this back, nothing was stored.
+            if attempt == _ATTEMPTS or connection.in_atomic_block or not _is_transient(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Incoming:
+    channel: str
+    body: str
+    external_id: str
+    subject: str
+    team: Team | Callable[[], Team | None] | None
+    language: str | None
+    by: Agent | None
+    attachments: Sequence[UploadedFile]
+    metadata: dict[str, Any]
+    original_body: str
+    priority: int
+    tags: list[str]
+
+
+def _stored(channel: str, external_id: str) -> Received | None:
+    """The message already stored for this delivery, with its ticket (one query)."""
+    message = (
+        Message.objects.select_related("ticket")
+        .filter(channel=channel, external_id=external_id)
+        .first()
+    )
+    if message is None:
+        return None
+    return Received(message.ticket, message, "duplicate")
+
+
+def _receive(
+    incoming: _Incoming, *, sender: Sender | Customer, thread: ThreadFinder | None
+) -> Received:
+    # A savepoint when the caller holds a transaction, so a lost race (IntegrityError) leaves
+    # the caller's transaction usable.
+    with events.atomic():
+        customer = (
+            sender
+            if isinstance(sender, Customer)
+            else customer_services.get_or_create_customer(
+                channel=incoming.channel,
+                handle=sender.handle,
+                name=sender.name,
+                email=sender.email,
+                language=sender.language,
+            )
+        )
+        if connection.features.has_select_for_update:
+            # Messages of one customer take turns (the row lock waits for the other's commit):
+            # a retried delivery and its original, or two messages opening the same new
+            # thread, then see each other. NO KEY UPDATE: rows that merely reference the
+            # customer are not held up.
+            Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
+                "pk"
+            ).get()
+            if incoming.external_id:
+                stored = _stored(incoming.channel, incoming.external_id)
+                if stored is not None:
+                    return stored
+        found = thread(customer) if thread is not None else None
+        if found is None:
+            ticket, message = _open(incoming, customer)
+            return Received(ticket, message, "created")
+        ticket = found if isinstance(found, Ticket) else Ticket.objects.get(pk=found)
+        ticket = _follow_merges(ticket)
+        return Received(ticket, _append(incoming, ticket, author=customer), "appended")
+
+
+def _follow_merges(ticket: Ticket) -> Ticket:
+    """The ticket that now holds the conversation (``merged_into``, followed)."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id is not None and ticket.merged_into_id not in seen:
+        seen.add(ticket.merged_into_id)
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
+    subject = incoming.subject or services.subject_from_body(incoming.body)
+    services.check_text(subject, field=_("Subject"), max_chars=services.MAX_SUBJECT_CHARS)
+    language = (
+        normalize_language(incoming.language)
+        if incoming.language
+        else customer.preferred_language or "und"
+    )
+    team = incoming.team() if callable(incoming.team) else incoming.team
+    ticket = Ticket.objects.create(
+        subject=subject,
+        channel=incoming.channel,
+        language=language,
+        priority=incoming.priority,
+        customer=customer,
+        team=team,
+    )
+    message = _message(incoming, ticket, author=customer)
+    timeline.record(
+        events.TicketOpened(
+            ticket=ticket,
+            by=incoming.by,
+            message=message,
+            channel=incoming.channel,
+            subject=subject,
+        )
+    )
+    if incoming.tags:
+        services.add_tags_to_new_ticket(ticket=ticket, names=incoming.tags, by=incoming.by)
+    assignment.assigned_on_arrival(ticket)
+    return ticket, message
+
+
+def _append(incoming: _Incoming, ticket: Ticket, *, author: Customer) -> Message:
+    message = _message(incoming, ticket, author=author)
+    timeline.record(events.CustomerWrote(ticket=ticket, by=incoming.by, message=message))
+    if ticket.status in {Status.PENDING, Status.SOLVED, Status.CLOSED}:
+        services.set_status(ticket, Status.OPEN, by=None)
+    else:
+        services.touch(ticket)
+    return message
+
+
+def _message(incoming: _Incoming, ticket: Ticket, *, author: Customer) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.INCOMING,
+        channel=incoming.channel,
+        author_customer=author,
+        body=incoming.body,
+        external_id=incoming.external_id,
+        metadata=incoming.metadata,
+        original_body=incoming.original_body,
+    )
+    services.store_attachments(message, incoming.attachments)
+    return message
+
+
+# --- the same door, for callers that know the customer or the ticket ---------------------------
+
+
+def create_ticket(
+    *,
+    customer: Customer,
+    body: str,
+    channel: str,
+    subject: str = "",
+    language: str | None = None,
+    priority: int = Priority.NORMAL,
+    team: Team | None = None,
+    tags: Iterable[str] = (),
+    by: Agent | None = None,
+    external_id: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
+) -> Ticket:
+    """Open a ticket with ``customer``'s first message (an agent logging a call, the API).
+
+    A repeated ``external_id`` on ``channel`` returns the ticket already holding it.
+    """
+    return receive(
+        channel=channel,
+        sender=customer,
+        body=body,
+        external_id=external_id,
+        subject=subject,
+        team=team,
+        language=language,
+        by=by,
+        attachments=attachments,
+        metadata=metadata,
+        original_body=original_body,
+        priority=priority,
+        tags=tags,
+    ).ticket
+
+
+def record_incoming_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str | None = None,
+    external_id: str = "",
+    attachments: Sequence[UploadedFile] = (),
+    by: Agent | None = None,
+    metadata: dict[str, Any] | None = None,
+    original_body: str = "",
+    author: Customer | None = None,
+) -> Message:
+    """Add the customer's next message to ``ticket`` (a solved or pending ticket reopens).
+
+    ``author``: who wrote it when it is not the ticket's customer (a colleague copied on the
+    e-mail thread); the conversation stays the customer's. ``by``: the agent who logged it,
+    who must be able to see the ticket.
+    """
+    permissions.check_can_view(by, ticket)
+    return receive(
+        channel=channel or ticket.channel,
+        sender=author or ticket.customer,
+        body=body,
+        external_id=external_id,
+        thread=lambda _customer: ticket,
+        by=by,
+        attachments=attachments,
+        metadata=metadata,
+        original_body=original_body,
+    ).message

@@ -1,0 +1,34 @@
+"""The one writer of the timeline: every ``TicketEvent`` row is written here, and emitted.
+
+The row (who, what, when: the timeline, the audit trail) and the event the other apps hear
+about are one thing: :func:`record` writes the row and hands the same change to
+:func:`tactful.tickets.events.emit`, so nothing can happen to a ticket that the timeline does
+not show or that a subscriber misses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TypeVar
+
+from tactful.tickets import events
+from tactful.tickets.models import TicketEvent
+
+C = TypeVar("C", bound=events.TicketChange)
+
+
+def record(change: events.TicketChange) -> TicketEvent:
+    """Write ``change`` on the ticket's timeline and tell its subscribers.
+
+    Returns:
+        The stored row (``change.row`` in what the subscribers receive).
+    """
+    row = TicketEvent.objects.create(
+        ticket=change.ticket,
+        kind=change.kind,
+        actor=change.by,
+        message=change.message,
+        data=change.data(),
+    )
+    events.emit(replace(change, row=row))
+    return row
