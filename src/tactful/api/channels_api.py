@@ -153,7 +153,9 @@ def record_channel_message(
                 )
             return int(ticket.pk)
         if payload.thread_id:
-            return _thread_ticket_id(customer=customer, channel=channel, thread_id=payload.thread_id)
+            return _thread_ticket_id(
+                customer=customer, channel=channel, thread_id=payload.thread_id
+            )
         return None
 
     received = inbound.receive(

@@ -123,5 +123,3 @@ def _hand_over(*, ticket: Ticket, by: Agent, to: Agent | None, note: str) -> Tic
         )[:500],
     )
     return event
-
-

@@ -107,8 +107,6 @@ def rebalance_after_analysis(ticket: Ticket) -> Agent | None:
     return chosen
 
 
-
-
 def load_aware_strategy(team: Team, ticket: Ticket, members: Sequence[Agent]) -> Agent | None:
     """The assignment strategy of teams in load-aware mode (see ``tickets.assignment``)."""
     return choose_load_aware_member(team=team, ticket=ticket, members=members)

@@ -427,5 +427,3 @@ def send_auto_reply(*, ticket: Ticket, rule: Rule, response_id: int) -> str | No
     claim.message = message
     claim.save(update_fields=["message"])
     return _("auto-reply “%(title)s” sent") % {"title": response.title}
-
-

@@ -7,8 +7,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 import platformdirs
 from django.utils.translation import gettext_lazy as _
+
+# Lets the typed code write ``admin.ModelAdmin[Ticket]`` and ``QuerySet[Ticket]`` at run time.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent  # src/tactful
 

@@ -14,7 +14,7 @@ from tactful.accounts.models import Agent, Role, Team
 from tactful.api.services import issue_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
-from tactful.tickets import inbound, search
+from tactful.tickets import inbound, search, timeline
 from tactful.tickets.models import Message, MessageKind, Status, Tag, Ticket, TicketEvent
 
 _counter = itertools.count(1)
@@ -199,7 +199,7 @@ def bulk_tickets(
             batch_size=batch_size,
         )
     if with_events:
-        TicketEvent.objects.bulk_create(
+        timeline.record_history(
             [TicketEvent(ticket=t, kind="created", data={"channel": t.channel}) for t in tickets],
             batch_size=batch_size,
         )

@@ -9,13 +9,14 @@ from django.contrib import admin
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
+from tactful.customers.models import Channel
 from tactful.outbound.models import ChannelWebhook
 from tactful.outbound.webhooks import WEBHOOK_CHANNELS
 
 MIN_SECRET_CHARS = 16
 
 
-class ChannelWebhookForm(forms.ModelForm):
+class ChannelWebhookForm(forms.ModelForm[ChannelWebhook]):
     """The secret is never shown again once saved; leaving it empty keeps the current one."""
 
     url = forms.CharField(
@@ -38,10 +39,10 @@ class ChannelWebhookForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = [
-            (value, label)
-            for value, label in self.fields["channel"].choices
-            if value in WEBHOOK_CHANNELS
+        channel = self.fields["channel"]
+        assert isinstance(channel, forms.ChoiceField)
+        channel.choices = [
+            (value, label) for value, label in Channel.choices if value in WEBHOOK_CHANNELS
         ]
         if self.instance.pk:
             self.fields["secret"].help_text = _(
@@ -57,7 +58,7 @@ class ChannelWebhookForm(forms.ModelForm):
         secret: str = self.cleaned_data.get("secret") or ""
         if not secret:
             if self.instance.pk:
-                return self.instance.secret  # unchanged
+                return str(self.instance.secret)  # unchanged
             raise forms.ValidationError(_("Enter a signing secret."))
         if len(secret) < MIN_SECRET_CHARS:
             raise forms.ValidationError(
@@ -67,7 +68,7 @@ class ChannelWebhookForm(forms.ModelForm):
 
 
 @admin.register(ChannelWebhook)
-class ChannelWebhookAdmin(admin.ModelAdmin):
+class ChannelWebhookAdmin(admin.ModelAdmin[ChannelWebhook]):
     form = ChannelWebhookForm
     list_display = ["channel", "url", "active", "created_at"]
     list_filter = ["active"]

@@ -51,7 +51,10 @@ def enqueue_delivery(message_id: int, *, countdown: float | None = None) -> None
     if settings.CELERY_TASK_ALWAYS_EAGER and countdown:
         return  # in-process mode cannot wait: the sweep (or `tactful manage deliver`) retries
     try:
-        deliver_task.apply_async((message_id,), countdown=countdown)
+        if countdown:
+            deliver_task.apply_async((message_id,), countdown=countdown)
+        else:
+            deliver_task.delay(message_id)
     except Exception:  # a broker outage must not break the request that saved the reply
         logger.exception("could not queue delivery of message %s", message_id)
 
@@ -188,5 +191,3 @@ def sweep_deliveries(*, limit: int = 500) -> dict[str, int]:
     for pk in due:
         enqueue_delivery(pk)
     return {"requeued": len(due), "uncertain": uncertain}
-
-

@@ -1,9 +1,12 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from tactful.tickets.models import Attachment, Message, Tag, Ticket, TicketEvent, TicketViewer
 
 
-class MessageInline(admin.StackedInline):
+class MessageInline(admin.StackedInline[Message, Ticket]):
     model = Message
     extra = 0
     fields = ["kind", "channel", "author_agent", "body", "external_id"]
@@ -11,19 +14,19 @@ class MessageInline(admin.StackedInline):
     show_change_link = True
 
 
-class EventInline(admin.TabularInline):
+class EventInline(admin.TabularInline[TicketEvent, Ticket]):
     model = TicketEvent
     extra = 0
     fields = ["created_at", "kind", "actor", "data"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "kind", "actor", "data"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Ticket | None = None) -> bool:
         return False
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(admin.ModelAdmin[Ticket]):
     list_display = [
         "id",
         "subject",
@@ -66,7 +69,7 @@ class TicketAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(admin.ModelAdmin[Message]):
     list_display = ["id", "ticket", "kind", "channel", "author_agent", "created_at"]
     list_filter = ["kind", "channel"]
     raw_id_fields = ["ticket", "author_agent", "author_customer"]
@@ -74,13 +77,13 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(admin.ModelAdmin):
+class AttachmentAdmin(admin.ModelAdmin[Attachment]):
     list_display = ["filename", "content_type", "size", "message"]
     raw_id_fields = ["message"]
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(admin.ModelAdmin[TicketEvent]):
     list_display = ["ticket", "kind", "actor", "created_at"]
     list_filter = ["kind"]
     raw_id_fields = ["ticket", "actor", "message"]
@@ -88,11 +91,11 @@ class TicketEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ["name"]
 
 
 @admin.register(TicketViewer)
-class TicketViewerAdmin(admin.ModelAdmin):
+class TicketViewerAdmin(admin.ModelAdmin[TicketViewer]):
     list_display = ["ticket", "agent", "last_seen"]
     raw_id_fields = ["ticket", "agent"]

@@ -62,7 +62,9 @@ def set_assignee(
     )
 
 
-def assign_ticket(*, ticket: Ticket, assignee: Agent | None, by: Agent | None) -> TicketEvent | None:
+def assign_ticket(
+    *, ticket: Ticket, assignee: Agent | None, by: Agent | None
+) -> TicketEvent | None:
     """Give the ticket to ``assignee`` (``None``: unassign). Agents may only take or give up."""
     permissions.check_can_assign(by, ticket, assignee)
     with events.atomic():

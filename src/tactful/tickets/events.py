@@ -207,7 +207,7 @@ class PriorityChanged(TicketChange):
 
     @classmethod
     def describe(cls, data: dict[str, Any], names: Names) -> str:
-        labels = dict(Priority.choices)
+        labels: dict[Any, Any] = dict(Priority.choices)
         return _("Priority: %(from)s → %(to)s") % {
             "from": labels.get(data.get("from"), "?"),
             "to": labels.get(data.get("to"), "?"),
@@ -438,14 +438,15 @@ def unsubscribe(handler: Callable[..., None]) -> None:
 
 
 def subscribers(kind: type[TicketChange]) -> list[str]:
-    """Who hears about ``kind``, in order (for the docs and tests)."""
-    return [s.name for s in _matching(kind)]
+    """Who hears about ``kind``, in the order they run (for the docs and tests)."""
+    matching = _matching(kind)
+    return [s.name for s in matching if not s.batch] + [s.name for s in matching if s.batch]
 
 
 def _matching(kind: type[TicketChange]) -> list[_Subscription]:
     found: list[_Subscription] = []
     for cls in kind.__mro__:
-        for subscription in _subscriptions.get(cls, ()):  # type: ignore[call-overload]
+        for subscription in _subscriptions.get(cls, []):
             if subscription not in found:
                 found.append(subscription)
     return found
@@ -482,13 +483,15 @@ def atomic() -> Iterator[None]:
             raise
         return
     unit = _Unit()
-    token = _unit.set(unit)
-    try:
-        with transaction.atomic():
+    with transaction.atomic():
+        token = _unit.set(unit)
+        try:
             yield
             _dispatch(unit)
-    finally:
-        _unit.reset(token)
+        finally:
+            # Before the commit: work that runs after it (on_commit callbacks, such as the
+            # coach's analysis in-process) starts a unit of its own, dispatched on its own.
+            _unit.reset(token)
 
 
 def emit(event: TicketChange) -> None:
@@ -502,7 +505,8 @@ def emit(event: TicketChange) -> None:
 
 
 def _dispatch(unit: _Unit) -> None:
-    batches: dict[_Subscription, list[TicketChange]] = {}
+    # Keyed by the handler: one subscribed to several kinds hears them all in one call.
+    batches: dict[Callable[[Any], None], list[TicketChange]] = {}
     position = 0
     while True:
         while position < len(unit.pending):
@@ -510,7 +514,7 @@ def _dispatch(unit: _Unit) -> None:
             position += 1
             for subscription in _matching(type(event)):
                 if subscription.batch:
-                    batches.setdefault(subscription, []).append(event)
+                    batches.setdefault(subscription.handler, []).append(event)
                 elif subscription.after_commit:
                     transaction.on_commit(_later(subscription, event), robust=True)
                 else:
@@ -519,8 +523,8 @@ def _dispatch(unit: _Unit) -> None:
             break
         # Batch handlers last: whatever they emit goes round once more.
         current, batches = batches, {}
-        for subscription, events in current.items():
-            subscription.handler(events)
+        for handler, changes in current.items():
+            handler(changes)
         if position >= len(unit.pending):
             break
 

@@ -73,7 +73,7 @@ class TicketFilters:
         return replace(self, **changes)
 
 
-def _id_or_none(value: str, *, me: Agent | None = None) -> int | str | None:
+def _id_or_none(value: str, *, me: Agent | None = None) -> int | None:
     if value == "none":
         return None
     if value == "me" and me is not None:

@@ -8,6 +8,7 @@ not show or that a subscriber misses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
@@ -32,3 +33,12 @@ def record(change: events.TicketChange) -> TicketEvent:
     )
     events.emit(replace(change, row=row))
     return row
+
+
+def record_history(rows: Iterable[TicketEvent], *, batch_size: int = 2000) -> list[TicketEvent]:
+    """Write events that happened elsewhere or long ago (an import, seeded data), emitting
+    nothing: history must not send notifications, run rules or start clocks.
+
+    ``rows`` are unsaved ``TicketEvent`` instances (their ``created_at`` is kept when set).
+    """
+    return TicketEvent.objects.bulk_create(list(rows), batch_size=batch_size)

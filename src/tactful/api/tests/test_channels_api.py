@@ -383,23 +383,6 @@ def test_racing_duplicates_store_one_message(desk, close_stray_database_sessions
     assert Ticket.objects.count() == 2
 
 
-def test_only_deadlocks_and_serialisation_failures_are_retried():
-    import psycopg.errors
-    from django.db import OperationalError
-
-    from tactful.tickets.inbound import _is_transient
-
-    def wrapped(cause: Exception) -> OperationalError:
-        error = OperationalError(str(cause))
-        error.__cause__ = cause
-        return error
-
-    assert _is_transient(wrapped(psycopg.errors.DeadlockDetected("deadlock detected")))
-    assert _is_transient(wrapped(psycopg.errors.SerializationFailure("could not serialize")))
-    assert not _is_transient(wrapped(psycopg.errors.QueryCanceled("statement timeout")))
-    assert not _is_transient(OperationalError("database is locked"))  # SQLite: no sqlstate
-
-
 def test_every_channel_has_exactly_one_entry_point():
     from tactful.api.channels_api import _OWN_ENTRY_POINTS, API_CHANNELS
     from tactful.customers.models import Channel

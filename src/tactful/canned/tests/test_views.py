@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tactful.canned import rendering, services
-from tactful.canned.personal_touch import personal_touch_findings
 from tactful.canned.models import CannedResponse, CannedVariant
+from tactful.canned.personal_touch import personal_touch_findings
 from tactful.desk.testing import assert_same_query_count
 
 pytestmark = pytest.mark.django_db

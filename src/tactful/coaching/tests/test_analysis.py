@@ -149,9 +149,7 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     assert ticket.events.filter(kind=EventKind.LANGUAGE_CHANGED).count() == 1
 
     # A calm follow-up: no rule fires (a firing rule's actions cost their own queries).
-    second = inbound.record_incoming_message(
-        ticket=ticket, body="Thank you so much, it works now!"
-    )
+    second = inbound.record_incoming_message(ticket=ticket, body="Thank you so much, it works now!")
     with django_assert_max_num_queries(10):
         tasks.analyze_message_task.apply(args=[second.pk])
     second.analysis.refresh_from_db()

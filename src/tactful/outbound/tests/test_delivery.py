@@ -166,11 +166,13 @@ def test_temporary_failures_back_off_then_fail_with_an_event(chat, transport, se
     assert delivery.deliver_message(message.pk) == DeliveryState.RETRYING
     first = state(message)
     assert first.delivery_error == "TemporaryDeliveryError: server down"
+    assert first.next_delivery_at is not None
     first_delay = first.next_delivery_at - timezone.now()
     make_due(message)
     assert delivery.deliver_message(message.pk) == DeliveryState.RETRYING
     second = state(message)
     assert "RuntimeError: unexpected" in second.delivery_error
+    assert second.next_delivery_at is not None
     assert second.next_delivery_at - timezone.now() > first_delay  # the delay grows
     assert not TicketEvent.objects.filter(kind=EventKind.DELIVERY_FAILED).exists()
     make_due(message)

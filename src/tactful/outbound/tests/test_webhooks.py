@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from django.forms import ChoiceField
 from django.test import Client
 from django.utils import timezone
 
@@ -101,7 +102,7 @@ class Receiver:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/hooks/tactful"
+        return f"http://{host!s}:{port}/hooks/tactful"
 
     @property
     def successful(self) -> list[Delivery]:
@@ -396,7 +397,9 @@ def test_admin_accepts_only_http_urls(db, url):
 def test_admin_offers_only_api_fed_channels(db):
     form = ChannelWebhookForm(data={"channel": "email", "url": "https://x.io", "secret": SECRET})
     assert not form.is_valid() and "channel" in form.errors
-    channels = {value for value, _label in form.fields["channel"].choices}
+    field = form.fields["channel"]
+    assert isinstance(field, ChoiceField)
+    channels = {value for value, _label in cast(list[tuple[str, str]], field.choices)}
     assert channels == {"social", "forum", "phone", "video", "api"}
 
 

@@ -215,6 +215,7 @@ def test_round_robin_takes_turns_and_skips_unavailable(desk):
     assignees = [desk.ticket(team=team).assignee_id for _ in range(4)]
     assert assignees == [a.pk, b.pk, a.pk, b.pk]
     event = TicketEvent.objects.filter(kind=EventKind.ASSIGNED).first()
+    assert event is not None
     assert event.data["round_robin"] is True and event.actor is None
 
 
