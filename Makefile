@@ -7,8 +7,12 @@ demo:          ## install and run the demo desk on SQLite
 test:          ## install what the tests need, start the services, run the whole suite
 	scripts/test.sh
 
-lint:
-	.venv/bin/ruff check src benchmarks && .venv/bin/ruff format --check src benchmarks
+lint:          ## the guards scripts/test.sh runs first: style, types, migrations, import contracts
+	.venv/bin/ruff check src benchmarks conftest.py
+	.venv/bin/ruff format --check src benchmarks conftest.py
+	.venv/bin/mypy
+	DJANGO_SETTINGS_MODULE=tactful.desk.settings_test .venv/bin/python -m django makemigrations --check --dry-run
+	.venv/bin/lint-imports
 
 train:         ## retrain the coach's heads from ../shared/data and coach_examples/
 	.venv/bin/tactful coach train

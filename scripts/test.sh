@@ -28,6 +28,15 @@ run_pytest() {
   return "$status"
 }
 
+# 0. The guards: style, types, migrations in step with the models, and the architecture's
+#    import contracts (dependencies point down; the coach imports no Django).
+echo "--- guards: ruff, mypy, migrations, import contracts ---"
+.venv/bin/ruff check src benchmarks conftest.py
+.venv/bin/ruff format --check src benchmarks conftest.py
+.venv/bin/mypy
+DJANGO_SETTINGS_MODULE=tactful.desk.settings_test .venv/bin/python -m django makemigrations --check --dry-run
+.venv/bin/lint-imports
+
 # 1. The fast subset on SQLite, the database a default install (and the demo) runs on.
 if [ -z "${TACTFUL_SKIP_SQLITE:-}" ]; then
   echo "--- fast subset on SQLite ---"

@@ -19,7 +19,7 @@ from pydantic import StrictInt, StrictStr
 
 from tactful.accounts.models import Agent
 from tactful.api.schemas import ErrorOut
-from tactful.coaching import live
+from tactful.coaching import draft_review, readings
 from tactful.tickets import selectors
 from tactful.tickets.models import Ticket
 
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 class ReviewIn(Schema):
     draft: StrictStr = Field(
         ...,
-        max_length=live.MAX_DRAFT_CHARS,
+        max_length=draft_review.MAX_DRAFT_CHARS,
         description="The reply to review, plain text or HTML (at most 20,000 characters).",
     )
     ticket: StrictInt | None = Field(
@@ -41,7 +41,7 @@ class ReviewIn(Schema):
     )
     customer_message: StrictStr | None = Field(
         None,
-        max_length=live.CUSTOMER_READ_CHARS,
+        max_length=readings.CUSTOMER_READ_CHARS,
         description="The customer's message, when there is no ticket (overrides the ticket's).",
     )
     language: Literal["en", "es", "ru"] | None = Field(
@@ -117,13 +117,13 @@ def review(request: HttpRequest, payload: ReviewIn) -> dict[str, Any]:
             agent=agent, ticket_id=payload.ticket, with_assignee=False
         )
     try:
-        data = live.review_draft(
+        data = draft_review.review_draft(
             draft=payload.draft,
             ticket=ticket,
             customer_message=payload.customer_message,
             language=payload.language,
         )
-    except live.DraftRejected as error:
+    except draft_review.DraftRejected as error:
         raise HttpError(422, str(error)) from error
     except Exception as error:  # a coach failure is the server's, not the caller's
         logger.exception("coach review failed for API caller %s", agent.pk)

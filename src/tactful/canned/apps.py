@@ -10,6 +10,6 @@ class CannedConfig(AppConfig):
     def ready(self) -> None:
         # The live review flags a template sent word for word (see personal_touch).
         from tactful.canned import personal_touch
-        from tactful.coaching import live
+        from tactful.coaching import draft_review
 
-        live.register_draft_check(personal_touch.personal_touch_findings)
+        draft_review.register_draft_check(personal_touch.personal_touch_findings)

@@ -1,7 +1,7 @@
 """The personal-touch check: a reply that is a canned template word for word, with no
 sentence about this customer, reads as pasted rather than meant.
 
-Registered with the live review (``tactful.coaching.live``) as one more check on every draft.
+Registered with the live review (``tactful.coaching.draft_review``) as one more check on every draft.
 The library's sentences are compiled into one pattern per language, rebuilt when the library
 changes (:mod:`tactful.canned.library_version`).
 """

@@ -13,7 +13,7 @@ class AnalysisStatus(models.TextChoices):
 
 
 class MessageAnalysis(models.Model):
-    """The coach's reading (C1) of one incoming message, with the evidence spans.
+    """The coach's reading of one incoming message, with the evidence spans.
 
     A failed analysis keeps its error and attempt count so the failure is visible and can be
     retried; the message itself is always saved first.

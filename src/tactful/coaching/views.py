@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tactful.accounts.models import Agent
-from tactful.coaching import live
+from tactful.coaching import draft_review, review_panel
+from tactful.coaching.customer_panel import customer_panel as read_customer_panel
 from tactful.tickets import selectors
 from tactful.tickets.models import Ticket
 
@@ -34,7 +35,7 @@ def customer_panel(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _visible_ticket(request, ticket_id)
     context: dict[str, Any] = {"ticket": ticket, "panel": None, "panel_loaded": True, "error": ""}
     try:
-        context["panel"] = live.customer_panel(ticket)
+        context["panel"] = read_customer_panel(ticket)
     except Exception:  # the page must stay usable when the coach is not
         logger.exception("customer panel failed on ticket %s", ticket.pk)
         context["error"] = _("The coach could not read this conversation right now.")
@@ -52,8 +53,8 @@ def review(request: HttpRequest, ticket_id: int) -> HttpResponse:
     draft = request.POST.get("body", "")
     context: dict[str, Any] = {"ticket": ticket, "panel": None, "error": ""}
     try:
-        data = live.review_draft(draft=draft, ticket=ticket)
-    except live.DraftRejected as error:
+        data = draft_review.review_draft(draft=draft, ticket=ticket)
+    except draft_review.DraftRejected as error:
         context["error"] = str(error)
         return render(request, "coaching/_review.html", context, status=400)
     except Exception:  # never in the agent's way: they can still send
@@ -61,17 +62,17 @@ def review(request: HttpRequest, ticket_id: int) -> HttpResponse:
         context["error"] = _("The coach is unavailable right now; you can still send your reply.")
         return render(request, "coaching/_review.html", context, status=503)
     if data is not None:
-        context["panel"] = live.review_panel(data, ticket_language=ticket.language)
+        context["panel"] = review_panel.review_panel(data, ticket_language=ticket.language)
     return render(request, "coaching/_review.html", context)
 
 
 @login_required
 @require_GET
 def paraphrase(request: HttpRequest, ticket_id: int) -> JsonResponse:
-    """``{"text", "language"}``: the newest customer message paraphrased back (C3)."""
+    """``{"text", "language"}``: the newest customer message paraphrased back."""
     ticket = _visible_ticket(request, ticket_id)
     try:
-        result = live.paraphrase_latest(ticket)
+        result = draft_review.paraphrase_latest(ticket)
     except Exception:
         logger.exception("paraphrase failed on ticket %s", ticket.pk)
         return JsonResponse({"detail": _("The coach is unavailable right now.")}, status=503)

@@ -41,7 +41,7 @@ from tactful.automation import services as automation_services
 from tactful.automation.models import Notification
 from tactful.canned import services as canned_services
 from tactful.canned.models import CannedResponse
-from tactful.coaching import live
+from tactful.coaching import draft_review
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel
 from tactful.desk.demo_data import (
@@ -625,7 +625,7 @@ def _reply(ticket: Ticket, *, agent: Agent, body: str, canned_ids: Sequence[int]
         ticket=ticket,
         agent=agent,
         body=body,
-        review=live.review_for_sending(draft=body, ticket=ticket),
+        review=draft_review.review_for_sending(draft=body, ticket=ticket),
         metadata={"canned_ids": list(canned_ids)} if canned_ids else None,
     )
 

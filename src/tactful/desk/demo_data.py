@@ -586,7 +586,7 @@ CUSTOMERS = {
 }
 
 #: Teams: name, the address customers write to, how new tickets are assigned. Technical spreads
-#: hostile and high-intensity conversations by emotional load (D6) instead of taking turns.
+#: hostile and high-intensity conversations by emotional load instead of taking turns.
 TEAMS = [
     ("Billing", "billing@tactful.example", "round_robin"),
     ("Technical", "tech@tactful.example", "load_aware"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tactful.accounts import services as account_services
 from tactful.accounts.models import Agent, Team
 from tactful.automation import selectors as automation_selectors
-from tactful.coaching import live
+from tactful.coaching import draft_review
 from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching import services as coaching_services
 from tactful.customers import services as customer_services
@@ -306,7 +306,7 @@ def _reply(request: HttpRequest, ticket: Ticket, form: forms.ReplyForm) -> str:
         attachments=form.cleaned_data["attachments"],
         status=form.cleaned_data["status"] or None,
         # The coach's verdict is kept with the reply, never a reason to refuse sending it.
-        review=live.review_for_sending(draft=body, ticket=ticket),
+        review=draft_review.review_for_sending(draft=body, ticket=ticket),
         metadata={"canned_ids": canned_ids} if canned_ids else None,
     )
     return _("Reply sent.")

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.test import Client
 
-from tactful.coaching import live
+from tactful.coaching import draft_review, readings
 from tactful.desk.demo_data import SCENARIOS
 from tactful.desk.testing import assert_same_query_count, bulk_tickets
 from tactful.tickets import inbound, services
@@ -29,9 +29,9 @@ OVER_APOLOGISING = {
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    live.clear_caches()
+    readings.clear_caches()
     yield
-    live.clear_caches()
+    readings.clear_caches()
 
 
 class Api:
@@ -75,7 +75,7 @@ def test_review_against_a_ticket(world, language):
     # Judged against the ticket's customer message: our mistake was not admitted.
     assert "fault_not_admitted" in kinds
     # Exactly what the live panel renders and a sent reply stores.
-    assert data == live.review_draft(draft=OVER_APOLOGISING[language], ticket=ticket)
+    assert data == draft_review.review_draft(draft=OVER_APOLOGISING[language], ticket=ticket)
 
 
 def test_review_with_a_customer_message_and_a_forced_language(world):
@@ -128,7 +128,7 @@ def test_a_ticket_the_agent_cannot_see_is_not_found(world):
         {"draft": 42},
         {"draft": ["a"]},
         {"draft": {"text": "hi"}},
-        {"draft": "x" * (live.MAX_DRAFT_CHARS + 1)},
+        {"draft": "x" * (draft_review.MAX_DRAFT_CHARS + 1)},
         {"draft": "Hello", "ticket": "abc"},
         {"draft": "Hello", "ticket": True},
         {"draft": "Hello", "ticket": 0},
@@ -136,7 +136,7 @@ def test_a_ticket_the_agent_cannot_see_is_not_found(world):
         {"draft": "Hello", "language": "de"},
         {"draft": "Hello", "language": 5},
         {"draft": "Hello", "customer_message": 5},
-        {"draft": "Hello", "customer_message": "y" * (live.CUSTOMER_READ_CHARS + 1)},
+        {"draft": "Hello", "customer_message": "y" * (readings.CUSTOMER_READ_CHARS + 1)},
         {"draft": "Sorry. " * 15_000},
         {"draft": ""},
         {"draft": "   "},

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tactful.coaching import live
+from tactful.coaching import readings
 from tactful.tickets import inbound, services
 from tactful.tickets.models import Message, MessageKind
 
@@ -69,7 +69,7 @@ LATENCY_PROBE = """
 
 @pytest.fixture
 def angry_spanish_ticket(desk):
-    live.clear_caches()
+    readings.clear_caches()
     billing = desk.team("Billing")
     agent = desk.agent("emma", teams=[billing], password="a-long-demo-password")
     customer = desk.customer("lucia@example.com", name="Lucía Pérez", language="es")

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tactful.coaching import live
+from tactful.coaching import draft_review, readings
 from tactful.desk.demo_data import SCENARIOS
 from tactful.desk.testing import assert_same_query_count, bulk_tickets
 from tactful.tickets import inbound, services
@@ -29,9 +29,9 @@ OVER_APOLOGISING_ES = (
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
-    live.clear_caches()
+    readings.clear_caches()
     yield
-    live.clear_caches()
+    readings.clear_caches()
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ def test_a_missing_draft_field_is_an_empty_draft(world):
     assert response.status_code == 200 and response.content.decode().strip() == ""
 
 
-@pytest.mark.parametrize("size", [live.MAX_DRAFT_CHARS + 1, 100_001, 400_000])
+@pytest.mark.parametrize("size", [draft_review.MAX_DRAFT_CHARS + 1, 100_001, 400_000])
 def test_an_oversized_draft_gets_a_clear_message(world, size):
     response = _review(world["client"], world["ticket"], "a" * size)
     assert response.status_code == 400
@@ -325,7 +325,7 @@ def test_sending_stores_the_review_at_send_time(world):
     assert message.metadata["canned_ids"] == [3, 7]
     # The same serializer as the live panel and the API.
     Message.objects.filter(pk=message.pk).delete()
-    assert message.review == live.review_draft(draft=OVER_APOLOGISING_ES, ticket=ticket)
+    assert message.review == draft_review.review_draft(draft=OVER_APOLOGISING_ES, ticket=ticket)
 
 
 def test_the_thread_shows_the_coach_chip_on_sent_replies(world):

@@ -1,4 +1,4 @@
-"""Issue 5 end to end in Chromium: coach, canned response and hand-over; the lead's side.
+"""An agent writes with the coach and a lead takes over, end to end in Chromium.
 
 An agent opens an angry Spanish ticket, types an over-apologising reply without a next step,
 sees ``over_apology`` and ``empathy_without_action`` highlighted and the gauge at "too much",
@@ -21,7 +21,7 @@ import pytest
 from tactful.automation.services import install_default_rules
 from tactful.canned.models import CannedResponse
 from tactful.canned.services import load_starter
-from tactful.coaching import live
+from tactful.coaching import readings
 from tactful.tickets import inbound
 from tactful.tickets.models import EventKind, Message, MessageKind, Priority, TicketEvent
 
@@ -73,7 +73,7 @@ def billing_desk(desk: Any) -> dict[str, Any]:
     # rules, starter library) are gone, so put them back as a new desk has them.
     install_default_rules()
     load_starter()
-    live.clear_caches()
+    readings.clear_caches()
     team = desk.team("Facturación", auto_assign=True)
     emma = desk.agent("emma", teams=[team], password=PASSWORD)
     eric = desk.agent("eric", teams=[team], password=PASSWORD)
@@ -127,7 +127,7 @@ def finding_kinds(page: Any) -> set[str]:
     )
 
 
-def test_issue5_agent_writes_with_the_coach_and_a_lead_takes_over(
+def test_an_agent_writes_with_the_coach_and_a_lead_takes_over(
     live_server: Any, chromium: Any, billing_desk: dict[str, Any]
 ) -> None:
     emma, eric, lena = billing_desk["emma"], billing_desk["eric"], billing_desk["lena"]
@@ -158,7 +158,7 @@ def test_issue5_agent_writes_with_the_coach_and_a_lead_takes_over(
     assert {"Lo siento", "Perdón", "Le pido disculpas"} <= set(apologies)
     assert page.locator("#reply-coach mark.finding-empathy_without_action").count() >= 1
     assert {"over_apology", "empathy_without_action", "no_next_step"} <= finding_kinds(page)
-    screenshot(page, "issue5-live-review.png", full_page=True)
+    screenshot(page, "live-review-spanish-draft.png", full_page=True)
 
     # The agent reaches for the action template; its order number is not on the ticket, so it
     # arrives as a placeholder, selected, and a note says what is left to fill.
@@ -180,7 +180,7 @@ def test_issue5_agent_writes_with_the_coach_and_a_lead_takes_over(
         "(document.querySelector('#reply-coach .coach-mirror') || {textContent: ''})"
         ".textContent.includes('He revisado el pedido {{')"
     )
-    screenshot(page, "issue5-canned.png", full_page=True)
+    screenshot(page, "canned-responses-in-the-reply-box.png", full_page=True)
 
     page.keyboard.type("48213")
     page.wait_for_function("document.querySelector('.canned-unfilled').hidden")
@@ -239,7 +239,7 @@ def test_issue5_agent_writes_with_the_coach_and_a_lead_takes_over(
         in lead.locator("#timeline").inner_text()
     )
     assert "abusive or threatening" in lead.locator("#handover-panel").inner_text()
-    screenshot(lead, "issue5-lead.png", full_page=True)
+    screenshot(lead, "lead-after-a-hand-over.png", full_page=True)
 
     # The handed-over conversation: the reply with its coach chip and the note on the timeline.
     lead.goto(f"{live_server.url}/tickets/{angry.pk}/")
