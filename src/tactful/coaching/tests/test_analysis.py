@@ -84,10 +84,7 @@ def test_analysis_is_idempotent(desk, django_capture_on_commit_callbacks):
 def test_html_is_read_as_text(desk):
     from tactful.tickets.rendering import plain_text
 
-    assert (
-        plain_text("<p>Hello<br>there &amp; you</p><script>x</script>")
-        == "Hello\nthere & you\n"
-    )
+    assert plain_text("<p>Hello<br>there &amp; you</p><script>x</script>") == "Hello\nthere & you\n"
 
 
 def test_abuse_goes_to_a_lead_at_high_priority(
