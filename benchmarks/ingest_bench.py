@@ -178,7 +178,7 @@ class CoachTimer:
                 self.seconds += time.perf_counter() - started
                 self.calls += 1
 
-        tactful.coach.analyze_message = timed  # coaching.services imports it at call time
+        tactful.coach.analyze_message = timed  # coaching.analysis calls it through the module
 
     def reset(self) -> None:
         self.seconds, self.calls = 0.0, 0
@@ -227,7 +227,7 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, str]]:
     log(f"database: {backend}; encoder threads: {os.environ['TACTFUL_ENCODER_THREADS']}")
 
     from tactful.accounts import services as account_services
-    from tactful.coaching.services import analyze_incoming_message
+    from tactful.coaching.analysis import analyze_incoming_message
     from tactful.mail import imap
     from tactful.mail.models import Mailbox
     from tactful.mail.parsing import parse_email
