@@ -218,17 +218,14 @@ def _receive(
             )
         )
         if connection.features.has_select_for_update:
-            # Messages of one customer take turns (the row lock waits for the other's commit):
-            # a retried delivery and its original, or two messages opening the same new
-            # thread, then see each other. NO KEY UPDATE: rows that merely reference the
-            # customer are not held up.
+            # Messages of one customer take turns (the row lock waits for the other's commit),
+            # so two messages opening the same new thread see each other's ticket. (The same
+            # message delivered twice at once needs no lock: the unique constraint on the
+            # external id refuses the second, and receive() answers it as a duplicate.)
+            # NO KEY UPDATE: rows that merely reference the customer are not held up.
             Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
                 "pk"
             ).get()
-            if incoming.external_id:
-                stored = _stored(incoming.channel, incoming.external_id)
-                if stored is not None:
-                    return stored
         found = thread(customer) if thread is not None else None
         if found is None:
             ticket, message = _open(incoming, customer)
