@@ -9,6 +9,7 @@ whoever acts on the coach's reading (automation's rules) subscribes to that.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.db.models import Count, Q
@@ -53,6 +54,7 @@ def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
         analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
     if analysis.status == AnalysisStatus.DONE:
         return analysis
+    started = time.perf_counter()
     try:
         result = coach.analyze_message(plain_text(message.body))
     except coach.CoachError as exc:
@@ -62,11 +64,15 @@ def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
         logger.exception("coach failed on message %s", message.pk)
         _record_failure(analysis, message, f"{type(exc).__name__}: {exc}")
         raise AnalysisError(str(exc), permanent=False) from exc
-    return _record_success(analysis, message, result)
+    return _record_success(analysis, message, result, coach_seconds=time.perf_counter() - started)
 
 
 def _record_success(
-    analysis: MessageAnalysis, message: Message, result: coach.MessageAnalysis
+    analysis: MessageAnalysis,
+    message: Message,
+    result: coach.MessageAnalysis,
+    *,
+    coach_seconds: float | None = None,
 ) -> MessageAnalysis:
     with events.atomic():
         analysis.status = AnalysisStatus.DONE
@@ -132,6 +138,7 @@ def _record_success(
                 threat=analysis.threat,
                 company_fault=analysis.company_fault,
                 language=analysis.language,
+                coach_seconds=coach_seconds,
             )
         )
         if ticket.language != previous_language:

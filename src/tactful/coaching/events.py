@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -25,6 +25,8 @@ class MessageAnalysed(TicketChange):
     threat: bool
     company_fault: bool
     language: str
+    #: How long the coach took to read the message (not stored: for the metrics).
+    coach_seconds: float | None = field(default=None, compare=False)
 
     def data(self) -> dict[str, Any]:
         return {

@@ -75,9 +75,12 @@ INSTALLED_APPS = [
     "tactful.webform",
     "tactful.canned",
     "tactful.automation",
+    "tactful.monitoring",
 ]
 
 MIDDLEWARE = [
+    # First, so it times everything below and tags every log line with the request id.
+    "tactful.monitoring.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -326,13 +329,33 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Logs: plain lines by default; TACTFUL_LOG_FORMAT=json writes one JSON object per line (time,
+# level, logger, message, request id, extra fields) for a log collector.
+TACTFUL_LOG_FORMAT = os.environ.get("TACTFUL_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "tactful.monitoring.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "tactful.monitoring.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if TACTFUL_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TACTFUL_LOG_LEVEL", "WARNING")},
     # With no broker (tasks in-process) kombu still warns that it "reverts to localhost".
     "loggers": {} if CELERY_BROKER_URL else {"kombu.connection": {"level": "ERROR"}},
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+# Monitoring: /metrics answers a scraper with this bearer token (none set: loopback only).
+TACTFUL_METRICS_TOKEN = os.environ.get("TACTFUL_METRICS_TOKEN", "")
+#: With several processes, an empty directory they share (the Prometheus client's
+#: multiprocess mode); see docs/deploy.md.
+PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")

@@ -12,7 +12,7 @@ admin.site.site_title = "Tactful admin"
 
 urlpatterns = [
     path("", inbox_views.home, name="home"),
-    path("health/", inbox_views.health, name="health"),
+    path("", include("tactful.monitoring.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -1,0 +1,56 @@
+"""What is waiting: the backlogs a scrape reports (each an indexed count)."""
+
+from __future__ import annotations
+
+import redis
+from django.conf import settings
+from django.db.models import Count
+
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.tickets.models import DeliveryState, Message
+
+#: Delivery states worth watching (sent replies are not a backlog).
+WATCHED_DELIVERIES = (
+    DeliveryState.QUEUED,
+    DeliveryState.RETRYING,
+    DeliveryState.SENDING,
+    DeliveryState.UNCERTAIN,
+)
+
+
+def analyses_waiting() -> dict[str, int]:
+    """Customer messages the coach has not read yet (``pending``) or could not (``failed``)."""
+    rows = (
+        MessageAnalysis.objects.exclude(status=AnalysisStatus.DONE)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {str(status): 0 for status in (AnalysisStatus.PENDING, AnalysisStatus.FAILED)}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def deliveries_waiting() -> dict[str, int]:
+    """Replies on their way out, by state (the partial delivery index serves this)."""
+    rows = (
+        Message.objects.filter(delivery_state__in=WATCHED_DELIVERIES)
+        .values("delivery_state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {str(state): 0 for state in WATCHED_DELIVERIES}
+    counts.update({row["delivery_state"]: row["n"] for row in rows})
+    return counts
+
+
+def broker_queue_length(queue: str = "celery") -> int | None:
+    """Tasks waiting in the Redis broker's queue (``None``: no Redis broker, or unreachable)."""
+    url = settings.CELERY_BROKER_URL or ""
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        return int(client.llen(queue))
+    except Exception:  # the metrics page must answer even when the broker does not
+        return None
