@@ -16,7 +16,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize
@@ -185,10 +184,15 @@ PLAIN_TEXT_CHANNELS = frozenset({Channel.CHAT, Channel.WEB})
 
 
 def thread_rows(
-    messages: list[Message], *, customer: str, customer_id: int | None = None
+    messages: list[Message],
+    *,
+    readings: dict[int, MessageAnalysis],
+    customer: str,
+    customer_id: int | None = None,
 ) -> list[MessageRow]:
-    """The thread's rows; an incoming message from someone other than the ticket's customer
-    (a colleague copied on the e-mail) is shown under that sender's name."""
+    """The thread's rows, each customer message with the coach's reading (``readings`` by
+    message id); one from someone other than the ticket's customer (a colleague copied on the
+    e-mail) is shown under that sender's name."""
     kinds = dict(MessageKind.choices)
     channels = dict(Channel.choices)
     deliveries = dict(DeliveryState.choices)
@@ -204,9 +208,12 @@ def thread_rows(
         if message.kind == MessageKind.INCOMING:
             author = customer
             if customer_id is not None and message.author_customer_id not in (None, customer_id):
-                sender = message.author_customer
-                author = (sender.name or sender.email or customer) if sender else customer
-            analysis = coaching_selectors.analysis_of(message)
+                author = (
+                    getattr(message, "author_customer_name", "")
+                    or getattr(message, "author_customer_email", "")
+                    or customer
+                )
+            analysis = readings.get(message.pk)
         else:
             author = str(message.author_agent) if message.author_agent else agent_label
             analysis = None

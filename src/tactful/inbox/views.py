@@ -208,15 +208,13 @@ def _ticket_page(
     agent = _agent(request)
     # Viewing is recorded by the page's htmx poll (on load, then every 15 s), so rendering the
     # page stays a pure read; the warning below already shows who else is looking.
-    entries = selectors.thread(
-        ticket, messages=coaching_selectors.with_analysis(selectors.thread_messages(ticket))
-    )
+    entries = selectors.thread(ticket)
+    readings = coaching_selectors.readings_for(ticket)
     latest_analysis = next(
         (
-            analysis
+            readings[m.pk]
             for m in reversed(entries)
-            if m.kind == MessageKind.INCOMING
-            and (analysis := coaching_selectors.analysis_of(m)) is not None
+            if m.kind == MessageKind.INCOMING and m.pk in readings
         ),
         None,
     )
@@ -226,9 +224,14 @@ def _ticket_page(
     context = {
         "ticket": ticket,
         "thread": rows.thread_rows(
-            entries, customer=str(ticket.customer), customer_id=ticket.customer_id
+            entries,
+            readings=readings,
+            customer=str(ticket.customer),
+            customer_id=ticket.customer_id,
         ),
-        "timeline": rows.timeline_rows(selectors.timeline(ticket)),
+        "timeline": rows.timeline_rows(
+            selectors.timeline(ticket, known_agents={a.pk: str(a) for a in assignable})
+        ),
         "tags": ", ".join(selectors.tag_names(ticket)),
         "viewers": selectors.other_viewers(ticket=ticket, agent=agent),
         "analysis": latest_analysis,

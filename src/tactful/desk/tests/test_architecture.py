@@ -19,6 +19,7 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("coaching/apps.py", "tactful.coaching"),
     ("livechat/apps.py", "tactful.livechat"),
     ("mail/apps.py", "tactful.mail.transport"),
+    ("monitoring/apps.py", "tactful.monitoring"),
     ("mail/apps.py", "tactful.outbound"),
     ("outbound/apps.py", "tactful.outbound"),
     ("outbound/apps.py", "tactful.tickets"),

@@ -208,11 +208,13 @@ def test_every_subscriber_is_known(desk):
     assert events.subscribers(events.TicketOpened) == [
         "read_the_customer",
         "on_ticket_opened",
+        "count_message",
         "reindex_changed",
     ]
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
+        "count_message",
         "reindex_changed",
     ]
     assert events.subscribers(events.ReplyRecorded) == ["queue_new_reply", "reindex_changed"]
