@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 import django_stubs_ext
 import platformdirs
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "tactful.webform",
     "tactful.canned",
     "tactful.automation",
+    "tactful.satisfaction",
 ]
 
 MIDDLEWARE = [
@@ -336,3 +338,22 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 100
+
+# Satisfaction (tactful.satisfaction): links in survey e-mails point at the desk's public
+# address; surveys expire and remind hourly; the uplifting feed is posted every minute; the
+# monthly CSAT reports are made on the first of each month (and e-mailed to the leads).
+TACTFUL_PUBLIC_URL = os.environ.get("TACTFUL_PUBLIC_URL", "http://127.0.0.1:8000")
+#: Requests per client address per 10 minutes on the public survey pages.
+TACTFUL_SURVEY_RATE_LIMIT = int(os.environ.get("TACTFUL_SURVEY_RATE_LIMIT", "60"))
+CELERY_BEAT_SCHEDULE["satisfaction-surveys"] = {
+    "task": "tactful.satisfaction.sweep_surveys",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["satisfaction-feed"] = {
+    "task": "tactful.satisfaction.post_feed",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["satisfaction-monthly-reports"] = {
+    "task": "tactful.satisfaction.monthly_reports",
+    "schedule": crontab(minute=15, hour=0, day_of_month=1),
+}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -20,6 +21,7 @@ from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize
+from tactful.satisfaction import scales
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
 from tactful.tickets.rendering import render_body
@@ -50,6 +52,9 @@ class InboxRow:
     coach_state: str
     updated_iso: str
     updated_ago: str
+    #: The customer's latest satisfaction answer: good / neutral / bad ("" when none).
+    csat: str = ""
+    csat_label: str = ""
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -75,8 +80,10 @@ def level(intensity: float | None) -> str:
     return "medium" if intensity >= 0.33 else "low"
 
 
-def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
+def inbox_rows(tickets: list[Ticket], *, ratings: dict[int, Any] | None = None) -> list[InboxRow]:
+    """``ratings``: ticket id → its ``TicketRating`` (the satisfaction badge)."""
     now = timezone.now()
+    ratings = ratings or {}
     statuses = dict(Status.choices)
     priorities = dict(Priority.choices)
     channels = dict(Channel.choices)
@@ -107,6 +114,10 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
                 coach_state=ticket.coach_state,
                 updated_iso=ticket.updated_at.isoformat(),
                 updated_ago=ago(ticket.updated_at, now),
+                csat=ratings[ticket.pk].sentiment if ticket.pk in ratings else "",
+                csat_label=scales.label(ratings[ticket.pk].scale, ratings[ticket.pk].rating)
+                if ticket.pk in ratings
+                else "",
             )
         )
     return rows

@@ -26,6 +26,7 @@ from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
 from tactful.inbox.models import SavedView
+from tactful.satisfaction import selectors as satisfaction_selectors
 from tactful.tickets import assignment, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
@@ -81,8 +82,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     filters = form.filters()
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
+    tickets = selectors.inbox_tickets(agent=agent, filters=filters)
+    if form.cleaned_data.get("csat"):
+        tickets = satisfaction_selectors.with_rating(tickets, form.cleaned_data["csat"])
     page = selectors.paginate(
-        selectors.inbox_tickets(agent=agent, filters=filters),
+        tickets,
         number=form.cleaned_data.get("page") or 1,
         size=size,
     )
@@ -91,7 +95,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": rows.inbox_rows(page.items),
+        "rows": rows.inbox_rows(
+            page.items, ratings=satisfaction_selectors.ratings_for(t.pk for t in page.items)
+        ),
         "filters": filters,
         "query": query.urlencode(),
         **_inbox_context(agent, form),
@@ -135,6 +141,7 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
             "abuse": rows.options(
                 [("yes", _("Abuse or threat")), ("no", _("No abuse"))], data.get("abuse", "")
             ),
+            "csat": rows.options(forms.CSAT_CHOICES[1:], data.get("csat", "")),
             "sort": rows.options(forms.SORT_CHOICES, data.get("sort", "-updated")),
         },
         "q": data.get("q", ""),
