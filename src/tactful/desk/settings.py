@@ -7,9 +7,9 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 import django_stubs_ext
 import platformdirs
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 # Lets the typed code write ``admin.ModelAdmin[Ticket]`` and ``QuerySet[Ticket]`` at run time.

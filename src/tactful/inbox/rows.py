@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
@@ -80,16 +81,23 @@ def level(intensity: float | None) -> str:
     return "medium" if intensity >= 0.33 else "low"
 
 
-def inbox_rows(tickets: list[Ticket], *, ratings: dict[int, Any] | None = None) -> list[InboxRow]:
-    """``ratings``: ticket id → its ``TicketRating`` (the satisfaction badge)."""
+def _rating(ticket: Ticket) -> Any:
+    """The ticket's satisfaction rating when the query joined it (``select_related("rating")``)."""
+    try:
+        return ticket.rating  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
+def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
     now = timezone.now()
-    ratings = ratings or {}
     statuses = dict(Status.choices)
     priorities = dict(Priority.choices)
     channels = dict(Channel.choices)
     rows = []
     for ticket in tickets:
         intensity = ticket.intensity
+        rating = _rating(ticket)
         rows.append(
             InboxRow(
                 number=ticket.pk,
@@ -114,10 +122,8 @@ def inbox_rows(tickets: list[Ticket], *, ratings: dict[int, Any] | None = None) 
                 coach_state=ticket.coach_state,
                 updated_iso=ticket.updated_at.isoformat(),
                 updated_ago=ago(ticket.updated_at, now),
-                csat=ratings[ticket.pk].sentiment if ticket.pk in ratings else "",
-                csat_label=scales.label(ratings[ticket.pk].scale, ratings[ticket.pk].rating)
-                if ticket.pk in ratings
-                else "",
+                csat=rating.sentiment if rating is not None else "",
+                csat_label=scales.label(rating.scale, rating.rating) if rating is not None else "",
             )
         )
     return rows

@@ -82,7 +82,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     filters = form.filters()
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
-    tickets = selectors.inbox_tickets(agent=agent, filters=filters)
+    # The satisfaction badge rides on the same query (a join on the ticket's rating).
+    tickets = selectors.inbox_tickets(agent=agent, filters=filters).select_related("rating")
     if form.cleaned_data.get("csat"):
         tickets = satisfaction_selectors.with_rating(tickets, form.cleaned_data["csat"])
     page = selectors.paginate(
@@ -95,9 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": rows.inbox_rows(
-            page.items, ratings=satisfaction_selectors.ratings_for(t.pk for t in page.items)
-        ),
+        "rows": rows.inbox_rows(page.items),
         "filters": filters,
         "query": query.urlencode(),
         **_inbox_context(agent, form),

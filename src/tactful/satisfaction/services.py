@@ -509,6 +509,7 @@ def answer_survey(
         timeline.record(
             SurveyAnswered(
                 ticket=ticket,
+                message=locked.message,
                 survey_id=locked.pk,
                 scale=locked.scale,
                 rating=rating,

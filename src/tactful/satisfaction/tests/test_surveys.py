@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.utils import timezone
 
+from tactful.livechat.services import message_payload
 from tactful.satisfaction import links, services
 from tactful.satisfaction.models import Survey, SurveySettings, SurveyStatus, TicketRating
 from tactful.tickets import assignment
@@ -16,26 +17,6 @@ from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Message, Status, TicketEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def solved(desk):
-    """An e-mail ticket that Ana answered and solved (the survey went out with the solve)."""
-
-    def make(**kwargs):
-        team = kwargs.pop("team", None) or desk.team("Billing")
-        ana = desk.agent(f"ana{team.pk}", teams=[team])
-        ticket = desk.ticket(team=team, **kwargs)
-        ticket_services.record_reply(
-            ticket=ticket,
-            agent=ana,
-            body="I refunded the second charge; it reaches your card within 3 days.",
-            review={"balance": "balanced", "next_step": {"present": True}, "findings": []},
-        )
-        ticket_services.change_status(ticket=ticket, status=Status.SOLVED, by=ana)
-        return ticket, ana
-
-    return make
 
 
 def test_solving_asks_the_customer_once_by_email(solved, django_capture_on_commit_callbacks):
@@ -145,7 +126,12 @@ def test_a_tampered_link_is_refused(solved):
     token = links.token_for(survey)
     for bad in (
         token[:-2] + "xx",
-        token.replace(str(survey.pk), str(survey.pk + 1), 1),
+        # Another survey's id, signed with a key that is not the desk's.
+        signing.Signer(key="not-the-desk-key", salt=links._SALT).sign_object(
+            [survey.pk + 1, survey.nonce]
+        ),
+        # The desk's signature over the right id with another nonce.
+        links.token_for(Survey(pk=survey.pk, nonce="0" * 32)),
         "",
         "a" * 500,
     ):
@@ -196,8 +182,6 @@ def test_hostile_answers_are_refused_clearly(solved, rating, comment, code):
 
 
 def test_a_chat_survey_reaches_the_widget_payload(desk):
-    from tactful.livechat.services import message_payload
-
     team = desk.team("Chat")
     ticket = desk.ticket(team=team, channel="chat")
     ticket_services.change_status(ticket=ticket, status=Status.SOLVED, by=None)
