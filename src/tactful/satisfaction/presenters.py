@@ -3,7 +3,6 @@ a ticket's survey panel, and feed items."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -318,7 +317,7 @@ def report_context(report: MonthlyReport, *, pdf: bool = False) -> dict[str, Any
         "positive_groups": positive_groups,
         "negative": negative,
         "negative_count": data["negative"]["count"],
-        "chart_json": json.dumps(chart_data, ensure_ascii=False),
+        "chart_data": chart_data,
     }
     if pdf:
         context["svg"] = {

@@ -38,8 +38,9 @@ MAX_JSON_BYTES = 16 * 1024
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token is in the URL: keep it out of referrers, caches and search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: keep it out of other sites' referrers (same-origin still sends
+    # the Origin header CSRF checks), caches and search engines.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -36,7 +36,7 @@ def test_following_the_link_records_nothing_until_the_customer_confirms(client, 
     html = page.content.decode()
     assert 'value="2" required checked' in html
     assert "nothing is saved until you do" in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     survey.refresh_from_db()
     assert survey.answered_at is None  # a mail scanner following the link changed nothing
 
