@@ -276,7 +276,7 @@ def report_context(report: MonthlyReport, *, pdf: bool = False) -> dict[str, Any
                 for b in data["coach"]["balance"]
                 if b["key"]
             ],
-            "names": {"csat": _("CSAT (good %)"), "interval": _("95% interval")},
+            "names": {"csat": _("CSAT (good %)"), "interval": _("Confidence interval")},
         },
         "colours": COLOURS,
     }
