@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 from django.urls import reverse
 
+from tactful.accounts.models import Team
 from tactful.satisfaction import feed, links, reports, services
 from tactful.satisfaction.models import MonthlyReport
 
@@ -29,3 +32,10 @@ def monthly_reports() -> dict[str, int]:
     """On the first of the month: last month's reports, e-mailed to the leads."""
     done = reports.monthly(url_for=_report_url)
     return {"reports": done.reports, "emails": done.emails}
+
+
+@shared_task(name="tactful.satisfaction.generate_report")
+def generate_report(team_id: int | None, month: str) -> int:
+    """A report asked for on the reports page (a big month's PDF takes a while: a worker)."""
+    team = Team.objects.get(pk=team_id) if team_id is not None else None
+    return reports.generate(team=team, month=date.fromisoformat(month)).pk

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tactful.accounts.models import Agent, Team
-from tactful.satisfaction import feed, forms, links, pdf, presenters, reports, scales, selectors
+from tactful.satisfaction import (
+    feed,
+    forms,
+    links,
+    pdf,
+    presenters,
+    reports,
+    scales,
+    selectors,
+    tasks,
+)
 from tactful.satisfaction.models import FeedItem, MonthlyReport, SurveySettings
 from tactful.tickets import selectors as ticket_selectors
 from tactful.tickets.models import Ticket
@@ -134,9 +145,15 @@ def generate_report(request: HttpRequest) -> HttpResponse:
         if not selectors.can_manage_team(agent, team_id):
             raise PermissionDenied(_("Only the team's leads and admins make its report."))
         team = get_object_or_404(Team, pk=team_id)
-    report = reports.generate(team=team, month=form.cleaned_data["month"])
-    messages.success(request, _("Report ready."))
-    return redirect("satisfaction:report", report_id=report.pk)
+    month = reports.month_start(form.cleaned_data["month"]).isoformat()
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No broker (the demo, tests): made right here.
+        report_id = tasks.generate_report(team.pk if team else None, month)
+        messages.success(request, _("Report ready."))
+        return redirect("satisfaction:report", report_id=report_id)
+    tasks.generate_report.delay(team.pk if team else None, month)
+    messages.success(request, _("The report is being made; it will be listed here in a minute."))
+    return redirect("satisfaction:reports")
 
 
 def _visible_report(request: HttpRequest, report_id: int) -> MonthlyReport:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from PIL import Image
 
 from tactful.desk.testing import bulk_tickets
@@ -116,12 +117,16 @@ def test_a_customer_rates_in_the_chat_widget(
     widget.locator(".msg.from-visitor:not(.pending)").first.wait_for()
 
     ticket = Ticket.objects.get()
+
     # Solved from another thread, as a web request would be: the survey's delivery pushes it
     # through the channel layer, which cannot run inside Playwright's event loop.
-    solving = threading.Thread(
-        target=ticket_services.change_status,
-        kwargs={"ticket": ticket, "status": Status.SOLVED, "by": None},
-    )
+    def solve() -> None:
+        try:
+            ticket_services.change_status(ticket=ticket, status=Status.SOLVED, by=None)
+        finally:
+            connection.close()  # this thread's own connection
+
+    solving = threading.Thread(target=solve)
     solving.start()
     solving.join(timeout=30)
     prompt = widget.locator(".survey")

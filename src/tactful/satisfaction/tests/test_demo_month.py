@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tactful.desk import demo_satisfaction
+from tactful.desk.testing import bulk_tickets
 from tactful.satisfaction.models import FeedItem, MonthlyReport, Survey
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -12,8 +13,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 def test_the_demo_month(desk):
     teams = [desk.team(name) for name in ("Billing", "Shipping", "Technical")]
-    for index, team in enumerate(teams):
-        desk.agent(f"agent{index}", teams=[team])
+    agents = [desk.agent(f"agent{index}", teams=[team]) for index, team in enumerate(teams)]
+    bulk_tickets(150, teams=teams, agents=agents)  # the demo's conversations
     demo_satisfaction.seed()
     assert MonthlyReport.objects.count() == 4  # the desk and each team
     desk_report = MonthlyReport.objects.get(team__isnull=True)
@@ -22,7 +23,7 @@ def test_the_demo_month(desk):
     comments = Survey.objects.exclude(comment_redacted="").values_list(
         "comment_redacted", flat=True
     )
-    assert not any("Harriet" in c or "Борису" in c or "612 34" in c for c in comments)
+    assert not any("Customer" in c or "Борису" in c or "612 34" in c for c in comments)
     assert FeedItem.objects.filter(state="held").count() == 1
     assert FeedItem.objects.filter(state="shown").exists()
     demo_satisfaction.seed()  # idempotent

@@ -290,8 +290,8 @@
     const pending = message.client_id && pendingNodes.get(message.client_id);
     const node = bubble(message.from, message.author, String(message.body || ""), formatTime(message.at));
     if (message.survey && typeof message.survey === "object") {
-      // The text carries the link for other channels; the widget shows buttons instead.
-      node.querySelector(".body").textContent = String(message.survey.question || "");
+      // The text carries the links for other channels; the widget asks with buttons instead.
+      node.querySelector(".body").remove();
       node.appendChild(surveyPrompt(message.survey));
     }
     if (pending) {
