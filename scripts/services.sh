@@ -56,6 +56,21 @@ else
   log "installed Chromium"
 fi
 
+# Pango and a font with Cyrillic for WeasyPrint (the monthly CSAT report's PDF), and poppler's
+# pdftoppm/pdftotext, which the browser test uses to render the PDF's pages to PNG.
+missing=""
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing="$missing libpango-1.0-0"
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || missing="$missing libpangoft2-1.0-0"
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
+command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+if [ -n "$missing" ]; then
+  # shellcheck disable=SC2086
+  apt_install $missing
+  log "installed$missing"
+else
+  log "Pango, DejaVu and poppler present"
+fi
+
 # Postfix + Dovecot for the e-mail tests; mailserver.sh prints their `export` lines itself.
 "$(dirname "$0")/mailserver.sh"
 

@@ -11,7 +11,12 @@ Conditions are a JSON object; every key present must hold (AND)::
      "tags_any": ["vip"], "tags_all": ["billing", "refund"], "team": 3,
      "emotion_in": ["anger", "frustration"], "emotion_min_intensity": 0.7,
      "min_intensity": 0.5, "abuse": true, "threat": false, "hostile": true,
-     "company_fault": true, "dead_end": true, "min_priority": 3, "status_in": ["new", "open"]}
+     "company_fault": true, "dead_end": true, "min_priority": 3, "status_in": ["new", "open"],
+     "csat_in": ["bad"], "csat_comment": true}
+
+``csat_in`` and ``csat_comment`` look at the satisfaction answer that started the run (the
+trigger *survey answered*): its good / neutral / bad reading, and whether it came with a
+comment.
 
 ``hostile`` means abuse *or* threat (the two booleans ``abuse`` and ``threat`` test each one,
 and ``false`` asks for its absence). Actions are a JSON list, run in order::
@@ -21,7 +26,8 @@ and ``false`` asks for its absence). Actions are a JSON list, run in order::
      {"type": "assign", "to": "agent", "agent": 7},   # or "to": "lead" / "load_aware"
      {"type": "add_tag", "tag": "escalation"},
      {"type": "notify_leads", "text": "Abusive customer"},
-     {"type": "auto_reply", "response": 12}]
+     {"type": "auto_reply", "response": 12},
+     {"type": "reopen"}]                              # a solved or closed ticket opens again
 """
 
 from __future__ import annotations
@@ -69,7 +75,10 @@ ACTION_TYPES: tuple[str, ...] = (
     "add_tag",
     "notify_leads",
     "auto_reply",
+    "reopen",
 )
+#: A satisfaction answer's reading (tactful.satisfaction).
+CSAT_SENTIMENTS: tuple[str, ...] = ("good", "neutral", "bad")
 
 MAX_JSON_CHARS = 10_000
 MAX_LIST_ITEMS = 20
@@ -86,8 +95,9 @@ _LIST_CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "status_in": STATUSES,
     "tags_any": None,  # free tag names
     "tags_all": None,
+    "csat_in": CSAT_SENTIMENTS,
 }
-_BOOL_CONDITIONS = ("abuse", "threat", "hostile", "company_fault", "dead_end")
+_BOOL_CONDITIONS = ("abuse", "threat", "hostile", "company_fault", "dead_end", "csat_comment")
 _FRACTION_CONDITIONS = ("emotion_min_intensity", "min_intensity")
 CONDITION_KEYS: tuple[str, ...] = (
     *_LIST_CONDITIONS,
@@ -133,6 +143,9 @@ class TicketFacts:
     #: Whether the assignee is a lead (or admin) of the ticket's team.
     assignee_is_team_lead: bool = False
     dead_end: Callable[[], bool] = field(default=_never, compare=False)
+    #: The satisfaction answer that started the run: good / neutral / bad ("" for none).
+    csat: str = ""
+    csat_comment: bool = False
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -263,6 +276,7 @@ def _validate_action(index: int, action: Any) -> tuple[dict[str, Any] | None, li
         "add_tag": {"type", "tag"},
         "notify_leads": {"type", "text"},
         "auto_reply": {"type", "response"},
+        "reopen": {"type"},
     }[kind]
     extra = sorted(str(key) for key in action if key not in allowed_keys)
     if extra:
@@ -311,6 +325,8 @@ def _validate_action(index: int, action: Any) -> tuple[dict[str, Any] | None, li
                 % {"where": where, "n": MAX_NOTE_CHARS}
             ]
         return {"type": kind, "text": text.strip()}, []
+    if kind == "reopen":
+        return {"type": kind}, []
     response = action.get("response")
     if not _is_int(response) or response < 1:
         return None, [_("%(where)s: choose the canned response.") % {"where": where}]
@@ -376,6 +392,8 @@ def matches(conditions: dict[str, Any], facts: TicketFacts) -> bool:
         return False
     if "status_in" in c and facts.status not in c["status_in"]:
         return False
+    if "csat_in" in c and facts.csat not in c["csat_in"]:
+        return False
     if "min_priority" in c and facts.priority < c["min_priority"]:
         return False
     intensity = facts.intensity if facts.intensity is not None else 0.0
@@ -386,7 +404,7 @@ def matches(conditions: dict[str, Any], facts: TicketFacts) -> bool:
             return False
     if "min_intensity" in c and (facts.intensity is None or intensity < c["min_intensity"]):
         return False
-    for flag in ("abuse", "threat", "company_fault"):
+    for flag in ("abuse", "threat", "company_fault", "csat_comment"):
         if flag in c and bool(getattr(facts, flag)) != c[flag]:
             return False
     if "hostile" in c and (facts.abuse or facts.threat) != c["hostile"]:
@@ -418,6 +436,8 @@ def action_needed(action: dict[str, Any], facts: TicketFacts) -> bool:
         return bool(facts.team_id != action["team"])
     if kind == "add_tag":
         return action["tag"] not in facts.tags
+    if kind == "reopen":
+        return facts.status in {"solved", "closed"}
     if kind == "assign":
         if action["to"] == "agent":
             return bool(facts.assignee_id != action["agent"])

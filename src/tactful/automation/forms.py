@@ -26,6 +26,7 @@ _EMOTION_LABELS = {
 }
 EMOTION_CHOICES = [(name, _EMOTION_LABELS[name]) for name in EMOTIONS]
 YES_NO_ANY = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
+CSAT_CHOICES = [("good", _("Good")), ("neutral", _("Neutral")), ("bad", _("Bad"))]
 ASSIGN_CHOICES = [
     ("", _("Do not change")),
     ("lead", _("A lead of the ticket's team (lowest emotional load)")),
@@ -144,6 +145,15 @@ class RuleForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    csat = forms.MultipleChoiceField(
+        label=_("Satisfaction answer is (when the customer answers the survey)"),
+        choices=CSAT_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    csat_comment = forms.ChoiceField(
+        label=_("The answer has a comment"), choices=YES_NO_ANY, required=False
+    )
 
     # actions
     set_priority = forms.TypedChoiceField(
@@ -176,6 +186,7 @@ class RuleForm(forms.Form):
     auto_reply = forms.ChoiceField(
         label=_("Auto-reply with a canned response"), choices=[], required=False
     )
+    reopen = forms.BooleanField(label=_("Reopen the ticket"), required=False)
 
     def __init__(self, *args: Any, teams: Any, agents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,6 +229,11 @@ class RuleForm(forms.Form):
             conditions["min_priority"] = data["min_priority"]
         if data.get("statuses"):
             conditions["status_in"] = list(data["statuses"])
+        if data.get("csat"):
+            conditions["csat_in"] = list(data["csat"])
+        csat_comment = _yes_no(data.get("csat_comment") or "")
+        if csat_comment is not None:
+            conditions["csat_comment"] = csat_comment
         return conditions
 
     def _actions(self, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -247,6 +263,8 @@ class RuleForm(forms.Form):
             )
         if data.get("auto_reply"):
             actions.append({"type": "auto_reply", "response": int(data["auto_reply"])})
+        if data.get("reopen"):
+            actions.append({"type": "reopen"})
         return actions
 
     def clean(self) -> dict[str, Any]:
@@ -294,6 +312,8 @@ class RuleForm(forms.Form):
         "dead_end",
         "min_priority",
         "statuses",
+        "csat",
+        "csat_comment",
     )
     ACTION_FIELDS = (
         "set_priority",
@@ -305,6 +325,7 @@ class RuleForm(forms.Form):
         "notify_leads",
         "notify_text",
         "auto_reply",
+        "reopen",
     )
 
     def field_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
@@ -348,6 +369,8 @@ class RuleForm(forms.Form):
             "min_intensity": c.get("min_intensity"),
             "min_priority": c.get("min_priority"),
             "statuses": c.get("status_in", []),
+            "csat": c.get("csat_in", []),
+            "csat_comment": flag("csat_comment"),
             **{
                 name: flag(name)
                 for name in ("hostile", "abuse", "threat", "company_fault", "dead_end")
@@ -373,6 +396,8 @@ class RuleForm(forms.Form):
                 initial["notify_text"] = action.get("text", "")
             elif kind == "auto_reply":
                 initial["auto_reply"] = str(action.get("response", ""))
+            elif kind == "reopen":
+                initial["reopen"] = True
         initial["add_tags"] = ", ".join(tags)
         return initial
 

@@ -19,6 +19,8 @@ class Trigger(models.TextChoices):
     CUSTOMER_MESSAGE = "customer_message", _("The customer writes again")
     #: The coach has read the newest customer message (emotion, abuse, fault… are known).
     ANALYSED = "analysed", _("The coach has read the customer's message")
+    #: The customer answered the satisfaction survey (or changed their answer).
+    SURVEY_ANSWERED = "survey_answered", _("The customer answers the satisfaction survey")
 
 
 def _no_conditions() -> dict[str, Any]:

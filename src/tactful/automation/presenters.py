@@ -101,6 +101,7 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
             "threat": (_("threatening"), _("not threatening")),
             "company_fault": (_("company may be at fault"), _("not the company's fault")),
             "dead_end": (_("dead end"), _("not a dead end")),
+            "csat_comment": (_("answer with a comment"), _("answer without a comment")),
         }
         for key, (yes, no) in labels.items():
             if key in c:
@@ -111,6 +112,12 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
             parts.append(
                 _("status: %(v)s")
                 % {"v": ", ".join(str(statuses.get(x, x)) for x in c["status_in"])}
+            )
+        if "csat_in" in c:
+            names = {"good": _("good"), "neutral": _("neutral"), "bad": _("bad")}
+            parts.append(
+                _("satisfaction: %(v)s")
+                % {"v": ", ".join(str(names.get(x, x)) for x in c["csat_in"])}
             )
         return tuple(parts) or (str(_("always")),)
 
@@ -133,6 +140,8 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
             return str(_("tag %(v)s") % {"v": a.get("tag", "")})
         if kind == "notify_leads":
             return str(_("notify leads"))
+        if kind == "reopen":
+            return str(_("reopen the ticket"))
         if kind == "auto_reply":
             return str(_("auto-reply “%(v)s”") % {"v": responses.get(a.get("response"), unknown)})
         return str(_("unknown action"))

@@ -34,7 +34,7 @@ from tactful.automation.models import (
 from tactful.canned.models import CannedResponse
 from tactful.canned.services import render_response
 from tactful.tickets import assignment, events, services, timeline
-from tactful.tickets.models import Message, MessageKind, Priority, Ticket, TicketEvent
+from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tactful.tickets.rendering import plain_text
 
 logger = logging.getLogger(__name__)
@@ -99,6 +99,9 @@ class _RunState:
     """
 
     ticket: Ticket
+    #: The satisfaction answer that started the run (trigger ``survey_answered``).
+    csat: str = ""
+    csat_comment: bool = False
     _tags: set[str] | None = None
     _lead_cache: dict[int, bool] = field(default_factory=dict)
     _dead_end: bool | None = None
@@ -146,6 +149,8 @@ class _RunState:
             assignee_id=t.assignee_id,
             assignee_is_team_lead=self.assignee_is_lead() if with_lead else False,
             dead_end=self.dead_end,
+            csat=self.csat,
+            csat_comment=self.csat_comment,
         )
 
 
@@ -166,7 +171,13 @@ def _already_fired(ticket: Ticket, trigger: str, message_id: int | None) -> set[
     )
 
 
-def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -> list[TicketEvent]:
+def run_rules(
+    ticket: Ticket,
+    *,
+    trigger: str,
+    message: Message | None = None,
+    csat: tuple[str, bool] | None = None,
+) -> list[TicketEvent]:
     """Evaluate the active rules for ``trigger`` on ``ticket`` and run those that match.
 
     Loop safety: while rules act, a nested call does nothing, so a rule's own changes never
@@ -176,8 +187,10 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
 
     Args:
         ticket: the ticket (locked or freshly written by the caller's transaction).
-        trigger: ``ticket_created``, ``customer_message`` or ``analysed``.
-        message: the customer message the event is about (default: the newest one).
+        trigger: ``ticket_created``, ``customer_message``, ``analysed`` or ``survey_answered``.
+        message: the customer message the event is about (default: the newest one); for a
+            survey answer, the message that asked (so each survey fires a rule at most once).
+        csat: for ``survey_answered``, the answer's reading and whether it has a comment.
 
     Returns:
         The ``RULE_FIRED`` events written, in order.
@@ -205,6 +218,8 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
         # Read on the first match only: most events match no rule at all.
         already: set[int] | None = None
         state = _RunState.load(ticket)
+        if csat is not None:
+            state.csat, state.csat_comment = csat
         fired: list[TicketEvent] = []
         for rule in rules:
             try:
@@ -244,6 +259,8 @@ def run_rules(ticket: Ticket, *, trigger: str, message: Message | None = None) -
                 logger.exception("automation rule %s failed on ticket %s", rule.pk, ticket.pk)
                 ticket.refresh_from_db()
                 state = _RunState.load(ticket)
+                if csat is not None:
+                    state.csat, state.csat_comment = csat
                 continue
             fired.append(event)
             if rule.stop_processing:
@@ -366,6 +383,13 @@ def _auto_reply(rule: Rule, action: dict[str, Any], state: _RunState) -> str | N
     return send_auto_reply(ticket=state.ticket, rule=rule, response_id=action["response"])
 
 
+def _reopen(rule: Rule, action: dict[str, Any], state: _RunState) -> str | None:
+    if state.ticket.merged_into_id is not None:
+        return _("not reopened: the ticket was merged")
+    services.change_status(ticket=state.ticket, status=Status.OPEN, by=None)
+    return _("ticket reopened")
+
+
 _ACTIONS = {
     "set_priority": _set_priority,
     "move_to_team": _move_to_team,
@@ -373,6 +397,7 @@ _ACTIONS = {
     "add_tag": _add_tag,
     "notify_leads": _notify_leads,
     "auto_reply": _auto_reply,
+    "reopen": _reopen,
 }
 
 

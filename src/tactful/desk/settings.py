@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 import django_stubs_ext
 import platformdirs
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 # Lets the typed code write ``admin.ModelAdmin[Ticket]`` and ``QuerySet[Ticket]`` at run time.
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "tactful.canned",
     "tactful.automation",
     "tactful.monitoring",
+    "tactful.satisfaction",
 ]
 
 MIDDLEWARE = [
@@ -359,3 +361,21 @@ TACTFUL_METRICS_TOKEN = os.environ.get("TACTFUL_METRICS_TOKEN", "")
 #: With several processes, an empty directory they share (the Prometheus client's
 #: multiprocess mode); see docs/deploy.md.
 PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+# Satisfaction (tactful.satisfaction): links in survey e-mails point at the desk's public
+# address; surveys expire and remind hourly; the uplifting feed is posted every minute; the
+# monthly CSAT reports are made on the first of each month (and e-mailed to the leads).
+TACTFUL_PUBLIC_URL = os.environ.get("TACTFUL_PUBLIC_URL", "http://127.0.0.1:8000")
+#: Requests per client address per 10 minutes on the public survey pages.
+TACTFUL_SURVEY_RATE_LIMIT = int(os.environ.get("TACTFUL_SURVEY_RATE_LIMIT", "60"))
+CELERY_BEAT_SCHEDULE["satisfaction-surveys"] = {
+    "task": "tactful.satisfaction.sweep_surveys",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["satisfaction-feed"] = {
+    "task": "tactful.satisfaction.post_feed",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["satisfaction-monthly-reports"] = {
+    "task": "tactful.satisfaction.monthly_reports",
+    "schedule": crontab(minute=15, hour=0, day_of_month=1),
+}

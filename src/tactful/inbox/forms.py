@@ -23,6 +23,15 @@ SORT_CHOICES = [
     ("-priority", _("Priority")),
     ("-intensity", _("Intensity")),
 ]
+#: The customer's latest satisfaction answer (tactful.satisfaction), as the inbox filters it.
+CSAT_CHOICES = [
+    ("", _("Any")),
+    ("good", _("Rated good")),
+    ("neutral", _("Rated neutral")),
+    ("bad", _("Rated bad")),
+    ("any", _("Rated")),
+    ("none", _("Not rated")),
+]
 #: The most canned-response ids one reply records.
 MAX_CANNED_IDS = 20
 EMOTION_CHOICES = [
@@ -77,6 +86,11 @@ class InboxFilterForm(forms.Form):
         label=_("Abuse or threat"),
         required=False,
         choices=[("", _("Any")), ("yes", _("Yes")), ("no", _("No"))],
+    )
+    csat = forms.ChoiceField(
+        label=_("Satisfaction"),
+        required=False,
+        choices=CSAT_CHOICES,
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
@@ -19,6 +21,7 @@ from django.utils.translation import ngettext
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize
+from tactful.satisfaction import scales
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
 from tactful.tickets.rendering import render_body
@@ -49,6 +52,9 @@ class InboxRow:
     coach_state: str
     updated_iso: str
     updated_ago: str
+    #: The customer's latest satisfaction answer: good / neutral / bad ("" when none).
+    csat: str = ""
+    csat_label: str = ""
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -74,6 +80,14 @@ def level(intensity: float | None) -> str:
     return "medium" if intensity >= 0.33 else "low"
 
 
+def _rating(ticket: Ticket) -> Any:
+    """The ticket's satisfaction rating when the query joined it (``select_related("rating")``)."""
+    try:
+        return ticket.rating  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
 def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
     now = timezone.now()
     statuses = dict(Status.choices)
@@ -82,6 +96,7 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
     rows = []
     for ticket in tickets:
         intensity = ticket.intensity
+        rating = _rating(ticket)
         rows.append(
             InboxRow(
                 number=ticket.pk,
@@ -106,6 +121,8 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
                 coach_state=ticket.coach_state,
                 updated_iso=ticket.updated_at.isoformat(),
                 updated_ago=ago(ticket.updated_at, now),
+                csat=rating.sentiment if rating is not None else "",
+                csat_label=scales.label(rating.scale, rating.rating) if rating is not None else "",
             )
         )
     return rows

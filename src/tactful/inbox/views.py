@@ -26,6 +26,7 @@ from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
 from tactful.inbox.models import SavedView
+from tactful.satisfaction import selectors as satisfaction_selectors
 from tactful.tickets import assignment, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
@@ -81,8 +82,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
     filters = form.filters()
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
+    # The satisfaction badge rides on the same query (a join on the ticket's rating).
+    tickets = selectors.inbox_tickets(agent=agent, filters=filters).select_related("rating")
+    if form.cleaned_data.get("csat"):
+        tickets = satisfaction_selectors.with_rating(tickets, form.cleaned_data["csat"])
     page = selectors.paginate(
-        selectors.inbox_tickets(agent=agent, filters=filters),
+        tickets,
         number=form.cleaned_data.get("page") or 1,
         size=size,
     )
@@ -135,6 +140,7 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
             "abuse": rows.options(
                 [("yes", _("Abuse or threat")), ("no", _("No abuse"))], data.get("abuse", "")
             ),
+            "csat": rows.options(forms.CSAT_CHOICES[1:], data.get("csat", "")),
             "sort": rows.options(forms.SORT_CHOICES, data.get("sort", "-updated")),
         },
         "q": data.get("q", ""),

@@ -221,7 +221,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         sender = "agent"
         agent = message.author_agent
         author = (agent.first_name or agent.username) if agent is not None else ""
-    return {
+    payload = {
         "id": message.pk,
         "from": sender,
         "author": author,
@@ -230,6 +230,11 @@ def message_payload(message: Message) -> dict[str, Any]:
         "client_id": (message.metadata or {}).get("client_id", ""),
         "channel": message.channel,
     }
+    survey = (message.metadata or {}).get("survey") if message.author_agent_id is None else None
+    if isinstance(survey, dict):
+        # The satisfaction survey: the widget draws its rating buttons under the message.
+        payload["survey"] = survey
+    return payload
 
 
 def _conversation_ticket_id(ticket_id: int) -> int:

@@ -13,7 +13,7 @@ import smtplib
 from email.utils import formataddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.utils.translation import gettext as _
 
 from tactful.mail import matching, quoting
@@ -115,13 +115,18 @@ def send_reply(message: Message) -> str:
     if in_reply_to:
         headers["In-Reply-To"] = f"<{in_reply_to}>"
         headers["References"] = " ".join(f"<{item}>" for item in references)
-    email = EmailMessage(
+    email = EmailMultiAlternatives(
         subject=subject,
         body=_plain_text(message.body),
         from_email=sender_header,
         to=[recipient],
         headers=headers,
     )
+    # Tactful's own messages may carry an HTML version (the satisfaction survey's rating
+    # buttons); agents' replies stay plain text.
+    html = message.metadata.get("html_alternative") if message.author_agent_id is None else None
+    if isinstance(html, str) and html.strip():
+        email.attach_alternative(html, "text/html")
     for attachment in message.attachments.all():
         with attachment.file.open("rb") as handle:
             email.attach(attachment.filename, handle.read(), attachment.content_type or None)

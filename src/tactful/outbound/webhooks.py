@@ -91,7 +91,7 @@ def build_payload(message: Message) -> dict[str, Any]:
         .first()
     )
     agent = message.author_agent
-    return {
+    payload: dict[str, Any] = {
         "event": "reply",
         "delivery_id": message.pk,
         "channel": message.channel,
@@ -103,6 +103,14 @@ def build_payload(message: Message) -> dict[str, Any]:
         "agent": {"name": str(agent) if agent is not None else ""},
         "created_at": message.created_at.isoformat(),
     }
+    survey = message.metadata.get("survey") if message.author_agent_id is None else None
+    if isinstance(survey, dict):
+        # A satisfaction survey: the integration may post the page link or answer through
+        # ``answer`` itself (JSON ``{"rating": …, "comment": …}``).
+        payload["survey"] = {
+            key: survey.get(key) for key in ("page", "answer", "scale", "choices", "question")
+        }
+    return payload
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -218,6 +218,7 @@ def test_every_subscriber_is_known(desk):
         "reindex_changed",
     ]
     assert events.subscribers(events.ReplyRecorded) == ["queue_new_reply", "reindex_changed"]
+    assert events.subscribers(events.StatusChanged) == ["on_status_changed"]
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):

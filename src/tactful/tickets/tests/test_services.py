@@ -112,7 +112,9 @@ def test_incoming_message_reopens_a_solved_ticket(desk):
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     assert ticket.solved_at is None
-    assert kinds(ticket)[-2:] == [EventKind.MESSAGE_RECEIVED, EventKind.STATUS_CHANGED]
+    # (Satisfaction withdraws the open survey after the reopen: its own event kinds.)
+    core = [kind for kind in kinds(ticket) if not kind.startswith("csat_")]
+    assert core[-2:] == [EventKind.MESSAGE_RECEIVED, EventKind.STATUS_CHANGED]
 
 
 def test_reply_opens_assigns_and_records_first_response(desk):

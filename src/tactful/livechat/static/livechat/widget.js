@@ -121,6 +121,13 @@
     .from-agent { align-self: flex-start; background: #fff; border: 1px solid #dfe3ea; }
     .pending { opacity: .65; }
     .failed { background: #fde0dc; color: #7a1d16; }
+    .survey { margin-top: 8px; display: flex; flex-direction: column; gap: 6px; }
+    .survey .choices { display: flex; flex-wrap: wrap; gap: 4px; }
+    .survey .choices button { border: 1px solid #cfd5df; background: #fff; border-radius: 6px; padding: 4px 8px; cursor: pointer; font-size: 12.5px; }
+    .survey .choices button[aria-pressed="true"] { border-color: #2f6fde; background: #e8f0ff; font-weight: 600; }
+    .survey textarea { border: 1px solid #cfd5df; border-radius: 6px; padding: 6px; min-height: 48px; resize: vertical; }
+    .survey .done { color: #1b5e2b; font-weight: 600; }
+    .survey .problem { color: #7a1d16; }
     .composer { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #dfe3ea; background: #fff; }
     .composer textarea { flex: 1; resize: none; border: 1px solid #cfd5df; border-radius: 6px;
       padding: 7px 8px; height: 40px; max-height: 120px; background: #fff; }
@@ -228,10 +235,65 @@
     log.scrollTop = log.scrollHeight;
   };
 
+  // The satisfaction survey Tactful sends when the conversation is solved: answered inline,
+  // through the survey's own signed endpoint (no cookies; the link is the permission).
+  const surveyPrompt = (survey) => {
+    const box = make("div", { class: "survey" });
+    const question = make("strong", { text: String(survey.question || "") });
+    const choices = make("div", { class: "choices", role: "group", "aria-label": String(survey.question || "") });
+    const comment = make("textarea", { maxlength: "2000", placeholder: String(survey.comment || ""), "aria-label": String(survey.comment || ""), hidden: true });
+    const send = make("button", { class: "primary", type: "button", text: String(survey.send || "Send"), hidden: true });
+    const status = make("span", { role: "status" });
+    let chosen = null;
+    for (const choice of Array.isArray(survey.choices) ? survey.choices : []) {
+      const button = make("button", { type: "button", "aria-pressed": "false", "data-rating": String(choice.value), text: String(choice.label) });
+      button.addEventListener("click", () => {
+        chosen = choice.value;
+        for (const other of choices.children) other.setAttribute("aria-pressed", String(other === button));
+        comment.hidden = false;
+        send.hidden = false;
+      });
+      choices.appendChild(button);
+    }
+    send.addEventListener("click", async () => {
+      if (chosen === null || typeof survey.answer !== "string") return;
+      send.disabled = true;
+      status.className = "";
+      status.textContent = t("sending");
+      try {
+        const response = await fetch(survey.answer, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ rating: chosen, comment: comment.value.trim(), via: "chat" }),
+          credentials: "omit",
+        });
+        const answer = await response.json().catch(() => ({}));
+        if (response.ok) {
+          status.className = "done";
+          status.textContent = String(survey.thanks || "");
+        } else {
+          status.className = "problem";
+          status.textContent = String(answer.detail || t("error"));
+        }
+      } catch (error) {
+        status.className = "problem";
+        status.textContent = t("error");
+      }
+      send.disabled = false;
+    });
+    box.append(question, choices, comment, send, status);
+    return box;
+  };
+
   const showMessage = (message) => {
     if (!message || typeof message !== "object" || rendered.has(message.id)) return;
     const pending = message.client_id && pendingNodes.get(message.client_id);
     const node = bubble(message.from, message.author, String(message.body || ""), formatTime(message.at));
+    if (message.survey && typeof message.survey === "object") {
+      // The text carries the links for other channels; the widget asks with buttons instead.
+      node.querySelector(".body").remove();
+      node.appendChild(surveyPrompt(message.survey));
+    }
     if (pending) {
       pending.replaceWith(node);
       pendingNodes.delete(message.client_id);

@@ -1,0 +1,235 @@
+"""Monthly CSAT report benchmark: a month of N solved tickets with surveys, in PostgreSQL.
+
+    .venv/bin/python benchmarks/csat_report_bench.py                    # 100,000 tickets
+    .venv/bin/python benchmarks/csat_report_bench.py --tickets 20000 --keep
+
+Seeds N tickets solved in one month with one survey each (30% answered, a third of the answers
+with a comment, one or two rated agents) into a scratch database, then times, in process:
+
+- computing the whole desk's report (``reports.build``: SQL aggregates) — and, as the baseline
+  measured in the same run, the same figures from a plain ORM loop over the month's surveys
+  (``prefetch_related`` for the agents, everything counted in Python);
+- the report page as a lead opens it (Django's test client: the server's own work);
+- the PDF (WeasyPrint, from the same HTML).
+
+It prints medians and the ratio against the baseline. A benchmark, not a test: it asserts
+nothing about time and never runs inside the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+DEFAULT_URL = (
+    os.environ.get("TACTFUL_BENCH_DATABASE_URL")
+    or os.environ.get("TACTFUL_TEST_DATABASE_URL")
+    or "postgresql://root@127.0.0.1:5432/test"
+)
+MONTH = date(2026, 11, 1)
+DB_NAME = "tactful_csat_bench"
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def database_url(base: str, name: str) -> str:
+    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
+
+
+def recreate_database(base: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def count_rows(url: str, table: str) -> int:
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except psycopg.Error:
+        return -1
+
+
+def median_ms(run: Any, *, times: int) -> float:
+    samples = []
+    for _ in range(times):
+        started = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def orm_loop_report(team_id: int | None) -> dict[str, Any]:
+    """The baseline: the report's figures from one plain pass over the month's surveys."""
+    from tactful.satisfaction import reports
+
+    surveys = reports.surveys_in(
+        team_id=team_id, first=MONTH, last_exclusive=reports.next_month(MONTH)
+    )
+    totals: Counter[str] = Counter()
+    by: dict[str, Counter[tuple[Any, str]]] = {
+        name: Counter() for name in ("channel", "language", "agent", "coach")
+    }
+    five_sum = five_n = 0
+    positive: dict[str, list[str]] = {}
+    negative: list[str] = []
+    for survey in surveys.prefetch_related("agents"):
+        kinds = ["sent"] + (["answered", survey.sentiment] if survey.answered_at else [])
+        for kind in kinds:
+            totals[kind] += 1
+            by["channel"][(survey.channel, kind)] += 1
+            by["language"][(survey.language, kind)] += 1
+            by["coach"][((survey.coach_balance, survey.coach_next_step), kind)] += 1
+            for agent in survey.agents.all():
+                by["agent"][(agent.pk, kind)] += 1
+        if survey.answered_at and survey.scale == "five":
+            five_sum += survey.rating or 0
+            five_n += 1
+        if survey.comment_redacted and survey.sentiment == "good":
+            positive.setdefault((survey.themes or ["other"])[0], []).append(survey.comment_redacted)
+        elif survey.comment_redacted and survey.sentiment == "bad":
+            negative.append(survey.comment_redacted)
+    return {
+        "totals": totals,
+        "by": by,
+        "mean": five_sum / five_n if five_n else None,
+        "positive": positive,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep", action="store_true", help="reuse the seeded database")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    url = database_url(args.database_url, DB_NAME)
+    reuse = args.keep and count_rows(url, "satisfaction_survey") == args.tickets
+    if not reuse:
+        recreate_database(args.database_url, DB_NAME)
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="tactful.desk.settings",
+        SECRET_KEY="benchmark-only-secret-key-not-for-production-use-1234567890",
+        TACTFUL_DATA_DIR=tempfile.mkdtemp(prefix="tactful-csat-bench-"),
+        ALLOWED_HOSTS="testserver,127.0.0.1,localhost",
+    )
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from tactful.accounts.models import Agent, Team
+    from tactful.desk.testing import DeskFactory, bulk_tickets
+    from tactful.satisfaction import pdf, reports
+    from tactful.satisfaction.testing import bulk_surveys
+    from tactful.tickets.models import Ticket
+
+    call_command("migrate", verbosity=0)
+    desk = DeskFactory()
+    if not reuse:
+        log(f"seeding {args.tickets:,} solved tickets with surveys…")
+        started = time.perf_counter()
+        teams = [desk.team(name) for name in ("Billing", "Technical", "Shipping")]
+        agents = [desk.agent(f"agent{i}", teams=teams[i % 3 : i % 3 + 2]) for i in range(24)]
+        desk.agent("boss", role="admin")
+        chunk = 20_000
+        for offset in range(0, args.tickets, chunk):
+            ids = bulk_tickets(
+                min(chunk, args.tickets - offset),
+                teams=teams,
+                agents=agents,
+                seed=offset,
+                with_events=False,
+                index=False,
+                overrides={"status": "solved"},
+            )
+            bulk_surveys(
+                list(
+                    Ticket.objects.filter(pk__in=ids).only("id", "team_id", "channel", "language")
+                ),
+                month=MONTH,
+                agent_ids=[a.pk for a in agents],
+                seed=offset,
+            )
+            log(f"  {min(offset + chunk, args.tickets):,}")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        log(f"seeded in {time.perf_counter() - started:.0f} s")
+
+    admin = Agent.objects.get(username="boss")
+    team = Team.objects.get(name="Billing")
+    client = Client()
+    client.force_login(admin)
+
+    rows = []
+    for scope, scope_team in (("whole desk", None), ("one team (Billing)", team)):
+        team_id = scope_team.pk if scope_team else None
+        data = reports.build(team=scope_team, month=MONTH)
+        build_ms = median_ms(
+            lambda t=scope_team: reports.build(team=t, month=MONTH), times=args.runs
+        )
+        loop_ms = median_ms(lambda t=team_id: orm_loop_report(t), times=max(1, args.runs // 2))
+        report = reports.generate(team=scope_team, month=MONTH, with_pdf=False)
+        path = f"/satisfaction/reports/{report.pk}/"
+        assert client.get(path).status_code == 200
+        page_ms = median_ms(lambda p=path: client.get(p), times=args.runs)
+        pdf_started = time.perf_counter()
+        body = pdf.render_pdf(report, language="en")
+        pdf_ms = (time.perf_counter() - pdf_started) * 1000
+        rows.append(
+            {
+                "scope": scope,
+                "surveys": data["summary"]["sent"],
+                "answers": data["summary"]["answered"],
+                "positive": data["positive"]["count"],
+                "build": build_ms,
+                "loop": loop_ms,
+                "page": page_ms,
+                "pdf": pdf_ms,
+                "pdf_kb": len(body) / 1024,
+            }
+        )
+        log(
+            f"  {scope}: build {build_ms:.0f} ms, loop {loop_ms:.0f} ms, page {page_ms:.0f} ms, pdf {pdf_ms:.0f} ms"
+        )
+
+    print(
+        f"\nMonthly CSAT report, {args.tickets:,} tickets solved in {MONTH:%B %Y} (PostgreSQL, ms, median of {args.runs})\n"
+    )
+    print(
+        "| scope | surveys | answers | positive comments | report figures (SQL) | plain ORM loop | ratio | page (stored report) | figures + page | PDF | PDF size |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['scope']} | {r['surveys']:,} | {r['answers']:,} | {r['positive']:,} | {r['build']:.0f} | "
+            f"{r['loop']:.0f} | {r['loop'] / r['build']:.1f}× | {r['page']:.0f} | {r['build'] + r['page']:.0f} | "
+            f"{r['pdf']:.0f} | {r['pdf_kb']:.0f} KiB |"
+        )
+
+
+if __name__ == "__main__":
+    main()

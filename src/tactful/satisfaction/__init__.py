@@ -1,0 +1,1 @@
+"""Customer satisfaction: surveys after a solve, anonymised feedback, monthly reports, the feed."""

@@ -1,0 +1,129 @@
+"""How well the anonymiser does on the project's marked corpus: recall and text wrongly removed."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tactful.satisfaction.anonymise import Known, find_identifying
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+_MARK = re.compile(r"\[\[(.+?)\]\]")
+
+
+@dataclass(frozen=True)
+class Example:
+    """A comment with the identifying spans its author marked."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+    known: Known
+
+
+@dataclass(frozen=True)
+class Score:
+    """Figures for one file of the corpus."""
+
+    comments: int
+    spans: int
+    found: int
+    #: Characters not marked as identifying (whitespace excluded) and how many were removed.
+    other_chars: int
+    other_removed: int
+    #: Redactions that touch no marked span at all.
+    false_redactions: int
+    missed: tuple[str, ...]
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.spans if self.spans else 1.0
+
+    @property
+    def wrongly_removed(self) -> float:
+        return self.other_removed / self.other_chars if self.other_chars else 0.0
+
+
+def parse(line: str) -> Example:
+    """One corpus line: ``{"text": "… [[marked]] …", "known": {...}}``."""
+    record = json.loads(line)
+    marked = record["text"]
+    text_parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    length = 0
+    for match in _MARK.finditer(marked):
+        before = marked[position : match.start()]
+        text_parts.append(before)
+        length += len(before)
+        inner = match.group(1)
+        spans.append((length, length + len(inner)))
+        text_parts.append(inner)
+        length += len(inner)
+        position = match.end()
+    text_parts.append(marked[position:])
+    known = record.get("known") or {}
+    return Example(
+        text="".join(text_parts),
+        spans=tuple(spans),
+        known=Known(
+            names=tuple(known.get("names", ())),
+            emails=tuple(known.get("emails", ())),
+            phones=tuple(known.get("phones", ())),
+            handles=tuple(known.get("handles", ())),
+        ),
+    )
+
+
+def load(path: Path) -> list[Example]:
+    return [parse(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def score(examples: list[Example], *, language: str, use_ner: bool = True) -> Score:
+    spans = found = other_chars = other_removed = false_redactions = 0
+    missed: list[str] = []
+    for example in examples:
+        redactions = find_identifying(
+            example.text, language=language, known=example.known, use_ner=use_ner
+        )
+        removed = [False] * len(example.text)
+        for redaction in redactions:
+            for index in range(redaction.start, redaction.end):
+                removed[index] = True
+            if not any(
+                r_start < redaction.end and redaction.start < r_end
+                for r_start, r_end in example.spans
+            ):
+                false_redactions += 1
+        marked = [False] * len(example.text)
+        for start, end in example.spans:
+            spans += 1
+            for index in range(start, end):
+                marked[index] = True
+            if all(removed[i] for i in range(start, end) if not example.text[i].isspace()):
+                found += 1
+            else:
+                missed.append(example.text[start:end])
+        for index, char in enumerate(example.text):
+            if not marked[index] and not char.isspace():
+                other_chars += 1
+                other_removed += removed[index]
+    return Score(
+        comments=len(examples),
+        spans=spans,
+        found=found,
+        other_chars=other_chars,
+        other_removed=other_removed,
+        false_redactions=false_redactions,
+        missed=tuple(missed),
+    )
+
+
+def evaluate(*, use_ner: bool = True) -> dict[str, Score]:
+    """Every corpus file (``en``, ``en_heldout``…) scored."""
+    results = {}
+    for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+        language = path.stem.split("_")[0]
+        results[path.stem] = score(load(path), language=language, use_ner=use_ner)
+    return results
