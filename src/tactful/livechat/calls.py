@@ -387,7 +387,13 @@ def hang_up(*, call_id: Any, asker: Asker, reason: Any = None, relayed: int = 0)
         if call.state == CallState.RINGING:
             if call.offered_by != asker.side:
                 raise CallError("call_over", _("This call is no longer ringing."))
-            _finish(call, reason=CallEndReason.CANCELLED, by=asker.side)
+            # The caller's browser gives up after a while: nobody answered.
+            gave_up = reason == CallEndReason.UNANSWERED
+            _finish(
+                call,
+                reason=CallEndReason.UNANSWERED if gave_up else CallEndReason.CANCELLED,
+                by=asker.side,
+            )
         else:
             chosen = reason if reason in CLIENT_END_REASONS else CallEndReason.HANGUP
             _finish(call, reason=chosen, by=asker.side)
