@@ -1,4 +1,8 @@
-"""Video calls on the ticket's timeline: offered, accepted or declined, connected, ended."""
+"""Video calls on the ticket's timeline: offered, accepted or declined, connected, ended.
+
+Each sentence is written whole for each side (not "by %(side)s"): Russian and Spanish inflect
+"by the visitor" differently from the word alone.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tactful.tickets.events import Names, TicketChange
-
-
-def _side(value: Any) -> str:
-    return _("the visitor") if value == "visitor" else _("the agent")
 
 
 def _duration(seconds: Any) -> str:
@@ -39,7 +39,9 @@ class CallOffered(TicketChange):
 
     @classmethod
     def describe(cls, data: dict[str, Any], names: Names) -> str:
-        return _("Video call offered by %(side)s") % {"side": _side(data.get("side"))}
+        if data.get("side") == "visitor":
+            return _("Video call offered by the visitor")
+        return _("Video call offered by the agent")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,7 +62,10 @@ class CallAccepted(TicketChange):
 
     @classmethod
     def describe(cls, data: dict[str, Any], names: Names) -> str:
-        text = _("Video call accepted by %(side)s") % {"side": _side(data.get("side"))}
+        if data.get("side") == "visitor":
+            text = _("Video call accepted by the visitor")
+        else:
+            text = _("Video call accepted by the agent")
         if data.get("recording") == "agreed":
             text += " " + _("(the visitor agreed to recording)")
         elif data.get("recording") == "refused":
@@ -80,7 +85,9 @@ class CallDeclined(TicketChange):
 
     @classmethod
     def describe(cls, data: dict[str, Any], names: Names) -> str:
-        return _("Video call declined by %(side)s") % {"side": _side(data.get("side"))}
+        if data.get("side") == "visitor":
+            return _("Video call declined by the visitor")
+        return _("Video call declined by the agent")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,8 +150,10 @@ class CallEnded(TicketChange):
             text += " " + _("(connection lost)")
         elif reason == "failed":
             text += " " + _("(could not connect)")
-        elif data.get("ended_by") in {"agent", "visitor"}:
-            text += " " + _("(hung up by %(side)s)") % {"side": _side(data.get("ended_by"))}
+        elif data.get("ended_by") == "visitor":
+            text += " " + _("(hung up by the visitor)")
+        elif data.get("ended_by") == "agent":
+            text += " " + _("(hung up by the agent)")
         if data.get("screen_shared"):
             text += " · " + _("the visitor shared their screen")
         return text

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tactful.automation import selectors as automation_selectors
 from tactful.coach.tests.cases import ABUSIVE
@@ -310,3 +310,18 @@ def test_a_hostile_calls_notes_weigh_in_the_agents_emotional_load(
     ticket.refresh_from_db()
     # The ticket's signals stay those of the customer's own messages.
     assert ticket.abuse is False
+
+
+@pytest.mark.parametrize(
+    ("language", "offered", "ended"),
+    [
+        ("es", "El agente ofreció una videollamada", "Videollamada terminada tras 0 s"),
+        ("ru", "Оператор предложил видеозвонок", "Видеозвонок завершён через 0 с"),
+    ],
+)
+def test_the_timeline_reads_in_the_agents_language(chat, language, offered, ended):
+    ended_call(chat)
+    with translation.override(language):
+        lines = described(chat["ticket"])
+    assert lines[0] == offered
+    assert lines[-1].startswith(ended) and "Emma, Ada Lovelace" in lines[-1]
