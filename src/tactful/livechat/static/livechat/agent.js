@@ -80,6 +80,7 @@
           notedNode.hidden = true;
         } else {
           remoteVideo.srcObject = null;
+          remoteVideo.classList.remove("live");
           localVideo.srcObject = null;
           remoteState.hidden = true;
         }

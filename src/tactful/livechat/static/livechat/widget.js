@@ -145,8 +145,9 @@
     .videos .remote-state { position: absolute; left: 6px; top: 6px; margin: 0; padding: 2px 8px;
       border-radius: 10px; background: rgba(0,0,0,.6); color: #fff; font-size: 12px; }
     .controls { display: flex; gap: 4px; flex-wrap: wrap; }
-    .controls button { border: 1px solid #cfd5df; background: #fff; border-radius: 6px; padding: 5px 8px;
-      cursor: pointer; font-size: 12.5px; }
+    .controls button { border: 1px solid #cfd5df; background: #fff; border-radius: 6px; padding: 4px 6px;
+      cursor: pointer; font-size: 12px; }
+    .panel.in-call { height: 600px; }
     .controls button[aria-pressed="true"] { background: #fde0dc; }
     .controls .hangup { background: #c8372d; border-color: #a22b22; color: #fff; }
     .secondary { background: #fff; border: 1px solid #cfd5df; border-radius: 6px; padding: 8px 12px; cursor: pointer; }
@@ -370,9 +371,11 @@
       },
       stage: (on) => {
         stage.hidden = !on;
+        panel.classList.toggle("in-call", on);
         if (on) askConsent(false);
         else {
           remoteVideo.srcObject = null;
+          remoteVideo.classList.remove("live");
           localVideo.srcObject = null;
           remoteState.hidden = true;
         }
