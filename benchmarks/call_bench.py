@@ -205,9 +205,8 @@ def summary(values: list[float]) -> str:
 
 
 def main() -> None:
-    # The ASGI server's own notices (favicon 404s, WhiteNoise's synchronous iterator) are noise.
+    # WhiteNoise's synchronous iterator under ASGI: a notice, not what is measured here.
     warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
-    logging.getLogger("django.request").setLevel(logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=10)
     args = parser.parse_args()
@@ -217,6 +216,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as data_dir:
         desk, shop = setup_desk(data_dir)
+        logging.getLogger("django.request").setLevel(logging.ERROR)  # favicon 404s
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MEDIA, headless=True
@@ -253,7 +253,9 @@ def main() -> None:
     first, rest = calls[0], calls[1:] or calls
     base_b = [b for b, _a in baseline]
     base_a = [a for _b, a in baseline]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"Video calls on loopback, {args.calls} calls, Chromium with fake media (ms)")
+    print(f"{os.cpu_count()} CPUs, load average {load}")
     print(f"{'':44} {'median':>7} {'max':>7}")
     print(f"{'first call: accept → visitor sees the agent':44} {first['visitor_ms']:7.0f}")
     print(f"{'first call: accept → agent sees the visitor':44} {first['agent_ms']:7.0f}")
