@@ -442,17 +442,19 @@ def session_frame(session_id: int) -> dict[str, Any]:
     """What the widget learns about calls when it joins: the team's policy, a ringing invite."""
     session = ChatSession.objects.filter(pk=session_id).only("team_id").first()
     policy = policy_for(session.team_id if session else None)
-    return {"calls": policy.as_frame(), "invite": live_invite_for_session(session_id)}
+    return {"calls": policy.as_frame(), "invite": live_invite_for_session(session_id, policy)}
 
 
 def ticket_frame(ticket_id: int) -> dict[str, Any]:
     """What the agent's pane learns about calls when it connects."""
     session = services.session_for_ticket(ticket_id)
     policy = policy_for(session.team_id if session else None)
-    return {"calls": policy.as_frame(), "invite": live_invite_for_ticket(ticket_id)}
+    return {"calls": policy.as_frame(), "invite": live_invite_for_ticket(ticket_id, policy)}
 
 
-def live_invite_for_session(session_id: int) -> dict[str, Any] | None:
+def live_invite_for_session(
+    session_id: int, policy: CallPolicy | None = None
+) -> dict[str, Any] | None:
     """An agent's call still ringing for this visitor (shown again after a reload)."""
     call = (
         Call.objects.filter(
@@ -461,17 +463,19 @@ def live_invite_for_session(session_id: int) -> dict[str, Any] | None:
         .select_related("agent", "session")
         .first()
     )
-    return _info(call).invite_frame() if call is not None else None
+    return _info(call, policy=policy).invite_frame() if call is not None else None
 
 
-def live_invite_for_ticket(ticket_id: int) -> dict[str, Any] | None:
+def live_invite_for_ticket(
+    ticket_id: int, policy: CallPolicy | None = None
+) -> dict[str, Any] | None:
     """A visitor's call still ringing on this ticket (shown to an agent who opens the page)."""
     call = (
         Call.objects.filter(ticket_id=ticket_id, state=CallState.RINGING, offered_by="visitor")
         .select_related("session")
         .first()
     )
-    return _info(call).invite_frame() if call is not None else None
+    return _info(call, policy=policy).invite_frame() if call is not None else None
 
 
 def end_abandoned_calls(*, now: datetime | None = None) -> int:

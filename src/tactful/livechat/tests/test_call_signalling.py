@@ -149,6 +149,12 @@ def test_signalling_flows_between_the_two_sockets_of_a_call(room):
         assert await frame(customer) == {"type": "call.ended", "call": call_id, "by": "visitor"}
         assert await frame(agent) == {"type": "call.ended", "call": call_id, "by": "visitor"}
 
+        for bad in (["not", "text"], "", "nul\x00byte"):
+            await agent.send_json_to({"type": "call.note", "call": call_id, "body": bad})
+            error = await frame(agent)
+            assert (error["code"], error["call"]) == ("invalid", call_id) and error["detail"]
+        await customer.send_json_to({"type": "call.note", "call": call_id, "body": "mine!"})
+        assert (await frame(customer))["code"] == "unknown_type"  # visitors write no notes
         await agent.send_json_to({"type": "call.note", "call": call_id, "body": "Went well."})
         noted = await frame(agent)
         assert noted["type"] == "call.noted" and noted["call"] == call_id

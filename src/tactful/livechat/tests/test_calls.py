@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from tactful.automation import selectors as automation_selectors
@@ -325,3 +327,25 @@ def test_the_timeline_reads_in_the_agents_language(chat, language, offered, ende
         lines = described(chat["ticket"])
     assert lines[0] == offered
     assert lines[-1].startswith(ended) and "Emma, Ada Lovelace" in lines[-1]
+
+
+def test_what_sockets_learn_on_joining_takes_the_same_queries_after_many_calls(chat):
+    """The widget's session frame and the pane's state frame do not grow with past calls."""
+
+    def count(read: Any) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            read()
+        return len(queries.captured_queries)
+
+    def reads() -> tuple[int, int]:
+        return (
+            count(lambda: calls.session_frame(chat["session"])),
+            count(lambda: calls.ticket_frame(chat["ticket"].pk)),
+        )
+
+    ended_call(chat)
+    few = reads()
+    for _ in range(20):
+        ended_call(chat)
+    agent_call(chat)  # and one ringing now
+    assert reads() == few
