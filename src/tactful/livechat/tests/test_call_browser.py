@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tactful.livechat.models import Call
+from tactful.livechat.models import Call, CallSettings
 from tactful.tickets.models import MessageKind, Ticket
 
 pytestmark = [
@@ -332,3 +332,43 @@ def test_without_a_camera_the_visitor_is_told_why_in_their_language(
     visitor.context.close()
     call = call_row()
     assert (call.state, call.end_reason) == ("ended", "hangup") and call.started_at is not None
+
+
+def test_a_visitor_asks_for_a_call_and_agrees_to_recording_on_screen(
+    media_browser, asgi_desk, shop_site, chat_team, desk
+):
+    desk.agent("emma", teams=[chat_team], password=PASSWORD)
+    CallSettings.objects.create(team=chat_team, visitors_may_call=True, recording=True)
+    browser = media_browser(FAKE_MEDIA)
+    visitor, widget = visitor_in_chat(browser, shop_site)
+    agent = agent_on_ticket(browser, asgi_desk, Ticket.objects.get())
+
+    widget.locator(".call-button").click()
+    consent = widget.locator(".call-consent input[type=checkbox]")
+    consent.wait_for()
+    assert not consent.is_checked()  # never agreed for the visitor
+    assert widget.locator(".hint", has_text="only with your agreement").is_visible()
+    consent.check()
+    widget.locator(".call-row .primary", has_text="Call").click()
+    widget.locator(".call-status", has_text="waiting for someone to answer").wait_for()
+
+    agent.wait_for_selector("#livechat-call .call-invite:not([hidden])")
+    assert "asks for a video call" in agent.inner_text("#livechat-call .call-invite-text")
+    agent.click("#livechat-call .call-accept")
+    agent.wait_for_selector("#livechat-call .call-remote.live")
+    widget.locator(".videos .remote.live").wait_for()
+    flowing(agent, "the agent receives the visitor who called")
+    agent.click("#livechat-call .call-hangup")
+    widget.locator(".call-status", has_text="The call has ended.").wait_for()
+    agent.wait_for_selector("#livechat-call .call-note:not([hidden])")
+    agent.context.close()
+    visitor.context.close()
+
+    call = call_row()
+    assert (call.offered_by, call.recording_consent, call.ended_by) == (
+        "visitor",
+        "agreed",
+        "agent",
+    )
+    accepted = Ticket.objects.get().events.get(kind="call_accepted")
+    assert accepted.data == {"call": call.pk, "side": "agent", "recording": "agreed"}
