@@ -71,6 +71,14 @@ else
   log "Pango, DejaVu and poppler present"
 fi
 
+# coturn for the TURN credential test (the test starts its own turnserver on a free port).
+if command -v turnserver >/dev/null 2>&1; then
+  log "coturn present"
+else
+  apt_install coturn
+  log "installed coturn"
+fi
+
 # Postfix + Dovecot for the e-mail tests; mailserver.sh prints their `export` lines itself.
 "$(dirname "$0")/mailserver.sh"
 

@@ -29,6 +29,7 @@ from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import permissions
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
+    CALL_NOTE_KEY,
     EventKind,
     Message,
     MessageKind,
@@ -58,15 +59,17 @@ class EmotionalLoad:
 
 
 def _ticket_weight(ticket_ref: str, ticket_path: str) -> Case:
-    """SQL for a ticket's weight: its worst analysed customer message, or its own signals.
+    """SQL for a ticket's weight: its worst analysed customer message (or call note: what the
+    customer said in a video call), or its own signals.
 
     ``ticket_ref`` names the ticket id column in the outer query (for the analyses subquery),
     ``ticket_path`` the path from the outer model to the ticket (for its stored signals, which
     also cover tickets whose analyses were bulk-loaded without rows).
     """
     analyses = MessageAnalysis.objects.filter(
+        Q(message__kind=MessageKind.INCOMING)
+        | Q(message__kind=MessageKind.NOTE, message__metadata__has_key=CALL_NOTE_KEY),
         message__ticket_id=OuterRef(ticket_ref),
-        message__kind=MessageKind.INCOMING,
         status=AnalysisStatus.DONE,
     )
     high = engine.HIGH_INTENSITY
@@ -101,10 +104,12 @@ def emotional_loads(
     """Each agent's emotional load: the heavy conversations they handled in the last ``days``.
 
     A conversation (ticket) is *handled* by an agent in the window when, inside the window,
-    the agent sent a reply on it or the ticket was assigned to them (an ``assigned`` event
-    naming them — round-robin, a lead, a rule or a hand-over). Each handled ticket counts
-    once per agent, however many replies, weighted by the worst customer message the coach
-    read on it (or, for tickets without analysis rows, the signals stored on the ticket):
+    the agent sent a reply on it, wrote the notes of a video call on it, or the ticket was
+    assigned to them (an ``assigned`` event naming them — round-robin, a lead, a rule or a
+    hand-over). Each handled ticket counts once per agent, however many replies, weighted by
+    the worst customer message the coach read on it — a call's notes count as one, so a
+    hostile call weighs like a hostile message — (or, for tickets without analysis rows, the
+    signals stored on the ticket):
 
     * 3 — abusive or threatening;
     * 2 — anger or frustration at intensity ≥ 0.7;
@@ -131,7 +136,8 @@ def emotional_loads(
         return {}
     replies = (
         Message.objects.filter(
-            kind=MessageKind.OUTGOING,
+            Q(kind=MessageKind.OUTGOING)
+            | Q(kind=MessageKind.NOTE, metadata__has_key=CALL_NOTE_KEY),
             created_at__gte=since,
             created_at__lte=end,
             author_agent_id__isnull=False,

@@ -4,6 +4,10 @@ The one place the desk calls ``tactful.coach.analyze_message`` on stored message
 lands on the message (``MessageAnalysis``) and, when it is the newest reading, on the ticket's
 signals (emotion, intensity, abuse, threat, our fault), and ``MessageAnalysed`` is recorded:
 whoever acts on the coach's reading (automation's rules) subscribes to that.
+
+An agent's notes after a video call are read the same way (what the customer said in the call
+reaches the desk only through them), but only kept on the note: they weigh in the agent's
+emotional load without changing the ticket's signals.
 """
 
 from __future__ import annotations
@@ -46,8 +50,8 @@ def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
     error, attempt count, a timeline event on the first one) and raised as ``AnalysisError``
     so the task can retry; the message itself was saved long before.
     """
-    if message.kind != MessageKind.INCOMING:
-        raise ValueError("only customer messages are analysed")
+    if message.kind != MessageKind.INCOMING and not message.is_call_note:
+        raise ValueError("only customer messages and call notes are analysed")
     try:  # the task loads the message with its analysis (select_related): no second query
         analysis = message.analysis
     except MessageAnalysis.DoesNotExist:
@@ -97,6 +101,17 @@ def _record_success(
         }
         analysis.analysed_at = timezone.now()
         analysis.save()
+
+        if not message.is_incoming:
+            # A call note counts in the agent's emotional load (automation reads the row); the
+            # ticket's signals stay those of the customer's own latest message.
+            pending = MessageAnalysis.objects.filter(
+                message__ticket_id=message.ticket_id, status=AnalysisStatus.PENDING
+            ).exists()
+            Ticket.objects.filter(pk=message.ticket_id).update(
+                coach_state=CoachState.PENDING if pending else CoachState.DONE
+            )
+            return analysis
 
         ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
         # Both questions about the ticket's other analyses in one query: is a newer message

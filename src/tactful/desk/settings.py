@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -278,6 +279,18 @@ CHANNEL_LAYERS = {
 TACTFUL_CHAT_UNANSWERED_MINUTES = int(os.environ.get("TACTFUL_CHAT_UNANSWERED_MINUTES", "5"))
 CELERY_BEAT_SCHEDULE["convert-unanswered-chats"] = {
     "task": "tactful.livechat.convert_unanswered_chats",
+    "schedule": 60.0,
+}
+# Video calls from the chat (docs/calls.md): STUN/TURN URLs, comma-separated (none: browsers
+# use host candidates only, enough on loopback and one LAN); coturn's static-auth-secret for
+# per-call TURN credentials, and how long those stay valid (seconds).
+TACTFUL_ICE_SERVERS = [
+    url for url in re.split(r"[\s,]+", os.environ.get("TACTFUL_ICE_SERVERS", "")) if url
+]
+TACTFUL_TURN_SECRET = os.environ.get("TACTFUL_TURN_SECRET", "")
+TACTFUL_TURN_TTL = int(os.environ.get("TACTFUL_TURN_TTL", str(4 * 3600)))
+CELERY_BEAT_SCHEDULE["end-abandoned-calls"] = {
+    "task": "tactful.livechat.end_abandoned_calls",
     "schedule": 60.0,
 }
 

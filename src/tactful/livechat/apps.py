@@ -1,6 +1,7 @@
 """Live chat: the embeddable widget, its WebSocket consumers and the ``chat`` transport."""
 
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +13,7 @@ class LiveChatConfig(AppConfig):
     def ready(self) -> None:
         # Agents' replies on chat tickets reach the visitor's sockets (or, once the chat became
         # an e-mail conversation, their inbox).
-        from tactful.livechat import transport
+        from tactful.livechat import ice, transport
 
         transport.register()
+        checks.register(ice.check_ice_settings, checks.Tags.compatibility)

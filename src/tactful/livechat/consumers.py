@@ -13,6 +13,7 @@ Server → visitor: ``session`` (token on start, history), ``ack`` (id, message)
 ``error`` (code, detail, id), ``pong``.
 Agent → server: ``reply`` (body), ``ping``. Server → agent: ``state``, ``message``,
 ``typing``, ``presence``, ``sent``, ``error``, ``pong``.
+Both sockets also carry video calls: the ``call.*`` frames of ``signalling``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tactful.livechat import services
+from tactful.livechat import calls, services
+from tactful.livechat.models import CallSide
+from tactful.livechat.signalling import MAX_SIGNAL_FRAME_CHARS, CallFrames
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ MAX_FRAME_CHARS = 16_000
 RATE_BURST = 20
 #: … refilled at this many frames per second.
 RATE_PER_SECOND = 2.0
+#: Every frame, chat or call, also takes from a wider bucket: a call's ICE candidates come in
+#: bursts that chat's limit would refuse.
+FRAME_BURST = 120
+FRAME_PER_SECOND = 30.0
 #: A connection that keeps flooding after this many refused frames is closed.
 MAX_REFUSED_FRAMES = 100
 #: The visitor's last-seen time is written at most this often (seconds).
@@ -86,6 +93,7 @@ class _JsonFrames(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.bucket = TokenBucket(burst=RATE_BURST, rate=RATE_PER_SECOND)
+        self.frames = TokenBucket(burst=FRAME_BURST, rate=FRAME_PER_SECOND)
         self.refused = 0
         await self.accept()
 
@@ -106,15 +114,16 @@ class _JsonFrames(AsyncWebsocketConsumer):
         return "en"
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.bucket.take():
+        if not self.frames.take():
             await self.refuse("rate_limited", _("Too many messages at once; slow down."))
             return
         if text_data is None:
             await self.refuse("text_only", _("Only JSON text frames are accepted."))
             return
-        if len(text_data) > MAX_FRAME_CHARS:
+        if len(text_data) > MAX_SIGNAL_FRAME_CHARS:
             await self.refuse(
-                "too_large", _("Frames are limited to %(n)d characters.") % {"n": MAX_FRAME_CHARS}
+                "too_large",
+                _("Frames are limited to %(n)d characters.") % {"n": MAX_SIGNAL_FRAME_CHARS},
             )
             return
         try:
@@ -125,6 +134,17 @@ class _JsonFrames(AsyncWebsocketConsumer):
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
             await self.refuse("bad_frame", _('Frames must be JSON objects with a "type".'))
             return
+        if not frame["type"].startswith("call."):
+            # Chat frames keep chat's own, tighter limits (a call's SDP needs more room).
+            if len(text_data) > MAX_FRAME_CHARS:
+                await self.refuse(
+                    "too_large",
+                    _("Frames are limited to %(n)d characters.") % {"n": MAX_FRAME_CHARS},
+                )
+                return
+            if not self.bucket.take():
+                await self.refuse("rate_limited", _("Too many messages at once; slow down."))
+                return
         handler_name = self.handlers.get(frame["type"])
         if handler_name is None:
             await self.refuse("unknown_type", _("Unknown frame type."))
@@ -139,19 +159,29 @@ class _JsonFrames(AsyncWebsocketConsumer):
             await self.send_error("server_error", _("Something went wrong; try again shortly."))
 
 
-class VisitorConsumer(_JsonFrames):
+class VisitorConsumer(CallFrames, _JsonFrames):
     """The widget's socket (``/chat/ws/visitor/``): any origin, no cookies, a token instead."""
 
+    side = CallSide.VISITOR
     handlers = {
         "start": "on_start",
         "resume": "on_resume",
         "message": "on_message",
         "typing": "on_typing",
         "ping": "on_ping",
+        "call.offer": "on_call_offer",
+        "call.accept": "on_call_accept",
+        "call.decline": "on_call_decline",
+        "call.signal": "on_call_signal",
+        "call.media": "on_call_media",
+        "call.connected": "on_call_connected",
+        "call.hangup": "on_call_hangup",
+        "call.rejoin": "on_call_rejoin",
     }
 
     async def connect(self) -> None:
         self.info: services.SessionInfo | None = None
+        self.call = None
         self.last_touch = 0.0
         self.last_typing = 0.0
         self.origin = ""
@@ -163,9 +193,28 @@ class VisitorConsumer(_JsonFrames):
     def language(self) -> str:
         return self.info.language if self.info and self.info.language != "und" else "en"
 
+    def asker(self) -> calls.Asker | None:
+        return calls.Asker.visitor(self.info.session_id) if self.info is not None else None
+
+    def own_group(self, info: calls.CallInfo) -> str:
+        return services.visitor_group(info.session_id)
+
+    def peer_group(self, info: calls.CallInfo) -> str:
+        return services.agent_group(info.ticket_id)
+
+    def offer_call(self, *, asker: calls.Asker, video: bool, request: dict[str, Any]) -> Any:
+        assert asker.session_id is not None
+        return calls.offer_by_visitor(
+            session_id=asker.session_id,
+            channel=self.channel_name,
+            video=video,
+            recording_consent=request.get("recording"),
+        )
+
     async def disconnect(self, code: int) -> None:
         if self.info is None:
             return
+        await self.leave_call()
         await self.channel_layer.group_discard(
             services.visitor_group(self.info.session_id), self.channel_name
         )
@@ -184,7 +233,12 @@ class VisitorConsumer(_JsonFrames):
         await database_sync_to_async(services.visitor_connected)(info.session_id)
         self.last_touch = time.monotonic()
         messages = await database_sync_to_async(services.history)(info.session_id)
-        frame: dict[str, Any] = {"type": "session", **info.as_frame(), "history": messages}
+        frame: dict[str, Any] = {
+            "type": "session",
+            **info.as_frame(),
+            "history": messages,
+            **await database_sync_to_async(calls.session_frame)(info.session_id),
+        }
         if token is not None:
             frame["token"] = token
         await self.send_frame(frame)
@@ -293,12 +347,26 @@ class VisitorConsumer(_JsonFrames):
         """Visitors are not told when the agent types (yet)."""
 
 
-class AgentConsumer(_JsonFrames):
+class AgentConsumer(CallFrames, _JsonFrames):
     """The ticket page's chat pane (``/chat/ws/agent/<ticket_id>/``): session-authenticated."""
 
-    handlers = {"reply": "on_reply", "ping": "on_ping"}
+    side = CallSide.AGENT
+    handlers = {
+        "reply": "on_reply",
+        "ping": "on_ping",
+        "call.offer": "on_call_offer",
+        "call.accept": "on_call_accept",
+        "call.decline": "on_call_decline",
+        "call.signal": "on_call_signal",
+        "call.media": "on_call_media",
+        "call.connected": "on_call_connected",
+        "call.hangup": "on_call_hangup",
+        "call.rejoin": "on_call_rejoin",
+        "call.note": "on_call_note",
+    }
 
     async def connect(self) -> None:
+        self.call = None
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
         self.user = self.scope.get("user")
         state = None
@@ -313,12 +381,41 @@ class AgentConsumer(_JsonFrames):
         self.group = services.agent_group(self.ticket_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await super().connect()
-        await self.send_frame({"type": "state", **state})
+        call_state = await database_sync_to_async(calls.ticket_frame)(self.ticket_id)
+        await self.send_frame({"type": "state", **state, **call_state})
 
     async def disconnect(self, code: int) -> None:
         group = getattr(self, "group", None)
         if group is not None:
+            await self.leave_call()
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    def asker(self) -> calls.Asker | None:
+        return calls.Asker.agent_on(self.user, self.ticket_id)
+
+    def own_group(self, info: calls.CallInfo) -> str:
+        return services.agent_group(info.ticket_id)
+
+    def peer_group(self, info: calls.CallInfo) -> str:
+        return services.visitor_group(info.session_id)
+
+    def offer_call(self, *, asker: calls.Asker, video: bool, request: dict[str, Any]) -> Any:
+        return calls.offer_by_agent(
+            agent=self.user, ticket_id=self.ticket_id, channel=self.channel_name, video=video
+        )
+
+    async def on_call_note(self, frame: dict[str, Any]) -> None:
+        note = await self._call_step(
+            frame,
+            lambda asker, **kwargs: calls.add_note(agent=self.user, **kwargs),
+            call_id=frame.get("call"),
+            ticket_id=self.ticket_id,
+            body=frame.get("body"),
+        )
+        if note is not None:
+            await self.send_frame(
+                {"type": "call.noted", "call": frame.get("call"), "note": note.pk}
+            )
 
     def language(self) -> str:
         return getattr(self.user, "language", "") or "en"

@@ -62,3 +62,159 @@ class ChatSession(models.Model):
     @property
     def converted(self) -> bool:
         return self.converted_to_email_at is not None
+
+
+class CallSettings(models.Model):
+    """How one team uses video calls in its chats (a team without a row uses the defaults).
+
+    Agents may offer a call in any chat unless ``calls_enabled`` is off; visitors may ask for
+    one only where ``visitors_may_call`` is on. ``recording`` asks the visitor, on screen,
+    whether the call may be recorded and keeps the answer on the call; Tactful itself does not
+    record (see docs/calls.md), so without a recorder that honours the answer nothing is kept.
+    """
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="call_settings"
+    )
+    calls_enabled = models.BooleanField(_("agents may offer video calls"), default=True)
+    visitors_may_call = models.BooleanField(_("visitors may ask for a video call"), default=False)
+    recording = models.BooleanField(
+        _("ask visitors to agree to recording"),
+        default=False,
+        help_text=_(
+            "The visitor is asked on screen before the call starts; a call is never recorded "
+            "without that agreement."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("call settings")
+        verbose_name_plural = _("call settings")
+
+    def __str__(self) -> str:
+        return str(_("Call settings of %(team)s") % {"team": self.team})
+
+
+class CallSide(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    VISITOR = "visitor", _("Visitor")
+
+
+class CallState(models.TextChoices):
+    RINGING = "ringing", _("Ringing")
+    ACCEPTED = "accepted", _("Accepted, connecting")
+    CONNECTED = "connected", _("Connected")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")
+
+
+#: States of a call that is still going on (ringing or in progress).
+LIVE_CALL_STATES = (CallState.RINGING, CallState.ACCEPTED, CallState.CONNECTED)
+
+
+class CallEndReason(models.TextChoices):
+    HANGUP = "hangup", _("Hung up")
+    CANCELLED = "cancelled", _("Cancelled before an answer")
+    UNANSWERED = "unanswered", _("Not answered")
+    DECLINED = "declined", _("Declined")
+    LOST = "lost", _("Connection lost")
+    FAILED = "failed", _("Could not connect")
+
+
+class RecordingConsent(models.TextChoices):
+    NOT_ASKED = "", _("Not asked (recording is off)")
+    AGREED = "agreed", _("The visitor agreed")
+    REFUSED = "refused", _("The visitor refused")
+
+
+class Call(models.Model):
+    """A video call in a chat: offered by one side, answered by the other, browser to browser.
+
+    The desk only relays the signalling (offer, answer, ICE candidates) between the two
+    sockets in the call (``agent_channel``, ``visitor_channel``: channel-layer names); media
+    never passes through it. A side whose socket dropped is remembered in ``*_left_at`` until
+    it rejoins; one that stays away ends the call as *lost* (see ``calls.end_abandoned_calls``).
+    ``signalling_messages`` counts the frames relayed, ``ice_restarts`` the reconnections.
+    """
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="calls")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="calls")
+    offered_by = models.CharField(_("offered by"), max_length=8, choices=CallSide.choices)
+    #: The agent in the call: the one who offered it, or the one who took the visitor's call.
+    agent = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    #: Offered with video (otherwise sound only; either side may still turn its camera off).
+    video = models.BooleanField(_("with video"), default=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=CallState.choices, default=CallState.RINGING
+    )
+    offered_at = models.DateTimeField(_("offered"), auto_now_add=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    started_at = models.DateTimeField(_("connected"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("how it ended"), max_length=10, choices=CallEndReason.choices, blank=True
+    )
+    #: Who ended it ("" when Tactful did: unanswered, lost).
+    ended_by = models.CharField(_("ended by"), max_length=8, choices=CallSide.choices, blank=True)
+    recording_consent = models.CharField(
+        _("recording consent"),
+        max_length=8,
+        choices=RecordingConsent.choices,
+        blank=True,
+        default=RecordingConsent.NOT_ASKED,
+    )
+    screen_shared = models.BooleanField(_("the visitor shared their screen"), default=False)
+    ice_restarts = models.PositiveSmallIntegerField(_("reconnections"), default=0)
+    signalling_messages = models.PositiveIntegerField(_("signalling messages relayed"), default=0)
+    agent_channel = models.CharField(max_length=200, blank=True)
+    visitor_channel = models.CharField(max_length=200, blank=True)
+    agent_left_at = models.DateTimeField(null=True, blank=True)
+    visitor_left_at = models.DateTimeField(null=True, blank=True)
+    #: The agent's notes written after the call (an internal note on the ticket).
+    note = models.OneToOneField(
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="call_noted",
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("video call")
+        verbose_name_plural = _("video calls")
+        constraints = [
+            # One call at a time per chat: a second offer while one rings or runs is refused.
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(state__in=["ringing", "accepted", "connected"]),
+                name="one_live_call_per_chat",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["offered_at"],
+                name="call_live_offered",
+                condition=models.Q(state__in=["ringing", "accepted", "connected"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"call {self.pk} on #{self.ticket_id} ({self.state})"
+
+    @property
+    def live(self) -> bool:
+        return self.state in LIVE_CALL_STATES
+
+    @property
+    def duration_seconds(self) -> int:
+        """Seconds from the media connecting to the end (0 for a call that never connected)."""
+        if self.started_at is None or self.ended_at is None:
+            return 0
+        return max(0, round((self.ended_at - self.started_at).total_seconds()))

@@ -237,7 +237,7 @@ def message_payload(message: Message) -> dict[str, Any]:
     return payload
 
 
-def _conversation_ticket_id(ticket_id: int) -> int:
+def conversation_ticket_id(ticket_id: int) -> int:
     """A merged chat continues in the ticket it was merged into."""
     seen = {ticket_id}
     while True:
@@ -257,7 +257,7 @@ def history(session_id: int) -> list[dict[str, Any]]:
     )
     if ticket_id is None:
         return []
-    ticket_id = _conversation_ticket_id(ticket_id)
+    ticket_id = conversation_ticket_id(ticket_id)
     messages = list(
         Message.objects.filter(
             ticket_id=ticket_id, kind__in=[MessageKind.INCOMING, MessageKind.OUTGOING]

@@ -1,4 +1,4 @@
-"""The widget's script: the static file plus its strings in English, Spanish and Russian.
+"""The widget's script: the static file, the call code and its strings in en, es and ru.
 
 The strings are ordinary gettext messages (``makemessages`` finds them here), rendered once
 per process for each language into the script. Until the desk's catalogues translate a string,
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from tactful.livechat.services import MAX_CHAT_MESSAGE_CHARS
 
 WIDGET_FILE = Path(__file__).resolve().parent / "static" / "livechat" / "widget.js"
+CALL_FILE = WIDGET_FILE.with_name("call.js")
 LANGUAGES = ("en", "es", "ru")
 
 #: The widget's texts (msgids); ``{email}`` and ``{max}`` are filled in by the script.
@@ -50,6 +51,51 @@ STRINGS: dict[str, str] = {
     "error": gettext_noop("Something went wrong; we will try again."),
     "by_email": gettext_noop("If you leave, we will answer at {email}."),
     "come_back": gettext_noop("Without an e-mail, come back to this page to read our answer."),
+    # Video calls ({name}: who calls).
+    "call_start": gettext_noop("Start a video call"),
+    "call_invite": gettext_noop("{name} invites you to a video call."),
+    "call_accept": gettext_noop("Accept"),
+    "call_decline": gettext_noop("Decline"),
+    "call_go": gettext_noop("Call"),
+    "call_cancel": gettext_noop("Cancel"),
+    "call_recording": gettext_noop("I agree to this call being recorded."),
+    "call_recording_hint": gettext_noop(
+        "This team records calls only with your agreement: leave it unticked to talk without recording."
+    ),
+    "call_ringing": gettext_noop("Calling… waiting for someone to answer."),
+    "call_connecting": gettext_noop("Connecting the call…"),
+    "call_connected": gettext_noop("In a call"),
+    "call_reconnecting": gettext_noop("The connection is unstable: reconnecting the call…"),
+    "call_peer_away": gettext_noop(
+        "The agent's connection dropped: waiting for them to come back…"
+    ),
+    "call_mute": gettext_noop("Mute"),
+    "call_unmute": gettext_noop("Unmute"),
+    "call_camera_off": gettext_noop("Turn camera off"),
+    "call_camera_on": gettext_noop("Turn camera on"),
+    "call_share": gettext_noop("Share my screen"),
+    "call_stop_share": gettext_noop("Stop sharing"),
+    "call_hangup": gettext_noop("Hang up"),
+    "call_remote_muted": gettext_noop("Muted"),
+    "call_remote_camera_off": gettext_noop("Camera off"),
+    "call_denied": gettext_noop(
+        "Your browser blocked the camera and microphone. Allow them for this site to be seen and heard; you can still see and hear us."
+    ),
+    "call_no_camera": gettext_noop("No camera could be used: the call goes on with sound only."),
+    "call_no_devices": gettext_noop(
+        "No camera or microphone could be used: you can still see and hear us."
+    ),
+    "call_unsupported": gettext_noop("This browser cannot make video calls."),
+    "call_share_failed": gettext_noop("Your screen is not being shared."),
+    "call_failed": gettext_noop("The call could not connect."),
+    "call_declined": gettext_noop("The call was declined."),
+    "call_unanswered": gettext_noop(
+        "Nobody could answer the call; keep writing here and we will reply."
+    ),
+    "call_ended": gettext_noop("The call has ended."),
+    "call_busy": gettext_noop("A call is already going on."),
+    "call_unavailable": gettext_noop("Video calls are not available in this chat."),
+    "call_write_first": gettext_noop("Write your question first, then ask for a call."),
 }
 
 #: Spanish and Russian texts used while the gettext catalogues lack a translation.
@@ -80,6 +126,40 @@ FALLBACK: dict[str, dict[str, str]] = {
         "error": "Algo salió mal; lo intentaremos de nuevo.",
         "by_email": "Si te vas, te responderemos en {email}.",
         "come_back": "Sin correo, vuelve a esta página para leer nuestra respuesta.",
+        "call_start": "Iniciar una videollamada",
+        "call_invite": "{name} te invita a una videollamada.",
+        "call_accept": "Aceptar",
+        "call_decline": "Rechazar",
+        "call_go": "Llamar",
+        "call_cancel": "Cancelar",
+        "call_recording": "Acepto que se grabe esta llamada.",
+        "call_recording_hint": "Este equipo solo graba las llamadas si lo aceptas: déjalo sin marcar para hablar sin grabación.",
+        "call_ringing": "Llamando… esperando a que alguien responda.",
+        "call_connecting": "Conectando la llamada…",
+        "call_connected": "En llamada",
+        "call_reconnecting": "La conexión es inestable: reconectando la llamada…",
+        "call_peer_away": "Se cortó la conexión del agente: esperando a que vuelva…",
+        "call_mute": "Silenciar",
+        "call_unmute": "Activar micrófono",
+        "call_camera_off": "Apagar la cámara",
+        "call_camera_on": "Encender la cámara",
+        "call_share": "Compartir mi pantalla",
+        "call_stop_share": "Dejar de compartir",
+        "call_hangup": "Colgar",
+        "call_remote_muted": "Micrófono apagado",
+        "call_remote_camera_off": "Cámara apagada",
+        "call_denied": "Tu navegador bloqueó la cámara y el micrófono. Permítelos en este sitio para que te veamos y oigamos; tú puedes seguir viéndonos y oyéndonos.",
+        "call_no_camera": "No se pudo usar ninguna cámara: la llamada sigue solo con sonido.",
+        "call_no_devices": "No se pudo usar ninguna cámara ni micrófono: puedes seguir viéndonos y oyéndonos.",
+        "call_unsupported": "Este navegador no puede hacer videollamadas.",
+        "call_share_failed": "Tu pantalla no se está compartiendo.",
+        "call_failed": "No se pudo conectar la llamada.",
+        "call_declined": "La llamada fue rechazada.",
+        "call_unanswered": "Nadie pudo atender la llamada; sigue escribiendo aquí y te responderemos.",
+        "call_ended": "La llamada ha terminado.",
+        "call_busy": "Ya hay una llamada en curso.",
+        "call_unavailable": "Las videollamadas no están disponibles en este chat.",
+        "call_write_first": "Escribe primero tu pregunta y luego pide una llamada.",
     },
     "ru": {
         "title": "Напишите нам",
@@ -107,6 +187,40 @@ FALLBACK: dict[str, dict[str, str]] = {
         "error": "Что-то пошло не так; попробуем ещё раз.",
         "by_email": "Если вы уйдёте, мы ответим на {email}.",
         "come_back": "Без эл. почты вернитесь на эту страницу, чтобы прочитать ответ.",
+        "call_start": "Начать видеозвонок",
+        "call_invite": "{name} приглашает вас в видеозвонок.",
+        "call_accept": "Принять",
+        "call_decline": "Отклонить",
+        "call_go": "Позвонить",
+        "call_cancel": "Отмена",
+        "call_recording": "Я согласен(на) на запись этого звонка.",
+        "call_recording_hint": "Эта команда записывает звонки только с вашего согласия: не ставьте отметку, чтобы говорить без записи.",
+        "call_ringing": "Звоним… ждём, пока кто-нибудь ответит.",
+        "call_connecting": "Соединяем звонок…",
+        "call_connected": "Идёт звонок",
+        "call_reconnecting": "Связь нестабильна: восстанавливаем звонок…",
+        "call_peer_away": "У оператора пропала связь: ждём, пока он вернётся…",
+        "call_mute": "Выключить микрофон",
+        "call_unmute": "Включить микрофон",
+        "call_camera_off": "Выключить камеру",
+        "call_camera_on": "Включить камеру",
+        "call_share": "Показать мой экран",
+        "call_stop_share": "Остановить показ",
+        "call_hangup": "Завершить",
+        "call_remote_muted": "Микрофон выключен",
+        "call_remote_camera_off": "Камера выключена",
+        "call_denied": "Браузер заблокировал камеру и микрофон. Разрешите их для этого сайта, чтобы мы вас видели и слышали; вы по-прежнему видите и слышите нас.",
+        "call_no_camera": "Не удалось использовать камеру: звонок продолжается только со звуком.",
+        "call_no_devices": "Не удалось использовать ни камеру, ни микрофон: вы по-прежнему видите и слышите нас.",
+        "call_unsupported": "Этот браузер не поддерживает видеозвонки.",
+        "call_share_failed": "Ваш экран не показывается.",
+        "call_failed": "Не удалось соединить звонок.",
+        "call_declined": "Звонок отклонён.",
+        "call_unanswered": "Никто не смог ответить на звонок; пишите здесь, и мы ответим.",
+        "call_ended": "Звонок завершён.",
+        "call_busy": "Звонок уже идёт.",
+        "call_unavailable": "Видеозвонки в этом чате недоступны.",
+        "call_write_first": "Сначала напишите свой вопрос, затем попросите звонок.",
     },
 }
 
@@ -129,8 +243,13 @@ def catalog() -> dict[str, dict[str, str]]:
 def _render() -> str:
     source = WIDGET_FILE.read_text(encoding="utf-8")
     strings = json.dumps(catalog(), ensure_ascii=False)
-    return source.replace("/*STRINGS*/{}", strings, 1).replace(
-        "/*MAX_CHARS*/2000", str(MAX_CHAT_MESSAGE_CHARS), 1
+    # The call code the agent's page loads as a file lives inside the widget's closure here:
+    # nothing of it reaches the embedding page's globals.
+    call_core = CALL_FILE.read_text(encoding="utf-8")
+    return (
+        source.replace("/*STRINGS*/{}", strings, 1)
+        .replace("/*MAX_CHARS*/2000", str(MAX_CHAT_MESSAGE_CHARS), 1)
+        .replace("/*CALL_CORE*/", call_core, 1)
     )
 
 

@@ -154,6 +154,12 @@ class MessageKind(models.TextChoices):
     NOTE = "note", _("Internal note")
 
 
+#: ``Message.metadata`` key of an agent's note about a call with the customer (its value: the
+#: call's id). What the customer said in a call reaches the desk only through that note, so the
+#: coach reads it as it reads the customer's own messages, and it weighs in emotional load.
+CALL_NOTE_KEY = "call"
+
+
 class Message(models.Model):
     """One turn of the conversation: the customer's message, an agent's reply, or a note.
 
@@ -221,6 +227,15 @@ class Message(models.Model):
     @property
     def is_incoming(self) -> bool:
         return self.kind == MessageKind.INCOMING
+
+    @property
+    def is_call_note(self) -> bool:
+        """An agent's note about a call with the customer (see ``CALL_NOTE_KEY``)."""
+        return (
+            self.kind == MessageKind.NOTE
+            and isinstance(self.metadata, dict)
+            and CALL_NOTE_KEY in self.metadata
+        )
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -223,8 +223,13 @@ def add_internal_note(
     agent: Agent | None,
     body: str,
     attachments: Sequence[UploadedFile] = (),
+    metadata: dict[str, Any] | None = None,
 ) -> Message:
-    """A note only agents see (``agent=None``: a note from Tactful itself)."""
+    """A note only agents see (``agent=None``: a note from Tactful itself).
+
+    ``metadata`` says what the note is about beyond its text (``{CALL_NOTE_KEY: call id}``
+    for an agent's notes after a call, which the coach reads).
+    """
     permissions.check_can_view(agent, ticket)
     check_text(body, field=_("Note"), max_chars=MAX_BODY_CHARS)
     check_attachments(attachments)
@@ -235,6 +240,7 @@ def add_internal_note(
             channel=ticket.channel,
             author_agent=agent,
             body=body,
+            metadata=metadata or {},
         )
         store_attachments(message, attachments)
         timeline.record(events.NoteAdded(ticket=ticket, by=agent, message=message))

@@ -13,7 +13,7 @@ from tactful.coach.tests.cases import ABUSIVE
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import assignment, inbound
 from tactful.tickets import services as ticket_services
-from tactful.tickets.models import EventKind, Status, Ticket
+from tactful.tickets.models import CALL_NOTE_KEY, EventKind, Status, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -227,3 +227,20 @@ def test_no_rebalance_once_answered_or_in_round_robin_teams(
     plain.refresh_from_db()
     assert plain.abuse and plain.assignee == crew["agent"]
     assert load.rebalance_after_analysis(plain) is None
+
+
+def test_a_calls_notes_count_like_a_customer_message_and_plain_notes_do_not(desk, crew):
+    """What the customer said in a video call reaches the desk as the agent's call notes."""
+    agent = crew["agent"]
+    called = heavy_ticket(desk, **CALM)  # calm in writing, hostile on the call
+    noted = heavy_ticket(desk, **CALM)
+    for ticket, metadata in ((called, {CALL_NOTE_KEY: 1}), (noted, {})):
+        note = ticket_services.add_internal_note(
+            ticket=ticket, agent=agent, body="Shouted insults at me.", metadata=metadata
+        )
+        MessageAnalysis.objects.update_or_create(
+            message=note,
+            defaults={"status": AnalysisStatus.DONE, "abuse": True, "top_emotion": "anger"},
+        )
+    load = selectors.emotional_loads([agent.pk])[agent.pk]
+    assert load == selectors.EmotionalLoad(load=engine.WEIGHT_HOSTILE, conversations=1, hostile=1)

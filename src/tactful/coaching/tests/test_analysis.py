@@ -7,7 +7,8 @@ import pytest
 from tactful.coaching import analysis, services
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import inbound
-from tactful.tickets.models import EventKind, Priority
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import CALL_NOTE_KEY, EventKind, Priority
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +157,25 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     assert second.analysis.status == AnalysisStatus.DONE
     assert ticket.emotion == second.analysis.top_emotion
     assert ticket.coach_state == "done"
+
+
+def test_a_calls_notes_are_read_but_plain_notes_and_the_tickets_signals_are_left(
+    desk, django_capture_on_commit_callbacks
+):
+    agent = desk.agent()
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = desk.ticket(body="Thanks, that helps.")
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = ticket_services.add_internal_note(ticket=ticket, agent=agent, body="You idiots!")
+        call_note = ticket_services.add_internal_note(
+            ticket=ticket,
+            agent=agent,
+            body="On the call he said: you useless idiots, I hate you!",
+            metadata={CALL_NOTE_KEY: 7},
+        )
+    assert not MessageAnalysis.objects.filter(message=plain).exists()
+    reading = MessageAnalysis.objects.get(message=call_note)
+    assert reading.status == AnalysisStatus.DONE and reading.abuse
+    ticket.refresh_from_db()
+    assert ticket.abuse is False and ticket.coach_state == "done"
+    assert not ticket.events.filter(kind=EventKind.ANALYSED, message=call_note).exists()

@@ -345,6 +345,8 @@ def test_the_agent_pane_follows_the_visitor_and_replies_reach_them(chat_ticket, 
             "online": False,
             "converted": False,
             "visitor": "Ada",
+            "calls": {"enabled": True, "visitors_may_call": False, "recording": False},
+            "invite": None,
         }
 
         customer = await visitor()

@@ -7,10 +7,13 @@
  * break the widget and the widget's CSS cannot leak into the page. Text from visitors and
  * agents is only ever set with textContent. Messages get a UUID made here and stay in an
  * outbox (localStorage) until the desk acknowledges them, so a reload or a dropped connection
- * loses nothing and a resend is stored once.
+ * loses nothing and a resend is stored once. Video calls (call.js, inlined below by the desk)
+ * go browser to browser; the desk relays their signalling over the same socket.
  */
 (() => {
   "use strict";
+
+  /*CALL_CORE*/
 
   const STRINGS = /*STRINGS*/{};
   const MAX_CHARS = /*MAX_CHARS*/2000;
@@ -132,6 +135,29 @@
     .composer textarea { flex: 1; resize: none; border: 1px solid #cfd5df; border-radius: 6px;
       padding: 7px 8px; height: 40px; max-height: 120px; background: #fff; }
     .composer button { align-self: flex-end; }
+    .call-button { background: transparent; border: 0; color: #fff; cursor: pointer; padding: 2px 4px;
+      display: flex; align-items: center; }
+    .call { padding: 8px 10px; border-bottom: 1px solid #dfe3ea; display: flex; flex-direction: column;
+      gap: 6px; background: #fff; }
+    .call-row { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }
+    .call-row p { margin: 0; flex: 1 1 100%; }
+    .call-consent { display: flex; gap: 6px; align-items: flex-start; font-size: 12.5px; }
+    .call-status { font-size: 12.5px; color: #4a5263; margin: 0; }
+    .call-problem { font-size: 12.5px; color: #7a1d16; background: #fde0dc; margin: 0; padding: 5px 8px;
+      border-radius: 6px; }
+    .videos { position: relative; background: #10131a; border-radius: 8px; overflow: hidden; height: 180px; }
+    .videos .remote { width: 100%; height: 100%; object-fit: contain; display: block; }
+    .videos .local { position: absolute; right: 6px; bottom: 6px; width: 30%; border: 2px solid #fff;
+      border-radius: 6px; background: #333; transform: scaleX(-1); }
+    .videos .remote-state { position: absolute; left: 6px; top: 6px; margin: 0; padding: 2px 8px;
+      border-radius: 10px; background: rgba(0,0,0,.6); color: #fff; font-size: 12px; }
+    .controls { display: flex; gap: 4px; flex-wrap: wrap; }
+    .controls button { border: 1px solid #cfd5df; background: #fff; border-radius: 6px; padding: 4px 6px;
+      cursor: pointer; font-size: 12px; }
+    .panel.in-call { height: 600px; }
+    .controls button[aria-pressed="true"] { background: #fde0dc; }
+    .controls .hangup { background: #c8372d; border-color: #a22b22; color: #fff; }
+    .secondary { background: #fff; border: 1px solid #cfd5df; border-radius: 6px; padding: 8px 12px; cursor: pointer; }
   `;
 
   const make = (tag, props, children) => {
@@ -161,6 +187,20 @@
     return svg;
   };
 
+  const cameraIcon = () => {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 6h11a2 2 0 0 1 2 2v1.5l4-2.5v10l-4-2.5V16a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V8a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  };
+
   const host = document.createElement("tactful-chat");
   // Inline !important beats any page rule that targets the host element itself.
   host.style.setProperty("all", "initial", "important");
@@ -175,6 +215,7 @@
   ]);
   const status = make("span", { class: "status", role: "status" });
   const closeButton = make("button", { class: "close", type: "button", "aria-label": t("close"), text: "\u00D7" });
+  const callButton = make("button", { class: "call-button", type: "button", "aria-label": t("call_start"), title: t("call_start"), hidden: true }, [cameraIcon()]);
   const notice = make("p", { class: "notice", hidden: true, role: "alert" });
   const nameInput = make("input", { name: "name", type: "text", maxlength: "200", autocomplete: "name" });
   const emailInput = make("input", { name: "email", type: "email", maxlength: "254", autocomplete: "email" });
@@ -192,9 +233,44 @@
     textarea,
     make("button", { class: "primary", type: "submit", text: t("send") }),
   ]);
+  // --- the call area: an offer (with the recording question), an invitation, the call -------
+  const consentBox = make("input", { type: "checkbox", name: "recording" });
+  const consent = make("label", { class: "call-consent", hidden: true }, [consentBox, document.createTextNode(t("call_recording"))]);
+  const consentHint = make("p", { class: "hint", text: t("call_recording_hint"), hidden: true });
+  const inviteText = make("p", {});
+  const acceptButton = make("button", { class: "primary accept", type: "button", text: t("call_accept") });
+  const declineButton = make("button", { class: "secondary decline", type: "button", text: t("call_decline") });
+  const goButton = make("button", { class: "primary", type: "button", text: t("call_go") });
+  const cancelButton = make("button", { class: "secondary", type: "button", text: t("call_cancel") });
+  const askRow = make("div", { class: "call-row", hidden: true }, [goButton, cancelButton]);
+  const inviteRow = make("div", { class: "call-row", hidden: true }, [inviteText, acceptButton, declineButton]);
+  const remoteVideo = make("video", { class: "remote", autoplay: "", playsinline: "" });
+  const localVideo = make("video", { class: "local", autoplay: "", playsinline: "" });
+  localVideo.muted = true; // never play yourself back
+  const remoteState = make("p", { class: "remote-state", hidden: true });
+  const muteButton = make("button", { type: "button", class: "mute", "aria-pressed": "false", text: t("call_mute") });
+  const cameraButton = make("button", { type: "button", class: "camera", "aria-pressed": "false", text: t("call_camera_off") });
+  const shareButton = make("button", { type: "button", class: "share", "aria-pressed": "false", text: t("call_share") });
+  const hangupButton = make("button", { type: "button", class: "hangup", text: t("call_hangup") });
+  const stage = make("div", { class: "stage", hidden: true }, [
+    make("div", { class: "videos" }, [remoteVideo, localVideo, remoteState]),
+    make("div", { class: "controls" }, [muteButton, cameraButton, shareButton, hangupButton]),
+  ]);
+  const callStatus = make("p", { class: "call-status", role: "status" });
+  const callProblem = make("p", { class: "call-problem", role: "alert", hidden: true });
+  const callArea = make("section", { class: "call", hidden: true, "aria-label": t("call_start") }, [
+    inviteRow,
+    consent,
+    consentHint,
+    askRow,
+    stage,
+    callStatus,
+    callProblem,
+  ]);
   const panel = make("div", { class: "panel", role: "dialog", "aria-label": t("title"), hidden: true }, [
-    make("div", { class: "head" }, [make("h2", { text: t("title") }), status, closeButton]),
+    make("div", { class: "head" }, [make("h2", { text: t("title") }), status, callButton, closeButton]),
     notice,
+    callArea,
     intro,
     log,
     composer,
@@ -318,6 +394,116 @@
     log.replaceChildren(emptyNote);
   };
 
+  // --- video calls ---------------------------------------------------------------------------
+  const PROBLEMS = { call_busy: "call_busy", calls_off: "call_unavailable", no_conversation: "call_write_first" };
+  let callPolicy = { enabled: false, visitors_may_call: false, recording: false };
+  let invited = null;
+  const refreshCallArea = () => {
+    const busy = !stage.hidden || !inviteRow.hidden || !askRow.hidden;
+    callArea.hidden = !busy && !callStatus.textContent && callProblem.hidden;
+    callButton.hidden = !(ready && callPolicy.visitors_may_call) || busy;
+  };
+  const showCallProblem = (key) => {
+    callProblem.textContent = key ? t(PROBLEMS[key] || `call_${key}`) : "";
+    callProblem.hidden = !key;
+    refreshCallArea();
+  };
+  const askConsent = (on) => {
+    consent.hidden = !on;
+    consentHint.hidden = !on;
+    consentBox.checked = false; // never ticked for the visitor
+  };
+  const call = TactfulCall.controller({
+    side: "visitor",
+    sendFrame: (frame) => sendFrame(frame),
+    ui: {
+      status: (key) => {
+        callStatus.textContent = key ? t(`call_${key}`) : "";
+        refreshCallArea();
+      },
+      invite: (frame) => {
+        invited = frame;
+        inviteRow.hidden = !frame;
+        if (frame) {
+          inviteText.textContent = t("call_invite", { name: frame.name || t("support") });
+          askConsent(Boolean(frame.recording));
+          setOpen(true);
+        } else if (askRow.hidden) askConsent(false);
+        refreshCallArea();
+      },
+      stage: (on) => {
+        stage.hidden = !on;
+        panel.classList.toggle("in-call", on);
+        if (on) askConsent(false);
+        else {
+          remoteVideo.srcObject = null;
+          remoteVideo.classList.remove("live");
+          localVideo.srcObject = null;
+          remoteState.hidden = true;
+        }
+        refreshCallArea();
+      },
+      local: (stream) => {
+        localVideo.srcObject = stream;
+      },
+      remote: (stream) => {
+        if (remoteVideo.srcObject !== stream) {
+          remoteVideo.srcObject = stream;
+          TactfulCall.watchFirstFrame(remoteVideo, () => remoteVideo.classList.add("live"));
+        }
+      },
+      remoteMedia: (media) => {
+        const notes = [];
+        if (media.muted) notes.push(t("call_remote_muted"));
+        if (media.camera === false) notes.push(t("call_remote_camera_off"));
+        remoteState.textContent = notes.join(" · ");
+        remoteState.hidden = notes.length === 0;
+      },
+      problem: showCallProblem,
+      controls: ({ muted, camera, sharing }) => {
+        muteButton.setAttribute("aria-pressed", String(muted));
+        muteButton.textContent = t(muted ? "call_unmute" : "call_mute");
+        cameraButton.setAttribute("aria-pressed", String(!camera));
+        cameraButton.textContent = t(camera ? "call_camera_off" : "call_camera_on");
+        shareButton.setAttribute("aria-pressed", String(sharing));
+        shareButton.textContent = t(sharing ? "call_stop_share" : "call_share");
+      },
+      ended: (reason) => {
+        callStatus.textContent = t(`call_${reason}`);
+        refreshCallArea();
+      },
+    },
+  });
+  callButton.addEventListener("click", () => {
+    showCallProblem("");
+    if (callPolicy.recording) {
+      // Ask first, on screen; nothing is recorded unless the box is ticked.
+      askConsent(true);
+      askRow.hidden = false;
+      refreshCallArea();
+    } else call.offer();
+  });
+  goButton.addEventListener("click", () => {
+    askRow.hidden = true;
+    call.offer({ recording: consentBox.checked });
+    askConsent(false);
+  });
+  cancelButton.addEventListener("click", () => {
+    askRow.hidden = true;
+    askConsent(false);
+    refreshCallArea();
+  });
+  acceptButton.addEventListener("click", () => {
+    const recording = Boolean(invited && invited.recording) && consentBox.checked;
+    call.accept(invited && invited.recording ? { recording } : {});
+  });
+  declineButton.addEventListener("click", () => call.decline());
+  hangupButton.addEventListener("click", () => call.hangup());
+  muteButton.addEventListener("click", () => call.toggleMute());
+  cameraButton.addEventListener("click", () => call.toggleCamera());
+  shareButton.addEventListener("click", () => call.toggleScreen());
+  window.addEventListener("pagehide", () => call.hangup());
+
   // --- the socket ---------------------------------------------------------------------------
   let socket = null;
   let ready = false; // the desk knows our session on this socket
@@ -374,6 +560,10 @@
     for (const item of state.outbox) showPending(item);
     showNotice(state.email ? t("by_email", { email: state.email }) : t("come_back"));
     flushOutbox();
+    callPolicy = frame.calls && typeof frame.calls === "object" ? frame.calls : callPolicy;
+    if (call.active()) call.rejoin(); // back after a blip: the call's signalling follows
+    else if (frame.invite) call.onFrame(frame.invite);
+    refreshCallArea();
   };
 
   const onError = (frame) => {
@@ -431,7 +621,9 @@
       return;
     }
     if (!frame || typeof frame !== "object") return;
-    if (frame.type === "session") onSession(frame);
+    if (typeof frame.type === "string" && frame.type.startsWith("call.")) call.onFrame(frame);
+    else if (frame.type === "error" && "call" in frame && call.onFrame(frame)) return;
+    else if (frame.type === "session") onSession(frame);
     else if (frame.type === "ack") {
       state.outbox = state.outbox.filter((item) => item.id !== frame.id);
       save();
