@@ -147,7 +147,7 @@ def reviews_received(agent: Agent, *, limit: int = 100) -> list[Review]:
 def reviews_given(agent: Agent, *, limit: int = 50) -> list[Review]:
     return list(
         Review.objects.filter(reviewer=agent)
-        .select_related("ticket", "scorecard", "reviewee", "dispute")
+        .select_related("ticket", "scorecard", "reviewer", "reviewee", "dispute")
         .order_by("-created_at", "-id")[:limit]
     )
 
