@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,8 +42,8 @@ def evidence_label(kind: str) -> str:
 
 
 def score_label(score: float | None) -> str:
-    """A 0–100 score as people read it ("78"), or a dash when there is none."""
-    return "—" if score is None else f"{score:.0f}"
+    """A 0–100 score as people read it ("78"; halves round up), or a dash when there is none."""
+    return "—" if score is None else str(math.floor(score + 0.5))
 
 
 def value_label(scale: str, value: int | None) -> str:
