@@ -58,6 +58,7 @@ from tactful.livechat.models import ChatSession
 from tactful.mail import matching
 from tactful.mail import services as mail_services
 from tactful.mail.transport import reply_subject
+from tactful.quality.demo import seed_quality_demo
 from tactful.tickets import assignment
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import (
@@ -202,6 +203,7 @@ def is_seeded() -> bool:
 def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
     """Create the demo data once (or finish an interrupted seed); returns the logins."""
     if is_seeded():
+        seed_quality_demo(out=out)  # a desk seeded before quality reviews existed gets them
         return dict(PASSWORDS)
     desk = _seed_people()
     rng = random.Random(2024)
@@ -227,6 +229,7 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
         if out is not None and index % 10 == 0:
             out.write(f"  … {index} tickets\n")
             out.flush()
+    seed_quality_demo(out=out)
     return dict(PASSWORDS)
 
 

@@ -194,10 +194,8 @@ def test_a_reviewer_grades_the_agent_disputes_and_the_kappa_moves(
     form = page.locator("#grade-form")
     for criterion in Criterion.objects.filter(scorecard=pce, active=True):
         coach_value = coach[third.pk].get(criterion.name)
-        if criterion.scale == "binary":
-            value = "1"
-        else:
-            value = "1" if (coach_value or 3) >= 3 else "5"
+        # "Yes" on the binary criterion; 1 where the coach gave 3 or more, 5 where it gave less.
+        value = "1" if criterion.scale == "binary" or (coach_value or 3) >= 3 else "5"
         form.locator(f"input[name=c{criterion.pk}][value='{value}']").check()
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"**/quality/calibration/{round.pk}/")
