@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tactful.quality.scoring import Scale
 
@@ -243,7 +244,7 @@ class Rating(models.Model):
 
 
 class DisputeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("dispute", "Open")
     UPHELD = "upheld", _("Upheld: review withdrawn")
     REJECTED = "rejected", _("Rejected: review stands")
 

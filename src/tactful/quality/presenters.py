@@ -162,7 +162,7 @@ def review_kind(review: Review) -> str:
         return _("the coach")
     if review.overrides_id is not None:
         return _("replaces the coach's")
-    return _("reviewer")
+    return pgettext("kind of review", "reviewer")
 
 
 def sections(criteria: Sequence[Criterion]) -> list[tuple[str, list[Criterion]]]:

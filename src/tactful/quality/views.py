@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tactful.accounts.models import Agent, Team
@@ -622,7 +623,15 @@ def sampling_draw(request: HttpRequest, team_id: int) -> HttpResponse:
         raise Http404(_("Not found."))
     week = _week_param(request)
     made = sampling.draw_sample(plan=plan, week=week, by=agent)
-    messages.success(request, _("%(n)s conversations drawn for review.") % {"n": len(made)})
+    messages.success(
+        request,
+        ngettext(
+            "%(n)s conversation drawn for review.",
+            "%(n)s conversations drawn for review.",
+            len(made),
+        )
+        % {"n": len(made)},
+    )
     return redirect(f"{reverse('quality:sampling')}?week={week.isoformat()}")
 
 

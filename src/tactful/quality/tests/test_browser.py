@@ -145,7 +145,7 @@ def test_a_reviewer_grades_the_agent_disputes_and_the_kappa_moves(
     page.goto(f"{live_server.url}/quality/mine/")
     row = page.locator(f"tr[data-review='{review.pk}']")
     assert "Lena" in row.inner_text()
-    row.get_by_role("link", name="Open").click()
+    row.get_by_role("link", name="See the review").click()
     page.wait_for_url(f"**/quality/reviews/{review.pk}/")
     page.fill(".qa-dispute-form textarea[name=reason]", DISPUTE)
     page.click(".qa-dispute-form button[type=submit]")
