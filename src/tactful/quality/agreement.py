@@ -10,13 +10,16 @@ way each measure's authors leave it out.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Literal
+from typing import Literal, TypeVar
 
 Value = int
+#: A rater (a reviewer's id, "coach") and a unit (a conversation's id).
+R = TypeVar("R", bound=Hashable)
+U = TypeVar("U", bound=Hashable)
 #: Krippendorff's levels of measurement used here (ratio is never needed for rating scales).
 Level = Literal["nominal", "ordinal", "interval"]
 #: Cohen's kappa unweighted (nominal) or weighted by the distance between ordinal values.
@@ -90,7 +93,7 @@ def krippendorff_alpha(
         ``1 − D_o / D_e`` from the coincidence matrix (Krippendorff 2011), or ``None`` when it is
         undefined: fewer than two pairable values, or no variation at all (``D_e = 0``).
     """
-    coincidences: Counter[tuple[Value, Value]] = Counter()
+    coincidences: defaultdict[tuple[Value, Value], float] = defaultdict(float)
     for unit in units:
         values = [v for v in unit if v is not None]
         m = len(values)
@@ -99,10 +102,10 @@ def krippendorff_alpha(
         for i, c in enumerate(values):
             for j, k in enumerate(values):
                 if i != j:
-                    coincidences[(c, k)] += 1.0 / (m - 1)  # type: ignore[assignment]
-    totals: Counter[Value] = Counter()
+                    coincidences[(c, k)] += 1.0 / (m - 1)
+    totals: defaultdict[Value, float] = defaultdict(float)
     for (c, _k), weight in coincidences.items():
-        totals[c] += weight  # type: ignore[assignment]
+        totals[c] += weight
     n = sum(totals.values())
     if n < 2:
         return None
@@ -156,7 +159,7 @@ class CriterionAgreement:
 
 
 def criterion_agreement(
-    ratings: Mapping[Hashable, Mapping[Hashable, Value | None]],
+    ratings: Mapping[R, Mapping[U, Value | None]],
     *,
     level: Level = "ordinal",
 ) -> CriterionAgreement:
@@ -167,7 +170,7 @@ def criterion_agreement(
         level: the metric Krippendorff's alpha uses.
     """
     raters = list(ratings)
-    units = sorted({unit for by_unit in ratings.values() for unit in by_unit}, key=repr)
+    units: list[U] = sorted({unit for by_unit in ratings.values() for unit in by_unit}, key=repr)
     matrix = [[ratings[r].get(u) for r in raters] for u in units]
     pairs = []
     for first, second in combinations(raters, 2):

@@ -161,7 +161,7 @@ def coach_ratings(
     criteria: Sequence[Criterion], verdicts: Sequence[ReplyVerdict]
 ) -> list[tuple[Criterion, int | None, list[dict[str, Any]]]]:
     """Each criterion's value from the coach (``None``: N/A) and its evidence."""
-    rated = []
+    rated: list[tuple[Criterion, int | None, list[dict[str, Any]]]] = []
     for criterion in criteria:
         rubric = criterion.coach_rubric
         if not rubric or not verdicts:

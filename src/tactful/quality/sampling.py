@@ -154,8 +154,8 @@ def draw_sample(
         return []
     pool = candidates(plan, week)
     already = ReviewAssignment.objects.filter(plan=plan, week=week)
-    drawn_for = defaultdict(int)
-    load = defaultdict(int)
+    drawn_for: defaultdict[int, int] = defaultdict(int)
+    load: defaultdict[int, int] = defaultdict(int)
     for reviewee_id, reviewer_id in already.values_list("reviewee_id", "reviewer_id"):
         drawn_for[reviewee_id] += 1
         load[reviewer_id] += 1

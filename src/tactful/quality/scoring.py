@@ -81,11 +81,15 @@ def review_score(ratings: Sequence[CriterionRating]) -> float | None:
     """
     if any(r.critical and fails(r.scale, r.value) for r in ratings):
         return 0.0
-    applicable = [r for r in ratings if r.value is not None and r.weight > 0]
-    total_weight = sum(r.weight for r in applicable)
+    applicable = [
+        (r.weight, normalise(r.scale, r.value))
+        for r in ratings
+        if r.value is not None and r.weight > 0
+    ]
+    total_weight = sum(weight for weight, _score in applicable)
     if not total_weight:
         return None
-    return sum(r.weight * normalise(r.scale, r.value) for r in applicable) / total_weight  # type: ignore[arg-type]
+    return sum(weight * score for weight, score in applicable) / total_weight
 
 
 def mean_score(scores: Iterable[float | None]) -> float | None:

@@ -201,7 +201,7 @@ def install_default_scorecards() -> list[Scorecard]:
 
 def default_spec(spec: Mapping[str, object]) -> ScorecardSpec:
     criteria = [
-        CriterionSpec(section=str(section["name"]), **criterion)  # type: ignore[index]
+        CriterionSpec(section=str(section["name"]), **criterion)
         for section in spec["sections"]  # type: ignore[attr-defined]
         for criterion in section["criteria"]
     ]

@@ -4,7 +4,7 @@ pages (scorecards, sampling, calibration, the team's score)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -101,7 +101,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     coach = [
         r.score
         for r in reviews
-        if r.source == Source.COACH and not r.withdrawn and not r.overridden
+        if r.source == Source.COACH and not r.withdrawn and not getattr(r, "overridden", False)
     ]
     return render(
         request,
@@ -454,7 +454,9 @@ def scorecard_edit(request: HttpRequest, scorecard_id: int | None = None) -> Htt
         if form.is_valid() and formset.is_valid():
             try:
                 saved = services.save_scorecard(
-                    by=agent, scorecard=scorecard, spec=forms.scorecard_spec(form, formset)
+                    by=agent,
+                    scorecard=scorecard,
+                    spec=forms.scorecard_spec(form, cast(forms.BaseCriterionFormSet, formset)),
                 )
             except ValidationError as exc:
                 status, error = 400, _error_text(exc)
@@ -600,7 +602,7 @@ def sampling_save(request: HttpRequest, team_id: int) -> HttpResponse:
     form = _plan_form(team, agent, data=request.POST, instance=plan, prefix=f"team{team.pk}")
     if not form.is_valid():
         errors = "; ".join(
-            f"{form.fields[name].label if name in form.fields else name}: {' '.join(errs)}"
+            f"{form.fields[name].label if name in form.fields else name}: {' '.join(str(e) for e in errs)}"
             for name, errs in form.errors.items()
         )
         messages.error(request, _("The plan was not saved: %(errors)s") % {"errors": errors[:500]})

@@ -117,5 +117,5 @@ def test_criterion_agreement_pairs_every_rater_and_measures_the_group():
     # Units 1–3: 3 pairs each; unit 4: 1 pair. Equal pairs: 1 + 3 + 1 + 1 = 6 of 10.
     assert result.percent == pytest.approx(0.6)
     assert result.units == 4
-    matrix = [[5, 5, 4], [4, 4, 4], [2, 3, 2], [1, 1, N]]
+    matrix: list[list[int | None]] = [[5, 5, 4], [4, 4, 4], [2, 3, 2], [1, 1, N]]
     assert result.alpha == pytest.approx(krippendorff_alpha(matrix, level="ordinal"))

@@ -9,7 +9,7 @@ from tactful.quality import agreement, calibration, selectors, services
 from tactful.quality.models import Review, Source
 from tactful.quality.services import Grade
 
-from .conftest import BALANCED, OVER_APOLOGISING
+from .conftest import BALANCED, OVER_APOLOGISING, present
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def grade(round, ticket, reviewer, scorecard, values: dict[str, int | None]):
         ticket=ticket,
         scorecard=scorecard,
         reviewer=reviewer,
-        reviewee=calibration.reviewee_of(ticket),
+        reviewee=present(calibration.reviewee_of(ticket)),
         grades=grades,
         round=round,
     )

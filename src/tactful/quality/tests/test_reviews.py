@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from tactful.quality.models import (
 )
 from tactful.quality.services import Grade
 from tactful.tickets.models import TicketEvent
+
+from .conftest import present
 
 pytestmark = pytest.mark.django_db
 
@@ -340,14 +343,15 @@ def test_the_team_score_keeps_people_and_the_coach_apart(crew, converse, ace):
         reviewee=crew["eric"],
         grades=grades(ace, value=1),
     )
-    since = timezone.now() - timezone.timedelta(days=1)
+    since = timezone.now() - timedelta(days=1)
     [line], by_team = selectors.team_scores([crew["team"]], since=since)
-    coach_scores = list(
-        Review.objects.filter(source=Source.COACH, ticket__team=crew["team"]).values_list(
-            "score", flat=True
-        )
-    )
-    assert line.human == pytest.approx((100 + low.score) / 2) and line.human_count == 2
+    coach_scores = [
+        present(score)
+        for score in Review.objects.filter(
+            source=Source.COACH, ticket__team=crew["team"]
+        ).values_list("score", flat=True)
+    ]
+    assert line.human == pytest.approx((100 + present(low.score)) / 2) and line.human_count == 2
     assert line.coach == pytest.approx(sum(coach_scores) / len(coach_scores))
     assert line.coach_count == len(coach_scores) == 4  # two agents × two scorecards
     agents = {row.label: row for row in by_team[crew["team"].pk]}

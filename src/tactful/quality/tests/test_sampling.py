@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -53,7 +55,7 @@ def test_the_share_with_a_floor(plan, answered, expected):
 
 def test_hard_conversations_are_drawn_more_often():
     items = [Candidate(i, 1, ("intense",) if i < 2 else ()) for i in range(10)]
-    picked = Counter()
+    picked: Counter[str] = Counter()
     for seed in range(3000):
         for item in sampling.weighted_sample(items, 2, hard_weight=3, rng=random.Random(seed)):
             picked["hard" if item.reasons else "plain"] += 1
@@ -61,7 +63,7 @@ def test_hard_conversations_are_drawn_more_often():
     per_plain = picked["plain"] / 8
     assert per_hard / per_plain > 2.0  # plain sampling would give 1.0
     # Weight 1 is uniform: no preference either way.
-    even = Counter()
+    even: Counter[str] = Counter()
     for seed in range(3000):
         for item in sampling.weighted_sample(items, 2, hard_weight=1, rng=random.Random(seed)):
             even["hard" if item.reasons else "plain"] += 1
@@ -135,6 +137,10 @@ def test_only_a_lead_of_the_team_draws(crew, plan):
 # --- the CSAT seam ------------------------------------------------------------------------------------
 
 
+def failing_reader(ticket_ids: Sequence[int]) -> dict[int, str]:
+    raise ZeroDivisionError("the survey database is down")
+
+
 def bad_for_everything(ticket_ids):
     return {ticket_id: "bad" for ticket_id in ticket_ids}
 
@@ -169,12 +175,12 @@ def test_a_csat_reader_named_in_the_settings(crew, converse):
 def test_a_broken_csat_provider_never_stops_sampling(crew, converse, plan):
     conversations(converse, crew, "emma", 2)
     assert len(sampling.draw_sample(plan=plan, week=THIS_WEEK)) == 2
-    csat.register_csat_reader(lambda ids: 1 / 0)
+    csat.register_csat_reader(failing_reader)
     try:
         assert csat.csat_buckets([1, 2]) == {}
     finally:
         csat.unregister_csat_reader()
-    csat.register_csat_reader(lambda ids: {"1": "bad", 2: "dreadful", 3: "neutral"})
+    csat.register_csat_reader(lambda ids: cast(Any, {"1": "bad", 2: "dreadful", 3: "neutral"}))
     try:
         assert csat.csat_buckets([1, 2, 3]) == {3: "neutral"}
     finally:
