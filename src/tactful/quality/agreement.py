@@ -52,11 +52,20 @@ def cohen_kappa(
     scales. Returns ``None`` when it is undefined: no shared unit, or chance agreement of 1
     (both raters gave one and the same value throughout).
     """
-    pairs = _paired(a, b)
-    if not pairs:
+    return cohen_kappa_from_counts(Counter(_paired(a, b)), weights=weights)
+
+
+def cohen_kappa_from_counts(
+    counts: Mapping[tuple[Value, Value], int], *, weights: Weights = "none"
+) -> float | None:
+    """Cohen's kappa from a contingency table: (first rater's value, second's) → how often.
+
+    The same figure as :func:`cohen_kappa`, for tables counted by the database.
+    """
+    n = sum(counts.values())
+    if not n:
         return None
-    categories = sorted({v for pair in pairs for v in pair})
-    n = len(pairs)
+    categories = sorted({v for pair in counts for v in pair})
     if weights == "none":
 
         def distance(x: Value, y: Value) -> float:
@@ -68,11 +77,14 @@ def cohen_kappa(
         def distance(x: Value, y: Value) -> float:
             return (abs(x - y) / span) ** power
 
-    observed = sum(distance(x, y) for x, y in pairs) / n
-    count_a = Counter(x for x, _ in pairs)
-    count_b = Counter(y for _, y in pairs)
+    observed = sum(count * distance(x, y) for (x, y), count in counts.items()) / n
+    first: Counter[Value] = Counter()
+    second: Counter[Value] = Counter()
+    for (x, y), count in counts.items():
+        first[x] += count
+        second[y] += count
     expected = sum(
-        count_a[x] * count_b[y] * distance(x, y) for x in categories for y in categories
+        first[x] * second[y] * distance(x, y) for x in categories for y in categories
     ) / (n * n)
     if expected == 0:
         return None

@@ -21,10 +21,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 
 from tactful import coach
-from tactful.coaching.readings import coach_version
+from tactful.coaching.readings import coach_version, customer_reading
 from tactful.quality import events as quality_events
 from tactful.quality import scoring
 from tactful.quality.models import Criterion, Rating, Review, Scorecard, Source
@@ -84,16 +84,18 @@ def review_replies(ticket: Ticket) -> list[ReplyVerdict]:
     customer: coach.MessageAnalysis | None = None
     earlier: list[coach.ConversationMessage] = []
     for message in messages:
-        text = plain_text(message.body)
         if message.kind == MessageKind.INCOMING:
+            # Through the process's cache of readings: the live review may have read it already.
             try:
                 customer = (
-                    coach.analyze_message(text[:MAX_CUSTOMER_CHARS]) if text.strip() else None
+                    customer_reading(message_id=message.pk, body=message.body)
+                    if message.body.strip()
+                    else None
                 )
             except coach.CoachError:
                 customer = None
             continue
-        reply = text[:MAX_REPLY_CHARS]
+        reply = plain_text(message.body)[:MAX_REPLY_CHARS]
         if message.author_agent_id is None or not reply.strip():
             continue  # automatic answers are Tactful's, not an agent's work
         try:
@@ -183,14 +185,14 @@ def _basis(fingerprint: str, scorecard: Scorecard, verdicts: Sequence[ReplyVerdi
 
 def applicable_scorecards(ticket: Ticket) -> list[Scorecard]:
     """Active scorecards for the ticket's team (or every team) that the coach can score."""
-    return list(
+    cards = (
         Scorecard.objects.filter(active=True)
         .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
-        .filter(criteria__active=True, criteria__coach_rubric__gt="")
-        .distinct()
-        .prefetch_related("criteria")
+        .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.filter(active=True)))
         .order_by("id")
     )
+    # Two plain queries: the scorecards, then their criteria (a join with DISTINCT cost more).
+    return [card for card in cards if any(c.coach_rubric for c in card.criteria.all())]
 
 
 def review_automatically(

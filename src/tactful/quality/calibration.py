@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent
@@ -29,8 +29,6 @@ MAX_BATCH = 20
 MAX_REVIEWERS = 12
 #: The rater key of the coach in agreement tables.
 COACH = "coach"
-#: Ratings read for a scorecard's coach agreement (the newest ones).
-MAX_AGREEMENT_RATINGS = 20_000
 
 
 def create_round(
@@ -226,7 +224,11 @@ class CoachAgreement:
 
 def coach_agreement(scorecard_ids: Sequence[int]) -> dict[int, CoachAgreement]:
     """Every person's grade of a whole conversation against the coach's grade of the same work,
-    per scorecard: one query (the newest ratings, bounded)."""
+    per scorecard and criterion.
+
+    One query that counts the pairs in the database (a contingency table per criterion: at
+    most 25 rows each), whatever the number of reviews.
+    """
     coach_value = Rating.objects.filter(
         review__source=Source.COACH,
         review__ticket_id=OuterRef("review__ticket_id"),
@@ -245,30 +247,26 @@ def coach_agreement(scorecard_ids: Sequence[int]) -> dict[int, CoachAgreement]:
         )
         .annotate(coach_value=Subquery(coach_value))
         .filter(coach_value__isnull=False)
-        .order_by("-id")
-        .values_list("review__scorecard_id", "criterion_id", "value", "coach_value")[
-            :MAX_AGREEMENT_RATINGS
-        ]
+        .values("review__scorecard_id", "criterion_id", "value", "coach_value")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    grouped: dict[int, dict[int, tuple[list[int | None], list[int | None]]]] = defaultdict(
-        lambda: defaultdict(lambda: ([], []))
+    tables: dict[int, dict[int, dict[tuple[int, int], int]]] = defaultdict(
+        lambda: defaultdict(dict)
     )
-    for card_id, criterion_id, human_value, coach_value_ in rows:
-        people, coach = grouped[card_id][criterion_id]
-        people.append(human_value)
-        coach.append(coach_value_)
+    for row in rows:
+        table = tables[row["review__scorecard_id"]][row["criterion_id"]]
+        table[(row["value"], row["coach_value"])] = row["n"]
     result = {}
     for card_id in scorecard_ids:
         per: dict[int, tuple[float | None, float | None, int]] = {}
         agree = total = 0
-        for criterion_id, (people, coach) in grouped.get(card_id, {}).items():
-            per[criterion_id] = (
-                agreement.cohen_kappa(people, coach),
-                agreement.percent_agreement(people, coach),
-                len(people),
-            )
-            agree += sum(x == y for x, y in zip(people, coach, strict=True))
-            total += len(people)
+        for criterion_id, table in tables.get(card_id, {}).items():
+            pairs = sum(table.values())
+            same = sum(n for (person, machine), n in table.items() if person == machine)
+            per[criterion_id] = (agreement.cohen_kappa_from_counts(table), same / pairs, pairs)
+            agree += same
+            total += pairs
         result[card_id] = CoachAgreement(
             kappa=_mean([k for k, _p, _n in per.values()]),
             percent=agree / total if total else None,

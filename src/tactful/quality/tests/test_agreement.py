@@ -9,6 +9,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from tactful.quality.agreement import (
     cohen_kappa,
+    cohen_kappa_from_counts,
     criterion_agreement,
     krippendorff_alpha,
     percent_agreement,
@@ -63,6 +64,13 @@ def table(both_yes, a_yes_b_no, a_no_b_yes, both_no):
 )
 def test_cohen_kappa_matches_the_worked_examples(cells, expected):
     assert cohen_kappa(*table(*cells)) == pytest.approx(expected, abs=5e-5)
+
+
+def test_kappa_from_a_table_counted_by_the_database():
+    a, b = table(45, 15, 25, 15)
+    counts = {(1, 1): 45, (1, 0): 15, (0, 1): 25, (0, 0): 15}
+    assert cohen_kappa_from_counts(counts) == pytest.approx(cohen_kappa(a, b))
+    assert cohen_kappa_from_counts({}) is None
 
 
 def test_percent_agreement_counts_only_shared_units():
