@@ -192,6 +192,7 @@ class Review(models.Model):
         verbose_name_plural = _("reviews")
         indexes = [
             models.Index(fields=["reviewee", "-created_at"], name="review_reviewee_created"),
+            models.Index(fields=["reviewer", "-created_at"], name="review_reviewer_created"),
             models.Index(fields=["ticket", "source"], name="review_ticket_source"),
             models.Index(fields=["scorecard", "source", "-created_at"], name="review_card_source"),
         ]
