@@ -136,7 +136,9 @@ class Review(models.Model):
     ``reviewer`` empty) are kept apart from people's in every score; a person's review that
     ``overrides`` one of the coach's replaces it. Reviews made in a calibration ``round`` only
     measure agreement: they count in no score and the agent does not see them.
-    ``score`` is 0–100, empty when every rating was N/A; ``withdrawn`` after an upheld dispute.
+    ``score`` is 0–100, empty when every rating was N/A; ``withdrawn`` after an upheld dispute
+    (an override withdrawn that way leaves the coach's review replaced: a person found both
+    grades wrong).
     """
 
     ticket = models.ForeignKey(
@@ -177,6 +179,9 @@ class Review(models.Model):
         related_name="reviews",
     )
     withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    #: A person's review replaced this automatic one in the scores (kept as a column, not
+    #: looked up through ``overridden_by``: the scores filter on it over every review).
+    replaced = models.BooleanField(_("replaced by a person's review"), default=False)
     #: The coach's version and the scorecard's revision an automatic review was made with.
     coach_version = models.CharField(max_length=80, blank=True)
     scorecard_revision = models.PositiveIntegerField(default=0)

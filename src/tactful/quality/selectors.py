@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -139,7 +139,6 @@ def reviews_received(agent: Agent, *, limit: int = 100) -> list[Review]:
     return list(
         Review.objects.filter(reviewee=agent, round__isnull=True)
         .select_related("ticket", "scorecard", "reviewer", "message", "dispute")
-        .annotate(overridden=Exists(Review.objects.filter(overrides=OuterRef("pk"))))
         .order_by("-created_at", "-id")[:limit]
     )
 
@@ -188,7 +187,6 @@ def ticket_reviews(ticket: Ticket) -> list[Review]:
     return list(
         Review.objects.filter(ticket_id=ticket.pk)
         .select_related("scorecard", "reviewer", "reviewee", "message", "dispute", "round")
-        .annotate(overridden=Exists(Review.objects.filter(overrides=OuterRef("pk"))))
         .order_by("source", "-created_at", "-id")
     )
 
@@ -206,7 +204,7 @@ def counted_human_reviews() -> QuerySet[Review]:
 def counted_coach_reviews() -> QuerySet[Review]:
     """The coach's reviews that count: not replaced by a person's override, not withdrawn."""
     return Review.objects.filter(
-        source=Source.COACH, withdrawn=False, score__isnull=False, overridden_by__isnull=True
+        source=Source.COACH, withdrawn=False, score__isnull=False, replaced=False
     )
 
 

@@ -303,6 +303,8 @@ def record_review(
             round=round,
             scorecard_revision=scorecard.revision,
         )
+        if overrides is not None:
+            Review.objects.filter(pk=overrides.pk).update(replaced=True)
         Rating.objects.bulk_create(
             [
                 Rating(
@@ -369,7 +371,8 @@ def _check_override(
         raise ValidationError(
             _("Only the coach's review of this agent, with this scorecard, can be replaced.")
         )
-    if Review.objects.filter(overrides=overrides).exists():
+    # Asked of the database: the instance may have been loaded before someone replaced it.
+    if Review.objects.filter(pk=overrides.pk, replaced=True).exists():
         raise ValidationError(_("Someone has replaced the coach's review already."))
 
 

@@ -99,9 +99,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     reviews = selectors.reviews_received(agent)
     human = [r.score for r in reviews if r.source == Source.HUMAN and not r.withdrawn]
     coach = [
-        r.score
-        for r in reviews
-        if r.source == Source.COACH and not r.withdrawn and not getattr(r, "overridden", False)
+        r.score for r in reviews if r.source == Source.COACH and not r.withdrawn and not r.replaced
     ]
     return render(
         request,
@@ -151,7 +149,7 @@ def _review_page(
         review.source == Source.COACH
         and selectors.is_reviewer(agent)
         and review.reviewee_id != agent.pk
-        and not Review.objects.filter(overrides=review).exists()
+        and not review.replaced
     )
     context = {
         "review": review,
