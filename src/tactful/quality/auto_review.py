@@ -24,6 +24,7 @@ from typing import Any
 from django.db.models import F, Prefetch, Q
 
 from tactful import coach
+from tactful.accounts.models import Agent
 from tactful.coaching.readings import coach_version, customer_reading
 from tactful.quality import events as quality_events
 from tactful.quality import scoring
@@ -215,6 +216,7 @@ def review_automatically(
         (review.scorecard_id, review.reviewee_id): review
         for review in Review.objects.filter(ticket_id=ticket.pk, source=Source.COACH)
     }
+    names = {pk: str(agent) for pk, agent in Agent.objects.in_bulk(list(by_agent)).items()}
     made: list[Review] = []
     with events.atomic():
         for card in cards:
@@ -225,7 +227,16 @@ def review_automatically(
                 if review is not None and review.basis == basis:
                     continue
                 made.append(
-                    _store(ticket, card, agent_id, criteria, mine, review, fingerprint, basis)
+                    _store(
+                        ticket,
+                        card,
+                        (agent_id, names.get(agent_id, "")),
+                        criteria,
+                        mine,
+                        review,
+                        fingerprint,
+                        basis,
+                    )
                 )
     return made
 
@@ -233,13 +244,14 @@ def review_automatically(
 def _store(
     ticket: Ticket,
     card: Scorecard,
-    agent_id: int,
+    agent: tuple[int, str],
     criteria: Sequence[Criterion],
     verdicts: Sequence[ReplyVerdict],
     review: Review | None,
     fingerprint: str,
     basis: str,
 ) -> Review:
+    agent_id, name = agent
     rated = coach_ratings(criteria, verdicts)
     score = scoring.review_score(
         [
@@ -274,6 +286,7 @@ def _store(
             review_id=review.pk,
             scorecard=card.name,
             reviewee_id=agent_id,
+            reviewee_name=name,
             score=score,
             coach_version=fingerprint,
             again=again,

@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy
 from tactful.tickets.events import Names, TicketChange
 
 
+def _agent(data: dict[str, Any], names: Names) -> str:
+    """The reviewed agent's name as it was when the review was made (kept in the row: the
+    timeline looks up the names of assignees only)."""
+    return str(data.get("reviewee_name") or names.agent(data.get("reviewee")))[:150]
+
+
 def _score(value: Any) -> str:
     return f"{float(value):.0f}" if isinstance(value, int | float) else "—"
 
@@ -28,6 +34,7 @@ class ReviewRecorded(TicketChange):
     review_id: int
     scorecard: str
     reviewee_id: int | None
+    reviewee_name: str
     score: float | None
     calibration: bool = False
     override: bool = False
@@ -37,6 +44,7 @@ class ReviewRecorded(TicketChange):
             "review": self.review_id,
             "scorecard": self.scorecard,
             "reviewee": self.reviewee_id,
+            "reviewee_name": self.reviewee_name,
             "score": None if self.calibration else self.score,
         }
         if self.message is not None:
@@ -51,7 +59,7 @@ class ReviewRecorded(TicketChange):
     def describe(cls, data: dict[str, Any], names: Names) -> str:
         values = {
             "scorecard": str(data.get("scorecard", ""))[:100],
-            "agent": names.agent(data.get("reviewee")),
+            "agent": _agent(data, names),
             "score": _score(data.get("score")),
         }
         if data.get("calibration"):
@@ -74,6 +82,7 @@ class CoachReviewed(TicketChange):
     review_id: int
     scorecard: str
     reviewee_id: int | None
+    reviewee_name: str
     score: float | None
     coach_version: str
     again: bool = False
@@ -83,6 +92,7 @@ class CoachReviewed(TicketChange):
             "review": self.review_id,
             "scorecard": self.scorecard,
             "reviewee": self.reviewee_id,
+            "reviewee_name": self.reviewee_name,
             "score": self.score,
             "coach_version": self.coach_version,
             "again": self.again,
@@ -92,7 +102,7 @@ class CoachReviewed(TicketChange):
     def describe(cls, data: dict[str, Any], names: Names) -> str:
         values = {
             "scorecard": str(data.get("scorecard", ""))[:100],
-            "agent": names.agent(data.get("reviewee")),
+            "agent": _agent(data, names),
             "score": _score(data.get("score")),
         }
         if data.get("again"):

@@ -331,6 +331,7 @@ def record_review(
                 review_id=review.pk,
                 scorecard=scorecard.name,
                 reviewee_id=reviewee.pk,
+                reviewee_name=str(reviewee),
                 score=score,
                 calibration=round is not None,
                 override=overrides is not None,

@@ -257,6 +257,10 @@ def grade(request: HttpRequest, ticket_id: int) -> HttpResponse:
     overrides: Review | None = None
     if round_id is not None:
         round = get_object_or_404(CalibrationRound.objects.select_related("scorecard"), pk=round_id)
+        if not round.tickets.filter(pk=ticket.pk).exists():
+            raise Http404(_("Not found."))
+        if not round.reviewers.filter(pk=agent.pk).exists():
+            raise PermissionDenied(_("You are not a reviewer in this calibration round."))
         scorecard_id: int | None = round.scorecard_id
     elif override_id is not None:
         overrides = get_object_or_404(

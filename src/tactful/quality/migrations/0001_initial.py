@@ -6,222 +6,586 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_team_channels_and_assignment'),
-        ('tickets', '0005_event_kinds_are_open'),
+        ("accounts", "0002_team_channels_and_assignment"),
+        ("tickets", "0005_event_kinds_are_open"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalibrationRound',
+            name="CalibrationRound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewers', models.ManyToManyField(related_name='calibration_rounds', to=settings.AUTH_USER_MODEL, verbose_name='reviewers')),
-                ('tickets', models.ManyToManyField(related_name='+', to='tickets.ticket', verbose_name='tickets')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewers",
+                    models.ManyToManyField(
+                        related_name="calibration_rounds",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewers",
+                    ),
+                ),
+                (
+                    "tickets",
+                    models.ManyToManyField(
+                        related_name="+", to="tickets.ticket", verbose_name="tickets"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'calibration round',
-                'verbose_name_plural': 'calibration rounds',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "calibration round",
+                "verbose_name_plural": "calibration rounds",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Scorecard',
+            name="Scorecard",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('default_key', models.CharField(blank=True, editable=False, max_length=40)),
-                ('revision', models.PositiveIntegerField(default=1, editable=False)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='scorecards', to='accounts.team', verbose_name='team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=2000, verbose_name="description"),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                ("default_key", models.CharField(blank=True, editable=False, max_length=40)),
+                ("revision", models.PositiveIntegerField(default=1, editable=False)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scorecards",
+                        to="accounts.team",
+                        verbose_name="team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scorecard',
-                'verbose_name_plural': 'scorecards',
-                'ordering': ['name', 'id'],
+                "verbose_name": "scorecard",
+                "verbose_name_plural": "scorecards",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SamplingPlan',
+            name="SamplingPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('share_percent', models.PositiveSmallIntegerField(default=10, verbose_name='share of conversations (%)')),
-                ('minimum_per_agent', models.PositiveSmallIntegerField(default=2, verbose_name='at least, per agent')),
-                ('hard_weight', models.PositiveSmallIntegerField(default=3, verbose_name='weight of hard conversations')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('reviewers', models.ManyToManyField(related_name='sampling_plans', to=settings.AUTH_USER_MODEL, verbose_name='reviewers')),
-                ('team', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sampling_plan', to='accounts.team')),
-                ('scorecard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='quality.scorecard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "share_percent",
+                    models.PositiveSmallIntegerField(
+                        default=10, verbose_name="share of conversations (%)"
+                    ),
+                ),
+                (
+                    "minimum_per_agent",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="at least, per agent"),
+                ),
+                (
+                    "hard_weight",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="weight of hard conversations"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "reviewers",
+                    models.ManyToManyField(
+                        related_name="sampling_plans",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="reviewers",
+                    ),
+                ),
+                (
+                    "team",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sampling_plan",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "scorecard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="quality.scorecard",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'sampling plan',
-                'verbose_name_plural': 'sampling plans',
+                "verbose_name": "sampling plan",
+                "verbose_name_plural": "sampling plans",
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('human', 'Reviewer'), ('coach', 'Coach')], default='human', max_length=5, verbose_name='by')),
-                ('score', models.FloatField(blank=True, null=True, verbose_name='score')),
-                ('comment', models.TextField(blank=True, max_length=5000, verbose_name='comment')),
-                ('withdrawn', models.BooleanField(default=False, verbose_name='withdrawn')),
-                ('replaced', models.BooleanField(default=False, verbose_name="replaced by a person's review")),
-                ('coach_version', models.CharField(blank=True, max_length=80)),
-                ('scorecard_revision', models.PositiveIntegerField(default=0)),
-                ('basis', models.CharField(blank=True, max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='quality_reviews', to='tickets.message')),
-                ('overrides', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='overridden_by', to='quality.review')),
-                ('reviewee', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quality_reviews_received', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='quality_reviews_given', to=settings.AUTH_USER_MODEL)),
-                ('round', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='quality.calibrationround')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quality_reviews', to='tickets.ticket')),
-                ('scorecard', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='quality.scorecard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("human", "Reviewer"), ("coach", "Coach")],
+                        default="human",
+                        max_length=5,
+                        verbose_name="by",
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True, verbose_name="score")),
+                ("comment", models.TextField(blank=True, max_length=5000, verbose_name="comment")),
+                ("withdrawn", models.BooleanField(default=False, verbose_name="withdrawn")),
+                (
+                    "replaced",
+                    models.BooleanField(
+                        default=False, verbose_name="replaced by a person's review"
+                    ),
+                ),
+                ("coach_version", models.CharField(blank=True, max_length=80)),
+                ("scorecard_revision", models.PositiveIntegerField(default=0)),
+                ("basis", models.CharField(blank=True, max_length=32)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quality_reviews",
+                        to="tickets.message",
+                    ),
+                ),
+                (
+                    "overrides",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="overridden_by",
+                        to="quality.review",
+                    ),
+                ),
+                (
+                    "reviewee",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="quality_reviews_received",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="quality_reviews_given",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="quality.calibrationround",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quality_reviews",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "scorecard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="quality.scorecard",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review',
-                'verbose_name_plural': 'reviews',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "review",
+                "verbose_name_plural": "reviews",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='calibrationround',
-            name='scorecard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rounds', to='quality.scorecard'),
+            model_name="calibrationround",
+            name="scorecard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="rounds",
+                to="quality.scorecard",
+            ),
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('scorecard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='quality.scorecard')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "scorecard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="quality.scorecard",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'section',
-                'verbose_name_plural': 'sections',
-                'ordering': ['position', 'id'],
+                "verbose_name": "section",
+                "verbose_name_plural": "sections",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('description', models.TextField(blank=True, max_length=1000, verbose_name='what to look for')),
-                ('scale', models.CharField(choices=[('binary', 'Yes / no'), ('three', '1–3'), ('five', '1–5')], default='five', max_length=8, verbose_name='scale')),
-                ('weight', models.PositiveSmallIntegerField(default=1, verbose_name='weight')),
-                ('allow_na', models.BooleanField(default=False, verbose_name='N/A allowed')),
-                ('critical', models.BooleanField(default=False, verbose_name='critical')),
-                ('coach_rubric', models.CharField(blank=True, choices=[('', 'Not scored by the coach'), ('awareness', 'Awareness'), ('clarity', 'Clarity'), ('empowerment', 'Empowerment'), ('precision', 'Precision'), ('clarity_classic', 'Clarity (classic)'), ('empathy', 'Empathy')], default='', max_length=16, verbose_name='the coach scores it as')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('active', models.BooleanField(default=True)),
-                ('scorecard', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='quality.scorecard')),
-                ('section', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='quality.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "description",
+                    models.TextField(blank=True, max_length=1000, verbose_name="what to look for"),
+                ),
+                (
+                    "scale",
+                    models.CharField(
+                        choices=[("binary", "Yes / no"), ("three", "1–3"), ("five", "1–5")],
+                        default="five",
+                        max_length=8,
+                        verbose_name="scale",
+                    ),
+                ),
+                ("weight", models.PositiveSmallIntegerField(default=1, verbose_name="weight")),
+                ("allow_na", models.BooleanField(default=False, verbose_name="N/A allowed")),
+                ("critical", models.BooleanField(default=False, verbose_name="critical")),
+                (
+                    "coach_rubric",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not scored by the coach"),
+                            ("awareness", "Awareness"),
+                            ("clarity", "Clarity"),
+                            ("empowerment", "Empowerment"),
+                            ("precision", "Precision"),
+                            ("clarity_classic", "Clarity (classic)"),
+                            ("empathy", "Empathy"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="the coach scores it as",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "scorecard",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="quality.scorecard",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="quality.section",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'criterion',
-                'verbose_name_plural': 'criteria',
-                'ordering': ['position', 'id'],
+                "verbose_name": "criterion",
+                "verbose_name_plural": "criteria",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Rating',
+            name="Rating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.SmallIntegerField(blank=True, null=True, verbose_name='rating')),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('evidence', models.JSONField(blank=True, default=list)),
-                ('criterion', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='quality.criterion')),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='quality.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.SmallIntegerField(blank=True, null=True, verbose_name="rating")),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True, max_length=2000, verbose_name="comment")),
+                ("evidence", models.JSONField(blank=True, default=list)),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ratings",
+                        to="quality.criterion",
+                    ),
+                ),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ratings",
+                        to="quality.review",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rating',
-                'verbose_name_plural': 'ratings',
-                'ordering': ['criterion__section__position', 'criterion__position', 'criterion_id'],
-                'constraints': [models.UniqueConstraint(fields=('review', 'criterion'), name='one_rating_per_criterion')],
+                "verbose_name": "rating",
+                "verbose_name_plural": "ratings",
+                "ordering": ["criterion__section__position", "criterion__position", "criterion_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("review", "criterion"), name="one_rating_per_criterion"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(max_length=3000, verbose_name='why')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('upheld', 'Upheld: review withdrawn'), ('rejected', 'Rejected: review stands')], default='open', max_length=8, verbose_name='status')),
-                ('resolution', models.TextField(blank=True, max_length=3000, verbose_name='decision')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='raised')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
-                ('raised_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('review', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='dispute', to='quality.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(max_length=3000, verbose_name="why")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("upheld", "Upheld: review withdrawn"),
+                            ("rejected", "Rejected: review stands"),
+                        ],
+                        default="open",
+                        max_length=8,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "resolution",
+                    models.TextField(blank=True, max_length=3000, verbose_name="decision"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="raised")),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="resolved"),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "review",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dispute",
+                        to="quality.review",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispute',
-                'verbose_name_plural': 'disputes',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', '-created_at'], name='dispute_status_created')],
+                "verbose_name": "dispute",
+                "verbose_name_plural": "disputes",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["status", "-created_at"], name="dispute_status_created")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReviewAssignment',
+            name="ReviewAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('week', models.DateField(verbose_name='week of')),
-                ('reasons', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('review', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='quality.review')),
-                ('reviewee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_assignments', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tickets.ticket')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='quality.samplingplan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("week", models.DateField(verbose_name="week of")),
+                ("reasons", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "review",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="quality.review",
+                    ),
+                ),
+                (
+                    "reviewee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="quality.samplingplan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'review assignment',
-                'verbose_name_plural': 'review assignments',
-                'ordering': ['week', 'id'],
-                'indexes': [models.Index(fields=['reviewer', 'week'], name='assignment_reviewer_week')],
-                'constraints': [models.UniqueConstraint(fields=('plan', 'week', 'ticket', 'reviewee'), name='one_assignment_per_draw')],
+                "verbose_name": "review assignment",
+                "verbose_name_plural": "review assignments",
+                "ordering": ["week", "id"],
+                "indexes": [
+                    models.Index(fields=["reviewer", "week"], name="assignment_reviewer_week")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("plan", "week", "ticket", "reviewee"),
+                        name="one_assignment_per_draw",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='scorecard',
-            constraint=models.UniqueConstraint(condition=models.Q(('default_key', ''), _negated=True), fields=('default_key',), name='unique_default_scorecard'),
+            model_name="scorecard",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("default_key", ""), _negated=True),
+                fields=("default_key",),
+                name="unique_default_scorecard",
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['reviewee', '-created_at'], name='review_reviewee_created'),
+            model_name="review",
+            index=models.Index(fields=["reviewee", "-created_at"], name="review_reviewee_created"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['reviewer', '-created_at'], name='review_reviewer_created'),
+            model_name="review",
+            index=models.Index(fields=["reviewer", "-created_at"], name="review_reviewer_created"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['ticket', 'source'], name='review_ticket_source'),
+            model_name="review",
+            index=models.Index(fields=["ticket", "source"], name="review_ticket_source"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['scorecard', 'source', '-created_at'], name='review_card_source'),
+            model_name="review",
+            index=models.Index(
+                fields=["scorecard", "source", "-created_at"], name="review_card_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('source', 'coach')), fields=('ticket', 'scorecard', 'reviewee'), name='one_coach_review_per_agent'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", "coach")),
+                fields=("ticket", "scorecard", "reviewee"),
+                name="one_coach_review_per_agent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('round__isnull', False)), fields=('round', 'ticket', 'reviewer'), name='one_calibration_review'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("round__isnull", False)),
+                fields=("round", "ticket", "reviewer"),
+                name="one_calibration_review",
+            ),
         ),
     ]

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from tactful.quality import selectors, services
+from tactful.quality import presenters, selectors, services
 from tactful.quality.models import (
     Dispute,
     DisputeStatus,
@@ -19,6 +19,7 @@ from tactful.quality.models import (
     Source,
 )
 from tactful.quality.services import Grade
+from tactful.tickets import selectors as ticket_selectors
 from tactful.tickets.models import TicketEvent
 
 from .conftest import present
@@ -361,3 +362,30 @@ def test_the_team_score_keeps_people_and_the_coach_apart(crew, converse, ace):
     services.resolve_dispute(dispute=dispute, by=crew["lars"], upheld=True, resolution="")
     [line], _ = selectors.team_scores([crew["team"]], since=since)
     assert line.human == 100.0 and line.human_count == 1
+
+
+def test_the_timeline_says_who_was_reviewed_and_how(crew, converse, ace):
+    ticket, _reply = converse(crew["team"], crew["emma"])
+    review = services.record_review(
+        ticket=ticket,
+        scorecard=ace,
+        reviewer=crew["lena"],
+        reviewee=crew["emma"],
+        grades=grades(ace),
+    )
+    dispute = services.dispute_review(review=review, by=crew["emma"], reason="I gave the date.")
+    services.resolve_dispute(
+        dispute=dispute, by=crew["lars"], upheld=False, resolution="It stands."
+    )
+    texts = [entry.text for entry in ticket_selectors.timeline(ticket)]
+    score = presenters.score_label(review.score)
+    coach_score = presenters.score_label(
+        Review.objects.get(ticket=ticket, scorecard=ace, source=Source.COACH).score
+    )
+    assert f"The coach reviewed (Awareness, Clarity, Empowerment): Emma {coach_score}/100" in texts
+    assert f"Conversation reviewed (Awareness, Clarity, Empowerment): Emma {score}/100" in texts
+    assert "Review disputed: I gave the date." in texts
+    assert "Dispute rejected, review stands: It stands." in texts
+    with translation.override("es"):
+        texts = [entry.text for entry in ticket_selectors.timeline(ticket)]
+    assert "Reclamación rechazada, la evaluación se mantiene: It stands." in texts

@@ -556,6 +556,67 @@ def test_hostile_plans_are_refused(crew, ace, who, fields, team_key):
     assert not SamplingPlan.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("who", "team_key", "status"), [("emma", "team", 403), ("lena", "other", 403)]
+)
+def test_only_the_teams_lead_draws_its_sample(crew, ace, who, team_key, status):
+    plan = SamplingPlan.objects.create(team=crew[team_key], scorecard=ace)
+    plan.reviewers.add(crew["lars"])
+    response = client_for(crew[who]).post(
+        reverse("quality:sampling_draw", args=[crew[team_key].pk])
+    )
+    assert response.status_code == status
+    assert not ReviewAssignment.objects.exists()
+
+
+def test_drawing_a_garbled_week_draws_this_one(crew, desk, ace):
+    answered(desk, crew)
+    plan = SamplingPlan.objects.create(team=crew["team"], scorecard=ace)
+    plan.reviewers.add(crew["lars"])
+    url = reverse("quality:sampling_draw", args=[crew["team"].pk])
+    for week in ("2026-02-30", "'; DROP TABLE x; --", "9" * 400):
+        assert client_for(crew["lena"]).post(url, {"week": week}).status_code == 302
+    assert ReviewAssignment.objects.count() == 1
+
+
+def test_deleting_a_scorecard_needs_its_lead(crew):
+    card = services.save_scorecard(
+        by=crew["olga"],
+        scorecard=None,
+        spec=services.ScorecardSpec(
+            name="Sales only",
+            team=crew["other"],
+            criteria=[services.CriterionSpec(section="A", name="x")],
+        ),
+    )
+    assert (
+        client_for(crew["emma"])
+        .post(reverse("quality:scorecard_delete", args=[card.pk]))
+        .status_code
+        == 403
+    )
+    client_for(crew["lena"]).post(reverse("quality:scorecard_delete", args=[card.pk]))
+    assert Scorecard.objects.filter(pk=card.pk).exists()
+    client_for(crew["olga"]).post(reverse("quality:scorecard_delete", args=[card.pk]))
+    assert not Scorecard.objects.filter(pk=card.pk).exists()
+
+
+def test_grading_in_a_round_is_for_its_reviewers_and_its_conversations(crew, desk, pce):
+    inside, outside = answered(desk, crew), answered(desk, crew)
+    round = calibration.create_round(
+        by=crew["lena"],
+        name="R",
+        scorecard=pce,
+        tickets=[inside],
+        reviewers=[crew["lena"], crew["lars"]],
+    )
+    url = reverse("quality:grade", args=[inside.pk]) + f"?round={round.pk}"
+    assert client_for(crew["admin"]).get(url).status_code == 403
+    assert client_for(crew["lena"]).get(url).status_code == 200
+    other = reverse("quality:grade", args=[outside.pk]) + f"?round={round.pk}"
+    assert client_for(crew["lena"]).get(other).status_code == 404
+
+
 def test_a_garbled_week_shows_this_week(crew):
     for week in ("2026-13-45", "x" * 500, "<b>"):
         assert (
