@@ -83,22 +83,17 @@ def review_replies(ticket: Ticket) -> list[ReplyVerdict]:
     )
     verdicts: list[ReplyVerdict] = []
     customer: coach.MessageAnalysis | None = None
+    unread: Message | None = None  # the customer's latest message, read once a reply needs it
     earlier: list[coach.ConversationMessage] = []
     for message in messages:
         if message.kind == MessageKind.INCOMING:
-            # Through the process's cache of readings: the live review may have read it already.
-            try:
-                customer = (
-                    customer_reading(message_id=message.pk, body=message.body)
-                    if message.body.strip()
-                    else None
-                )
-            except coach.CoachError:
-                customer = None
+            unread, customer = message, None
             continue
         reply = plain_text(message.body)[:MAX_REPLY_CHARS]
         if message.author_agent_id is None or not reply.strip():
             continue  # automatic answers are Tactful's, not an agent's work
+        if unread is not None:
+            customer, unread = _read(unread), None
         try:
             review = coach.review_reply(reply, customer_message=customer, conversation=earlier)
         except coach.CoachError:
@@ -107,6 +102,17 @@ def review_replies(ticket: Ticket) -> list[ReplyVerdict]:
         verdicts.append(ReplyVerdict(message.pk, message.author_agent_id, review))
         earlier = [*earlier, coach.ConversationMessage("agent", reply)]
     return verdicts
+
+
+def _read(message: Message) -> coach.MessageAnalysis | None:
+    """The coach's reading of a customer message, through the process's cache of readings
+    (the live review may have read it already)."""
+    if not message.body.strip():
+        return None
+    try:
+        return customer_reading(message_id=message.pk, body=message.body)
+    except coach.CoachError:
+        return None
 
 
 def _quote(text: str, start: int, end: int) -> str:

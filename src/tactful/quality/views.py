@@ -665,8 +665,7 @@ def _calibration_form(agent: Agent, data: Any = None) -> forms.CalibrationForm:
 @require_http_methods(["GET", "POST"])
 def calibration_list(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
-    if not selectors.is_reviewer(agent):
-        raise PermissionDenied(_("Only reviewers take part in calibration."))
+    # Anyone may look (an agent sees the rounds they grade in, if any); leads start them.
     status, error = 200, ""
     form = (
         _calibration_form(agent, request.POST if request.method == "POST" else None)
