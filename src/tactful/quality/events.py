@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,8 @@ def _agent(data: dict[str, Any], names: Names) -> str:
 
 
 def _score(value: Any) -> str:
-    return f"{float(value):.0f}" if isinstance(value, int | float) else "—"
+    # Halves round up, as on the quality pages (Python's format rounds 62.5 to 62).
+    return str(math.floor(float(value) + 0.5)) if isinstance(value, int | float) else "—"
 
 
 @dataclass(frozen=True, kw_only=True)

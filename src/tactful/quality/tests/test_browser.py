@@ -168,6 +168,14 @@ def test_a_reviewer_grades_the_agent_disputes_and_the_kappa_moves(
     page.click(".qa-resolve button[type=submit]")
     page.wait_for_url("**/quality/disputes/")
     assert Dispute.objects.get().status == "rejected"
+    # The ticket shows the coach's reviews and the lead's, and the whole story on its timeline.
+    page.goto(f"{live_server.url}/tickets/{second.pk}/")
+    page.locator("#quality-panel .qa-panel-reviews").wait_for()
+    assert page.locator("#quality-panel .dispute-rejected").count() == 1
+    timeline = page.locator("#timeline").inner_text()
+    assert "Conversation reviewed (Precision, Clarity, Empathy): Emma" in timeline
+    assert "Dispute rejected, review stands" in timeline
+    screenshot(page, "a-ticket-with-its-reviews-and-a-decided-dispute.png")
 
     # --- Calibration: Lena's grade moves the kappa with the coach -----------------------------------
     round = calibration.create_round(
