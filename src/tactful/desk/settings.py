@@ -300,9 +300,15 @@ TACTFUL_COACH_LIVE_CACHE_SIZE = int(os.environ.get("TACTFUL_COACH_LIVE_CACHE_SIZ
 TACTFUL_EMOTIONAL_LOAD_DAYS = int(os.environ.get("TACTFUL_EMOTIONAL_LOAD_DAYS", "7"))
 
 # --- quality reviews (tactful.quality) ---
-#: A function (dotted path) returning each ticket's CSAT as good/neutral/bad, for sampling to
-#: favour low ratings; empty: no CSAT provider (see tactful.quality.csat).
-TACTFUL_QUALITY_CSAT_READER = os.environ.get("TACTFUL_QUALITY_CSAT_READER", "")
+#: A function (dotted path) returning each ticket's CSAT as good/neutral/bad (or an object
+#: with that ``sentiment``), for sampling to favour low ratings; by default the satisfaction
+#: app's current ratings when it is installed, else none (see tactful.quality.csat).
+TACTFUL_QUALITY_CSAT_READER = os.environ.get(
+    "TACTFUL_QUALITY_CSAT_READER",
+    "tactful.satisfaction.selectors.ratings_for"
+    if "tactful.satisfaction" in INSTALLED_APPS
+    else "",
+)
 # Monday 06:00: draw last week's conversations for review; every night: review again what an
 # older coach version reviewed.
 CELERY_BEAT_SCHEDULE["quality-weekly-sample"] = {

@@ -4,20 +4,24 @@ Quality reviews work without CSAT; the app that runs the surveys plugs in a read
 calling :func:`register_csat_reader` from its ``AppConfig.ready()`` or, when it sits below
 quality in the layers and may not import it, by naming the function in the setting
 ``TACTFUL_QUALITY_CSAT_READER`` (a dotted path). The reader takes ticket ids and returns, for
-the tickets that have an answer, ``"good"``, ``"neutral"`` or ``"bad"``.
+the tickets that have an answer, ``"good"``, ``"neutral"`` or ``"bad"`` — or any object with
+that in its ``sentiment`` attribute, so the satisfaction app's
+``selectors.ratings_for`` (ticket id → its current ``TicketRating``) plugs in as it is: the
+settings name it by default whenever ``tactful.satisfaction`` is installed.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-CsatReader = Callable[[Sequence[int]], Mapping[int, str]]
+CsatReader = Callable[[Sequence[int]], Mapping[int, Any]]
 BUCKETS = frozenset({"good", "neutral", "bad"})
 
 _registered: list[CsatReader] = []
@@ -62,8 +66,9 @@ def csat_buckets(ticket_ids: Sequence[int]) -> dict[int, str]:
     except Exception:
         logger.exception("the CSAT reader failed; sampling goes on without CSAT")
         return {}
-    return {
-        int(ticket_id): bucket
-        for ticket_id, bucket in dict(answers or {}).items()
-        if bucket in BUCKETS and isinstance(ticket_id, int)
-    }
+    buckets = {}
+    for ticket_id, answer in dict(answers or {}).items():
+        bucket = answer if isinstance(answer, str) else getattr(answer, "sentiment", None)
+        if bucket in BUCKETS and isinstance(ticket_id, int):
+            buckets[ticket_id] = str(bucket)
+    return buckets

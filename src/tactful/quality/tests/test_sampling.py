@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
@@ -169,6 +170,22 @@ def test_a_registered_csat_reader_marks_low_ratings_hard(crew, converse, plan):
 def test_a_csat_reader_named_in_the_settings(crew, converse):
     ticket, _ = converse(crew["team"], crew["emma"])
     assert csat.csat_buckets([ticket.pk]) == {ticket.pk: "bad"}
+
+
+@dataclass(frozen=True)
+class Rated:
+    """What the satisfaction app's ``ratings_for`` returns per ticket (its ``TicketRating``)."""
+
+    sentiment: str
+
+
+def test_a_reader_of_rating_objects_plugs_in_as_it_is(crew, converse):
+    ticket, _ = converse(crew["team"], crew["emma"])
+    csat.register_csat_reader(lambda ids: {ids[0]: Rated("bad"), 99: Rated("great")})
+    try:
+        assert csat.csat_buckets([ticket.pk]) == {ticket.pk: "bad"}
+    finally:
+        csat.unregister_csat_reader()
 
 
 @override_settings(TACTFUL_QUALITY_CSAT_READER="tactful.nowhere.csat")
