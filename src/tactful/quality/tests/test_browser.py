@@ -94,7 +94,7 @@ def calibration_grade(
         ticket=ticket,
         scorecard=scorecard,
         reviewer=reviewer,
-        reviewee=ticket.messages.get(kind="out").author_agent,
+        reviewee=ticket.messages.get(kind="out", author_agent__isnull=False).author_agent,
         grades=grades,
         round=round,
     )
