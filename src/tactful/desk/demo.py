@@ -59,6 +59,7 @@ from tactful.livechat.models import ChatSession
 from tactful.mail import matching
 from tactful.mail import services as mail_services
 from tactful.mail.transport import reply_subject
+from tactful.quality.demo import seed_quality_demo
 from tactful.tickets import assignment
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import (
@@ -205,6 +206,7 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
     if is_seeded():
         # Last month's surveys, reports and feed (skipped when already there).
         demo_satisfaction.seed(out=out)
+        seed_quality_demo(out=out)  # a desk seeded before quality reviews existed gets them
         return dict(PASSWORDS)
     desk = _seed_people()
     rng = random.Random(2024)
@@ -231,6 +233,7 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
             out.write(f"  … {index} tickets\n")
             out.flush()
     demo_satisfaction.seed(out=out)
+    seed_quality_demo(out=out)
     return dict(PASSWORDS)
 
 

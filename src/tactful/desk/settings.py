@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "tactful.automation",
     "tactful.monitoring",
     "tactful.satisfaction",
+    "tactful.quality",
 ]
 
 MIDDLEWARE = [
@@ -314,6 +315,27 @@ TACTFUL_COACH_LIVE_CACHE_SIZE = int(os.environ.get("TACTFUL_COACH_LIVE_CACHE_SIZ
 # --- automation and teammate protection (tactful.automation) ---
 #: Days of handled conversations an agent's emotional load counts (team load, load-aware).
 TACTFUL_EMOTIONAL_LOAD_DAYS = int(os.environ.get("TACTFUL_EMOTIONAL_LOAD_DAYS", "7"))
+
+# --- quality reviews (tactful.quality) ---
+#: A function (dotted path) returning each ticket's CSAT as good/neutral/bad (or an object
+#: with that ``sentiment``), for sampling to favour low ratings; by default the satisfaction
+#: app's current ratings when it is installed, else none (see tactful.quality.csat).
+TACTFUL_QUALITY_CSAT_READER = os.environ.get(
+    "TACTFUL_QUALITY_CSAT_READER",
+    "tactful.satisfaction.selectors.ratings_for"
+    if "tactful.satisfaction" in INSTALLED_APPS
+    else "",
+)
+# Monday 06:00: draw last week's conversations for review; every night: review again what an
+# older coach version reviewed.
+CELERY_BEAT_SCHEDULE["quality-weekly-sample"] = {
+    "task": "tactful.quality.draw_weekly_samples",
+    "schedule": crontab(minute=0, hour=6, day_of_week="mon"),
+}
+CELERY_BEAT_SCHEDULE["quality-review-outdated"] = {
+    "task": "tactful.quality.review_outdated",
+    "schedule": crontab(minute=30, hour=3),
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):

@@ -30,4 +30,5 @@ urlpatterns = [
     path("canned/", include("tactful.canned.urls")),
     path("automation/", include("tactful.automation.urls")),
     path("satisfaction/", include("tactful.satisfaction.urls")),
+    path("quality/", include("tactful.quality.urls")),
 ]

@@ -471,3 +471,54 @@ def test_seeded_pages_open(seeded, client):
         assert response.status_code == 200, (key, language)
     for page in ("/inbox/", "/team-load/", "/automation/notifications/"):
         assert client.get(page).status_code == 200, page
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_quality_reviews_human_and_automatic_a_dispute_and_a_calibration_round(seeded, client):
+    from tactful.quality import calibration
+    from tactful.quality.demo import ROUND_NAME
+    from tactful.quality.models import CalibrationRound, Dispute, Review, ReviewAssignment
+
+    solved = Ticket.objects.filter(status__in=[Status.SOLVED, Status.CLOSED])
+    answered = solved.filter(
+        messages__kind=MessageKind.OUTGOING, messages__author_agent__isnull=False
+    ).distinct()
+    assert answered.count() >= 8
+    for ticket in answered:  # the coach reviewed every solved conversation, with both scorecards
+        assert (
+            Review.objects.filter(ticket=ticket, source="coach")
+            .values("scorecard")
+            .distinct()
+            .count()
+            == 2
+        )
+    people = Review.objects.filter(source="human", round__isnull=True)
+    assert people.count() >= 3
+    assert (
+        people.filter(message__isnull=False).exists()
+        and people.filter(overrides__isnull=False).exists()
+    )
+    assert Dispute.objects.filter(status="open").count() == 1
+    round = CalibrationRound.objects.get(name=ROUND_NAME)
+    result = calibration.round_agreement(round)
+    assert len(result.reviewers) == 2 and all(
+        len(done) == len(result.tickets) for done in result.graded.values()
+    )
+    assert result.coach_kappa is not None and result.alpha is not None
+    assert ReviewAssignment.objects.exists()
+    assert all(r.created_at < timezone.now() for r in Review.objects.all())
+    client.force_login(Agent.objects.get(username="lead"))
+    for page in (
+        "/quality/",
+        "/quality/disputes/",
+        "/quality/scorecards/",
+        "/quality/sampling/",
+        "/quality/team/",
+        "/quality/calibration/",
+        f"/quality/calibration/{round.pk}/",
+    ):
+        assert client.get(page).status_code == 200, page
+    dispute = Dispute.objects.get(status="open")
+    client.force_login(dispute.raised_by)
+    assert client.get("/quality/mine/").status_code == 200

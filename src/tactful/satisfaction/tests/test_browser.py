@@ -20,11 +20,11 @@ from django.db import connection
 from PIL import Image
 
 from tactful.desk.testing import bulk_tickets
-from tactful.livechat.tests.test_browser import (  # the chat's own server fixtures
+from tactful.livechat.tests.conftest import (  # the chat's own server fixtures
     asgi_desk,  # noqa: F401
-    browser,  # noqa: F401
     shop_site,  # noqa: F401
 )
+from tactful.livechat.tests.test_browser import browser  # noqa: F401
 from tactful.satisfaction import reports, services
 from tactful.satisfaction.models import Survey
 from tactful.satisfaction.testing import bulk_surveys
