@@ -209,13 +209,21 @@ def test_every_subscriber_is_known(desk):
         "read_the_customer",
         "on_ticket_opened",
         "reindex_changed",
+        "retime_tickets",
     ]
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
         "reindex_changed",
+        "retime_tickets",
     ]
-    assert events.subscribers(events.ReplyRecorded) == ["queue_new_reply", "reindex_changed"]
+    assert events.subscribers(events.ReplyRecorded) == [
+        "queue_new_reply",
+        "reindex_changed",
+        "retime_tickets",
+    ]
+    # Internal notes never move an SLA clock.
+    assert "retime_tickets" not in events.subscribers(events.NoteAdded)
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):
