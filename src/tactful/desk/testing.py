@@ -5,15 +5,18 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from tactful.accounts import services as account_services
 from tactful.accounts.models import Agent, Role, Team
 from tactful.api.services import issue_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
+from tactful.sla.models import Clock, ClockState, Target, TicketSla
 from tactful.tickets import inbound, search, timeline
 from tactful.tickets.models import Message, MessageKind, Status, Tag, Ticket, TicketEvent
 
@@ -119,6 +122,7 @@ def bulk_tickets(
     with_messages: bool = True,
     with_events: bool = True,
     index: bool = True,
+    with_sla: bool = False,
     batch_size: int = 2000,
     overrides: dict[str, Any] | None = None,
 ) -> list[int]:
@@ -126,6 +130,8 @@ def bulk_tickets(
 
     Skips the coach (signals are filled in at random) but writes customers, identities,
     tickets, one incoming message, a created event and tags, then builds the search index.
+    ``with_sla``: also a running first-response clock and the SLA summary of each active
+    ticket (a fifth breached, a fifth at risk, the rest due within a day).
     """
     rng = random.Random(seed)
     start = next(_counter) * 1_000_000 + Customer.objects.count()
@@ -203,11 +209,60 @@ def bulk_tickets(
             [TicketEvent(ticket=t, kind="created", data={"channel": t.channel}) for t in tickets],
             batch_size=batch_size,
         )
+    if with_sla:
+        bulk_sla(tickets, rng=rng, batch_size=batch_size)
     ids = [t.pk for t in tickets]
     if index:
         for offset in range(0, len(ids), batch_size):
             search.reindex_tickets(ids[offset : offset + batch_size])
     return ids
+
+
+def bulk_sla(tickets: Sequence[Ticket], *, rng: random.Random, batch_size: int = 2000) -> None:
+    """Running first-response clocks and SLA summaries for the active ``tickets`` (bulk)."""
+    now = timezone.now()
+    clocks, summaries = [], []
+    for ticket in tickets:
+        if ticket.status not in {Status.NEW, Status.OPEN}:
+            summaries.append(TicketSla(ticket_id=ticket.pk))
+            continue
+        # A fifth already late, a fifth at risk (past the 80 % warning), the rest later.
+        roll = rng.random()
+        minutes = (
+            rng.randint(-600, -1)
+            if roll < 0.2
+            else rng.randint(1, 40)
+            if roll < 0.4
+            else rng.randint(60, 24 * 60)
+        )
+        due = now + timedelta(minutes=minutes)
+        warn = due - timedelta(minutes=48)
+        clocks.append(
+            Clock(
+                ticket_id=ticket.pk,
+                target=Target.FIRST_RESPONSE,
+                state=ClockState.RUNNING,
+                started_at=due - timedelta(hours=1),
+                target_seconds=3600,
+                due_at=due,
+                warn_at=warn,
+                alarm_at=warn,
+                team_id=ticket.team_id,
+                channel=ticket.channel,
+                language=ticket.language,
+            )
+        )
+        summaries.append(
+            TicketSla(
+                ticket_id=ticket.pk,
+                due_at=due,
+                warn_at=warn,
+                due_target=Target.FIRST_RESPONSE,
+                breached=due <= now and rng.random() < 0.5,
+            )
+        )
+    Clock.objects.bulk_create(clocks, batch_size=batch_size)
+    TicketSla.objects.bulk_create(summaries, batch_size=batch_size)
 
 
 def assert_same_query_count(request: Any, grow: Any, *, status: int = 200) -> int:

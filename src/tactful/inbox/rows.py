@@ -20,6 +20,8 @@ from tactful.coaching import selectors as coaching_selectors
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize
+from tactful.sla import presenters as sla_presenters
+from tactful.sla.models import TicketSla
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
 from tactful.tickets.rendering import render_body
@@ -50,6 +52,17 @@ class InboxRow:
     coach_state: str
     updated_iso: str
     updated_ago: str
+    #: The SLA badge (``None`` when no target runs): ``at_risk``, ``breached`` or ``running``.
+    sla: sla_presenters.Badge | None = None
+
+
+def _sla_summary(ticket: Ticket) -> TicketSla | None:
+    """The SLA summary the inbox query joined on (``None`` when the ticket has none)."""
+    try:
+        summary: TicketSla | None = ticket.sla  # type: ignore[attr-defined]
+    except TicketSla.DoesNotExist:
+        return None
+    return summary
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -107,6 +120,7 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
                 coach_state=ticket.coach_state,
                 updated_iso=ticket.updated_at.isoformat(),
                 updated_ago=ago(ticket.updated_at, now),
+                sla=sla_presenters.badge(_sla_summary(ticket), now=now),
             )
         )
     return rows

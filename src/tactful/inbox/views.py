@@ -26,6 +26,7 @@ from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
 from tactful.inbox.models import SavedView
+from tactful.sla import selectors as sla_selectors
 from tactful.tickets import assignment, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
@@ -82,7 +83,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
     page = selectors.paginate(
-        selectors.inbox_tickets(agent=agent, filters=filters),
+        _with_sla(selectors.inbox_tickets(agent=agent, filters=filters), filters),
         number=form.cleaned_data.get("page") or 1,
         size=size,
     )
@@ -99,6 +100,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-list":
         return render(request, "inbox/_ticket_list.html", context)
     return render(request, "inbox/inbox.html", context)
+
+
+def _with_sla(tickets: Any, filters: selectors.TicketFilters) -> Any:
+    """The SLA summary joined on (for the badges), the SLA filter and the "breaches soonest"
+    order, which tactful.sla owns."""
+    tickets = tickets.select_related("sla")
+    if filters.extra.get("sla"):
+        tickets = sla_selectors.with_state(tickets, filters.extra["sla"])
+    if filters.sort == "sla_due":
+        tickets = sla_selectors.breaches_soonest(tickets)
+    return tickets
 
 
 def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
@@ -135,6 +147,7 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
             "abuse": rows.options(
                 [("yes", _("Abuse or threat")), ("no", _("No abuse"))], data.get("abuse", "")
             ),
+            "sla": rows.options(forms.SLA_CHOICES, data.get("sla", "")),
             "sort": rows.options(forms.SORT_CHOICES, data.get("sort", "-updated")),
         },
         "q": data.get("q", ""),
