@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tactful.canned",
     "tactful.sla",
     "tactful.automation",
+    "tactful.reports",
 ]
 
 MIDDLEWARE = [

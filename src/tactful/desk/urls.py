@@ -30,4 +30,5 @@ urlpatterns = [
     path("canned/", include("tactful.canned.urls")),
     path("automation/", include("tactful.automation.urls")),
     path("sla/", include("tactful.sla.urls")),
+    path("reports/", include("tactful.reports.urls")),
 ]
