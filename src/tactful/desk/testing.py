@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -21,7 +22,9 @@ from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
 from tactful.reports.models import COUNTERS, DailyFigures
 from tactful.reports.rollup import Key, key_for, review_counts
-from tactful.sla.models import Clock, ClockState, Target, TicketSla
+from tactful.sla import services as sla_services
+from tactful.sla import stats as sla_stats
+from tactful.sla.models import Clock, ClockDay, ClockState, Target, TicketSla
 from tactful.tickets import inbound, search, timeline
 from tactful.tickets.models import Message, MessageKind, Status, Tag, Ticket, TicketEvent
 
@@ -342,7 +345,9 @@ def bulk_history(
     seed: int = 7,
     batch_size: int = 5000,
     messages: bool = True,
+    messages_every: int = 1,
     totals: dict[Any, dict[str, int]] | None = None,
+    clock_totals: Counter[Any] | None = None,
 ) -> dict[str, int]:
     """Give bulk ``tickets`` a past: opened between ``start`` and ``end`` (more of them lately),
     answered after log-normal waits, some customers writing again, most solved, a few
@@ -351,8 +356,11 @@ def bulk_history(
 
     The waits shorten and the replies improve over the period, so charts show a trend.
     Tickets whose status is active keep running clocks (due soon, some already late).
-    ``totals``: collect the daily counts there instead of writing them (for a caller that
-    seeds in batches and writes them once with :func:`write_daily`).
+    ``messages_every``: write the reply and follow-up rows for one ticket in N only (the
+    figures are counted for all of them; a benchmark's ORM baseline reads that share).
+    ``totals``/``clock_totals``: collect the daily counts there instead of writing them (for
+    a caller that seeds in batches and writes them once with :func:`write_daily` and
+    :func:`write_clock_days`).
     """
     rng = random.Random(seed)
     span = (end - start).total_seconds()
@@ -381,6 +389,7 @@ def bulk_history(
         opened = max(start, min(opened, end - timedelta(minutes=5)))
         created[ticket.pk] = opened
         agent_id = ticket.assignee_id or rng.choice(agent_ids)
+        write = messages and ticket.pk % messages_every == 0
         dims = {"team_id": ticket.team_id, "channel": ticket.channel, "language": ticket.language}
         active = ticket.status in {Status.NEW, Status.OPEN, Status.PENDING}
         if active and opened < now - timedelta(days=14):
@@ -443,7 +452,7 @@ def bulk_history(
             )
             if target == "next_response":
                 count(key_for(at=began, agent_id=agent_id, **dims), {"customer_messages": 1})
-                if messages:
+                if write:
                     replies.append(
                         Message(
                             ticket_id=ticket.pk,
@@ -456,7 +465,7 @@ def bulk_history(
                     )
             review = _review(rng, progress)
             count(key_for(at=answered, agent_id=agent_id, **dims), review_counts(review))
-            if messages:
+            if write:
                 replies.append(
                     Message(
                         ticket_id=ticket.pk,
@@ -556,6 +565,10 @@ def bulk_history(
         )
         Message.objects.bulk_create(replies, batch_size=batch_size)
     Clock.objects.bulk_create(clocks, batch_size=batch_size)
+    if clock_totals is None:
+        sla_services.add_to_days(sla_stats.total(clocks))
+    else:
+        clock_totals.update(sla_stats.total(clocks))
     TicketSla.objects.filter(ticket_id__in=[t.pk for t in tickets]).delete()
     TicketSla.objects.bulk_create(summaries, batch_size=batch_size)
     if totals is None:
@@ -566,6 +579,15 @@ def bulk_history(
             for name, n in counts.items():
                 bag[name] = bag.get(name, 0) + n
     return {"clocks": len(clocks), "messages": len(replies), "daily": len(daily)}
+
+
+def write_clock_days(counts: Counter[Any], *, batch_size: int = 5000) -> None:
+    """Write collected SLA day rows into an empty table (a fresh benchmark database)."""
+    rows = sla_stats.by_row(counts)
+    ClockDay.objects.bulk_create(
+        [ClockDay(**sla_stats.lookup(row), **values) for row, values in rows.items()],
+        batch_size=batch_size,
+    )
 
 
 def write_daily(daily: dict[Any, dict[str, int]], *, batch_size: int = 5000) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Trunc, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -29,7 +29,8 @@ from tactful.accounts.models import Agent
 from tactful.reports.aggregates import Percentile
 from tactful.reports.models import COUNTERS, DailyFigures
 from tactful.reports.period import Period
-from tactful.sla.models import Clock, ClockState, Target
+from tactful.sla import stats
+from tactful.sla.models import Clock, ClockDay, ClockState, Target
 from tactful.tickets import permissions
 
 #: Breakdowns offered, and the column each reads on clocks and daily figures.
@@ -151,7 +152,16 @@ def _ended(scope: Scope, period: Period) -> QuerySet[Clock]:
 
 
 def times(scope: Scope, period: Period, *, by: str) -> dict[str, list[dict[str, Any]]]:
-    """Clocks that ended in the period or the one before.
+    """Clocks that ended in the period or the one before: from the daily rows when the
+    narrowing allows (see :func:`day_dimension`), otherwise live from the clocks."""
+    dimension = day_dimension(scope, by)
+    if dimension is not None:
+        return _times_from_days(scope, period, by=by, dimension=dimension)
+    return times_live(scope, period, by=by)
+
+
+def times_live(scope: Scope, period: Period, *, by: str) -> dict[str, list[dict[str, Any]]]:
+    """Clocks that ended in the period or the one before, read live (exact percentiles).
 
     Returns:
         ``trend``: per target and slot (``slot`` a date); ``breakdown``: per target, period
@@ -195,6 +205,14 @@ def flow(scope: Scope, period: Period, *, by: str) -> dict[str, list[dict[str, A
     """
     if scope.own_figures_only:
         return {"trend": [], "breakdown": [], "open_before": []}
+    dimension = day_dimension(scope, by)
+    if dimension is not None:
+        return _flow_from_days(scope, period, by=by, dimension=dimension)
+    return flow_live(scope, period, by=by)
+
+
+def flow_live(scope: Scope, period: Period, *, by: str) -> dict[str, list[dict[str, Any]]]:
+    """:func:`flow`, read live from the clocks."""
     started = Clock.objects.filter(
         scope.clock_filter(),
         target=Target.RESOLUTION,
@@ -231,6 +249,133 @@ def flow(scope: Scope, period: Period, *, by: str) -> dict[str, list[dict[str, A
         )
         .values(column)
         .annotate(open=Count("id"))
+        .order_by()
+    ]
+    return {"trend": trend, "breakdown": breakdown, "open_before": open_before}
+
+
+# --- the same two readings from the daily SLA rows ---------------------------------------------
+
+
+def day_dimension(scope: Scope, by: str) -> str | None:
+    """Which dimension's daily rows answer this narrowing (``None``: more than one is asked
+    for at once, such as per agent on one channel — then the clocks are read live)."""
+    wanted: set[str] = set()
+    if by != "team":
+        wanted.add(by)
+    if scope.agent_id is not None or scope.agent is not None:
+        wanted.add("agent")
+    if scope.channel:
+        wanted.add("channel")
+    if scope.language:
+        wanted.add("language")
+    if len(wanted) > 1:
+        return None
+    return wanted.pop() if wanted else "language"
+
+
+def _days(scope: Scope, dimension: str) -> QuerySet[ClockDay]:
+    q = Q(dimension=dimension)
+    if scope.team_ids is not None:
+        q &= Q(team_id__in=scope.team_ids)
+    if scope.team is not None:
+        q &= Q(team_id=scope.team)
+    agent = scope.agent_id if scope.agent_id is not None else scope.agent
+    if agent is not None:
+        q &= Q(value=str(agent))
+    if scope.channel:
+        q &= Q(value=scope.channel)
+    if scope.language:
+        q &= Q(value=scope.language)
+    return ClockDay.objects.filter(q)
+
+
+def _day_slot(period: Period) -> Any:
+    return {"day": F("day"), "week": TruncWeek("day"), "month": TruncMonth("day")}[period.bucket]
+
+
+def _key_column(by: str) -> str:
+    return "team_id" if by == "team" else "value"
+
+
+def _key(by: str, value: Any) -> Any:
+    if by == "agent":
+        return int(value) or None
+    if by == "team":
+        return int(value) or None
+    return value
+
+
+def _with_percentiles(row: dict[str, Any]) -> dict[str, Any]:
+    histogram = [row.pop(name) or 0 for name in stats.HISTOGRAM]
+    row["median"] = stats.percentile(histogram, 0.5)
+    row["p90"] = stats.percentile(histogram, 0.9)
+    for name in stats.COUNTS:
+        row[name] = row.get(name) or 0
+    return row
+
+
+_TIME_SUMS = {name: Sum(name) for name in (*stats.COUNTS, *stats.HISTOGRAM)}
+
+
+def _times_from_days(
+    scope: Scope, period: Period, *, by: str, dimension: str
+) -> dict[str, list[dict[str, Any]]]:
+    # Rows holding only starts (a ticket opened that day) say nothing about times.
+    rows = _days(scope, dimension).filter(
+        day__gte=period.previous.first, day__lte=period.last, ended__gt=0
+    )
+    trend = [
+        _with_percentiles({**row, "slot": _as_date(row["slot"])})
+        for row in rows.annotate(slot=_day_slot(period))
+        .values("target", "slot")
+        .annotate(**_TIME_SUMS)
+        .order_by()
+    ]
+    column = _key_column(by)
+    breakdown = [
+        _with_percentiles({**row, "key": _key(by, row[column])})
+        for row in rows.annotate(current=_is_current("day", period))
+        .values("target", "current", column)
+        .annotate(**_TIME_SUMS)
+        .order_by()
+    ]
+    overall = [
+        _with_percentiles(dict(row))
+        for row in rows.annotate(current=_is_current("day", period))
+        .values("target", "current")
+        .annotate(**_TIME_SUMS)
+        .order_by()
+    ]
+    return {"trend": trend, "breakdown": breakdown, "overall": overall}
+
+
+def _flow_from_days(
+    scope: Scope, period: Period, *, by: str, dimension: str
+) -> dict[str, list[dict[str, Any]]]:
+    rows = _days(scope, dimension).filter(target=Target.RESOLUTION)
+    recent = rows.filter(day__gte=period.previous.first, day__lte=period.last)
+    figures = {"opened": Sum("started"), "reopened": Sum("reopened")}
+    trend = [
+        {**row, "slot": _as_date(row["slot"])}
+        for row in recent.annotate(slot=_day_slot(period))
+        .values("slot")
+        .annotate(**figures)
+        .order_by()
+    ]
+    column = _key_column(by)
+    breakdown = [
+        {**row, "key": _key(by, row[column])}
+        for row in recent.annotate(current=_is_current("day", period))
+        .values("current", column)
+        .annotate(**figures)
+        .order_by()
+    ]
+    open_before = [
+        {"key": _key(by, row[column]), "open": row["open"] or 0}
+        for row in rows.filter(day__lt=period.previous.first)
+        .values(column)
+        .annotate(open=Sum(F("started") + F("reopened") - F("ended")))
         .order_by()
     ]
     return {"trend": trend, "breakdown": breakdown, "open_before": open_before}

@@ -239,3 +239,49 @@ class TicketSla(models.Model):
 
     def __str__(self) -> str:
         return f"SLA of #{self.ticket_id}"
+
+
+class ClockDay(models.Model):
+    """What the clocks did on one day, per target, team and one other dimension.
+
+    ``dimension`` is ``agent``, ``channel`` or ``language`` and ``value`` its value (an agent
+    id as text, ``"0"`` for none): every clock is counted once under each, so summing one
+    dimension's rows gives the totals. ``team_id`` 0: no team. Counts: resolution clocks
+    ``started`` (new tickets) and ``reopened``; clocks that ``ended`` (solved, answered or
+    stopped), of which ``solved`` met or missed, ``met``/``missed`` against a target, and
+    ``done`` (the final ones, whose working time is in the histogram ``h0``…``h47``, see
+    :mod:`tactful.sla.stats`). Kept by ``services.refresh_ticket`` as clocks change.
+    """
+
+    day = models.DateField()
+    target = models.CharField(max_length=16, choices=Target.choices)
+    team_id = models.BigIntegerField(default=0)
+    dimension = models.CharField(max_length=8)
+    value = models.CharField(max_length=20, blank=True)
+    started = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    ended = models.IntegerField(default=0)
+    solved = models.IntegerField(default=0)
+    done = models.IntegerField(default=0)
+    met = models.IntegerField(default=0)
+    missed = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SLA day")
+        verbose_name_plural = _("SLA days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "target", "team_id", "dimension", "value"], name="one_clock_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="clockday_dimension_day"),
+            models.Index(fields=["team_id", "dimension", "day"], name="clockday_team_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.target} {self.dimension}={self.value}"
+
+
+for _bucket in range(48):
+    ClockDay.add_to_class(f"h{_bucket}", models.IntegerField(default=0))

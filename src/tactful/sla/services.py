@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,17 +17,19 @@ from typing import Any
 
 from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent
-from tactful.sla import conditions, hours, replay
+from tactful.sla import conditions, hours, replay, stats
 from tactful.sla.events import SlaAchieved, SlaBreached, SlaWarning
 from tactful.sla.models import (
     OPEN_STATES,
     BusinessHours,
     Clock,
+    ClockDay,
     ClockState,
     Policy,
     TicketSla,
@@ -238,10 +241,13 @@ def refresh_ticket(
     runs = replay.replay(history_of(ticket), setup.targets(policy, ticket.team_id))
     stored = {(c.target, c.sequence): c for c in Clock.objects.filter(ticket_id=ticket.pk)}
     outcome = _Outcome()
+    # What the stored clocks add to the daily figures now; the replayed ones replace it.
+    counted = stats.total(stored.values())
     now = timezone.now()
     to_create: list[Clock] = []
     to_update: list[Clock] = []
     kept: list[Clock] = []
+    before_update = {c.pk: _snapshot(c) for c in stored.values()}
     for run in runs:
         clock = stored.pop((run.target, run.sequence), None)
         fresh = clock is None
@@ -285,7 +291,12 @@ def refresh_ticket(
     if to_create:
         Clock.objects.bulk_create(to_create)
     if to_update:
-        Clock.objects.bulk_update(to_update, _CLOCK_FIELDS)
+        changed = [c for c in to_update if _differs(c, before_update[c.pk])]
+        if changed:
+            Clock.objects.bulk_update(changed, _CLOCK_FIELDS)
+    change = stats.total(kept)
+    change.subtract(counted)
+    add_to_days(change)
     _summarise(ticket, policy, kept)
     if announce:
         for clock in outcome.breached:
@@ -308,6 +319,56 @@ def refresh_ticket(
                 )
             )
     return kept
+
+
+def _snapshot(clock: Clock) -> tuple[Any, ...]:
+    return tuple(
+        getattr(clock, name if name not in ("policy", "message") else f"{name}_id")
+        for name in _CLOCK_FIELDS
+    )
+
+
+def _differs(clock: Clock, before: tuple[Any, ...]) -> bool:
+    return _snapshot(clock) != before
+
+
+def add_to_days(changes: Counter[tuple[stats.RowKey, str]]) -> None:
+    """Apply clock contributions (positive or negative) to the daily rows."""
+    for row, counts in stats.by_row(changes).items():
+        increments = {name: F(name) + n for name, n in counts.items()}
+        if ClockDay.objects.filter(**stats.lookup(row)).update(**increments):
+            continue
+        try:
+            with transaction.atomic():
+                ClockDay.objects.create(**stats.lookup(row), **counts)
+        except IntegrityError:
+            ClockDay.objects.filter(**stats.lookup(row)).update(**increments)
+
+
+def rebuild_days() -> int:
+    """Recount every daily row from the clocks (after an import or a bulk load)."""
+    summed: Counter[tuple[stats.RowKey, str]] = Counter()
+    for chunk in _chunks(Clock.objects.order_by("pk").iterator(chunk_size=5000), 5000):
+        summed.update(stats.total(chunk))
+    rows = stats.by_row(summed)
+    with transaction.atomic():
+        ClockDay.objects.all().delete()
+        ClockDay.objects.bulk_create(
+            [ClockDay(**stats.lookup(row), **counts) for row, counts in rows.items()],
+            batch_size=2000,
+        )
+    return len(rows)
+
+
+def _chunks(items: Iterable[Clock], size: int) -> Iterable[list[Clock]]:
+    batch: list[Clock] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _summarise(ticket: Ticket, policy: Policy | None, clocks: Sequence[Clock]) -> None:
