@@ -224,7 +224,8 @@ def test_a_breach_found_at_the_reply_is_emitted_then(desk, policy, heard):
 
 
 def test_rules_can_ask_for_a_warning_minutes_before_the_deadline(desk, policy, heard):
-    services.register_lead_times(lambda: [30, 5])
+    saved = list(services._lead_sources)
+    services._lead_sources[:] = [lambda: [30, 5]]
     try:
         ticket = desk.ticket()
         start = ticket.created_at
@@ -236,7 +237,7 @@ def test_rules_can_ask_for_a_warning_minutes_before_the_deadline(desk, policy, h
         assert services.check_deadlines(now=start + timedelta(minutes=56)).warnings == 1
         assert services.check_deadlines(now=start + timedelta(minutes=57)).warnings == 0
     finally:
-        services._lead_sources.clear()
+        services._lead_sources[:] = saved
     assert [(e.lead_minutes, e.minutes_left) for e in heard] == [(30, 29), (None, 11), (5, 4)]
 
 
@@ -249,7 +250,8 @@ def test_the_check_is_one_indexed_query_however_many_clocks_run(desk, policy):
         desk.ticket()
     with CaptureQueriesContext(connection) as many:
         services.check_deadlines(now=timezone.now() + timedelta(minutes=5))
-    assert len(few.captured_queries) == len(many.captured_queries) == 1
+    # The alarms, and (when rules ask for leads) the rules' leads and the clocks near them.
+    assert len(few.captured_queries) == len(many.captured_queries) <= 3
 
 
 def test_replaying_history_silently_marks_without_events(desk, policy, heard):
