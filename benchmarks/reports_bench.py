@@ -14,6 +14,11 @@ through Django's test client or the selectors themselves:
 * the whole reports page and its CSV export, by team and by agent;
 * the inbox sorted by "breaches soonest", and filtered to SLA at risk or breached;
 
+(``--generate`` tickets — 25,000 by default — are generated with their histories in Python;
+the rest are SQL copies of them: a new customer and ticket with the same history each, ids
+moved, the daily figures multiplied to match. A million histories generated one by one in
+Python take hours on a small shared machine; the copies take minutes.)
+
 and, as the baseline, the same reports written as a plain ORM loop (read each ticket and its
 messages, compute in Python). The loop is measured on a sample of the quarter's tickets and
 extrapolated linearly to all of them (it says so in the output). Seeding a million tickets
@@ -86,6 +91,97 @@ def setup(args: argparse.Namespace) -> bool:
     return reuse
 
 
+#: How the SQL copy rewrites each table's columns: a primary key or a reference moves by the
+#: referenced table's offset; a unique handle gets a suffix; anything else is copied as is.
+COPIED_TABLES: list[tuple[str, dict[str, str]]] = [
+    ("customers_customer", {"id": "customers_customer"}),
+    (
+        "customers_customeridentity",
+        {
+            "id": "customers_customeridentity",
+            "customer_id": "customers_customer",
+            "handle": "suffix",
+        },
+    ),
+    ("tickets_ticket", {"id": "tickets_ticket", "customer_id": "customers_customer"}),
+    ("tickets_ticket_tags", {"id": "tickets_ticket_tags", "ticket_id": "tickets_ticket"}),
+    (
+        "tickets_message",
+        {
+            "id": "tickets_message",
+            "ticket_id": "tickets_ticket",
+            "author_customer_id": "customers_customer",
+        },
+    ),
+    (
+        "sla_clock",
+        {"id": "sla_clock", "ticket_id": "tickets_ticket", "message_id": "tickets_message"},
+    ),
+    ("sla_ticketsla", {"ticket_id": "tickets_ticket"}),
+]
+
+
+def copy_in_sql(copies: int) -> None:
+    """Grow the generated tickets ``copies`` times over inside PostgreSQL: each copy is a new
+    customer with a new ticket and the same history (ids moved, handles suffixed), and the
+    daily figures are multiplied to match. Generating a million histories in Python on a
+    small shared machine takes hours; copying them takes minutes."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        offsets = {}
+        for table, _columns in COPIED_TABLES:
+            key = "ticket_id" if table == "sla_ticketsla" else "id"
+            cursor.execute(f"SELECT coalesce(max({key}), 0) FROM {table}")
+            offsets[table] = int(cursor.fetchone()[0])
+        for table, rules in COPIED_TABLES:
+            cursor.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = %s ORDER BY ordinal_position",
+                [table],
+            )
+            columns = [row[0] for row in cursor.fetchall()]
+            for copy in range(1, copies):
+                parts = []
+                for column in columns:
+                    rule = rules.get(column)
+                    if rule == "suffix":
+                        parts.append(f"{column} || '#{copy}'")
+                    elif rule:
+                        parts.append(f"{column} + {copy * offsets[rule]}")
+                    else:
+                        parts.append(column)
+                names = ", ".join(columns)
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) SELECT {', '.join(parts)} FROM {table} WHERE {'ticket_id' if table == 'sla_ticketsla' else 'id'} <= {offsets[table]}"
+                )
+            log(f"  copied {table}")
+        for table, _rules in COPIED_TABLES:
+            if table != "sla_ticketsla":
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
+                )
+        for table, counters in (
+            ("sla_clockday", [*sla_counts()]),
+            ("reports_dailyfigures", list(daily_counters())),
+        ):
+            sets = ", ".join(f"{name} = {name} * {copies}" for name in counters)
+            cursor.execute(f"UPDATE {table} SET {sets}")
+
+
+def sla_counts() -> list[str]:
+    from tactful.sla import stats
+
+    return [*stats.COUNTS, *stats.HISTOGRAM]
+
+
+def daily_counters() -> tuple[str, ...]:
+    from tactful.reports.models import COUNTERS
+
+    return COUNTERS
+
+
 def seed(args: argparse.Namespace) -> None:
     from collections import Counter
 
@@ -104,7 +200,9 @@ def seed(args: argparse.Namespace) -> None:
 
     call_command("migrate", verbosity=0)
     desk = DeskFactory()
-    log(f"seeding {args.tickets:,} tickets with a year of history…")
+    generated = min(args.generate, args.tickets)
+    copies = max(1, args.tickets // generated)
+    log(f"seeding {generated:,} tickets with a year of history, then {copies} copies in SQL…")
     started = time.perf_counter()
     teams = [desk.team(name) for name in ("Billing", "Technical", "Shipping", "Accounts")]
     agents = [desk.agent(f"agent{i}", teams=teams[i % 4 : i % 4 + 2]) for i in range(40)]
@@ -115,9 +213,9 @@ def seed(args: argparse.Namespace) -> None:
     clock_totals: Counter[Any] = Counter()
     chunk = 25_000
     rows = {"clocks": 0, "messages": 0}
-    for offset in range(0, args.tickets, chunk):
+    for offset in range(0, generated, chunk):
         ids = bulk_tickets(
-            min(chunk, args.tickets - offset),
+            min(chunk, generated - offset),
             teams=teams,
             agents=agents,
             seed=offset,
@@ -136,9 +234,11 @@ def seed(args: argparse.Namespace) -> None:
         )
         rows["clocks"] += written["clocks"]
         rows["messages"] += written["messages"]
-        log(f"  {min(offset + chunk, args.tickets):,} ({time.perf_counter() - started:.0f} s)")
+        log(f"  {min(offset + chunk, generated):,} ({time.perf_counter() - started:.0f} s)")
     write_daily(totals)
     write_clock_days(clock_totals)
+    if copies > 1:
+        copy_in_sql(copies)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     log(
@@ -218,6 +318,12 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per measurement")
     parser.add_argument("--sample", type=int, default=2000, help="tickets the ORM loop reads")
     parser.add_argument("--keep", action="store_true", help="reuse a seeded database")
+    parser.add_argument(
+        "--generate",
+        type=int,
+        default=25_000,
+        help="tickets generated in Python; the rest are copies of them made in SQL",
+    )
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()
