@@ -80,7 +80,7 @@ METRICS: list[Metric] = [
     Metric("solved", gettext_lazy("Solved"), "", "higher", lambda b: b.get("resolution_solved")),
     Metric(
         "reopen_rate",
-        gettext_lazy("Reopened (% of solved)"),
+        gettext_lazy("Reopened, as a share of solved (%)"),
         "%",
         "lower",
         lambda b: _ratio(b.get("reopened"), b.get("resolution_solved")),
@@ -411,7 +411,7 @@ def _chart(readings: Readings, period: Period, *, own_figures_only: bool) -> dic
     charts.append(
         {
             "id": "action",
-            "title": _("Next steps and over-apology (% of replies)"),
+            "title": _("Next steps and over-apology, share of replies (%)"),
             "type": "line",
             "datasets": [
                 {"label": _("with a next step"), "data": action},
