@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any
 
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from tactful.accounts.models import Agent, Team
 from tactful.customers.models import Channel, Language
@@ -47,18 +48,23 @@ class Metric:
     compute: Callable[[Bag], float | None]
 
 
+def _in_words(text: str, name: Any) -> Any:
+    """``text % {"target": name}``, translated when it is printed (not at import)."""
+    return lazy(lambda: _(text) % {"target": name}, str)()
+
+
 def _target_metrics(target: str, name: Any) -> list[Metric]:
     return [
         Metric(
             f"{target}_median",
-            gettext_lazy("%(target)s, median") % {"target": name},
+            _in_words(gettext_noop("%(target)s, median"), name),
             "h",
             "lower",
             lambda b, t=target: _hours(b.get(f"{t}_median")),
         ),
         Metric(
             f"{target}_p90",
-            gettext_lazy("%(target)s, 90th percentile") % {"target": name},
+            _in_words(gettext_noop("%(target)s, 90th percentile"), name),
             "h",
             "lower",
             lambda b, t=target: _hours(b.get(f"{t}_p90")),
@@ -221,8 +227,17 @@ def _backlog_start(readings: Readings, period: Period) -> tuple[float, float]:
     return before, before + prev_in - prev_out
 
 
+def _same_key(by: str, key: Any) -> Any:
+    """One key for "none": the daily rows write 0 where the clocks write NULL."""
+    return None if by in ("agent", "team") and not key else key
+
+
 def build(readings: Readings, period: Period, *, by: str, own_figures_only: bool) -> Report:
     metrics = [m for m in METRICS if not (own_figures_only and m.key in TEAM_ONLY)]
+    for section in (readings.times, readings.flow, readings.coach):
+        for name in ("breakdown", "open_before"):
+            for row in section.get(name, []):
+                row["key"] = _same_key(by, row["key"])
     bags: dict[tuple[int, Any], Bag] = defaultdict(dict)
     for row in readings.times["breakdown"]:
         _fill(bags[(row["current"], row["key"])], row, row["target"])

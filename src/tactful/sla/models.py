@@ -102,7 +102,9 @@ class Policy(models.Model):
         _("resolution within (minutes)"), null=True, blank=True
     )
     business_hours = models.BooleanField(_("count business hours only"), default=True)
-    warning_percent = models.PositiveSmallIntegerField(_("warn at this share of the target (%)"), default=80)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warn at this share of the target (%)"), default=80
+    )
     created_by = models.ForeignKey(
         "accounts.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
