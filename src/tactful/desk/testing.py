@@ -408,7 +408,10 @@ def bulk_history(
             turns.append(
                 (
                     "next_response",
-                    turns[-1][1] + timedelta(hours=rng.uniform(2, 30)),
+                    # The customer writes again after the previous answer.
+                    turns[-1][1]
+                    + timedelta(seconds=turns[-1][2])
+                    + timedelta(hours=rng.uniform(1, 30)),
                     wait(150, progress),
                 )
             )

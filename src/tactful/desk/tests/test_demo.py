@@ -236,7 +236,7 @@ def test_teams_have_public_addresses_and_technical_spreads_load(seeded):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_email_tickets_came_in_as_mail_and_keep_the_original(seeded):
-    tickets = list(Ticket.objects.filter(channel="email").select_related("team"))
+    tickets = list(played().filter(channel="email").select_related("team"))
     assert len(tickets) == 27
     for ticket in tickets:
         first = incoming(ticket)[0]
@@ -288,7 +288,7 @@ def test_customers_answer_our_email_in_the_same_ticket(seeded):
 @pytest.mark.django_db
 def test_chat_tickets_are_live_chat_sessions(seeded):
     lead = Agent.objects.get(username="lead")
-    tickets = list(Ticket.objects.filter(channel="chat"))
+    tickets = list(played().filter(channel="chat"))
     assert len(tickets) == 12
     for ticket in tickets:
         session = ChatSession.objects.get(ticket=ticket)
@@ -312,13 +312,13 @@ def test_chat_tickets_are_live_chat_sessions(seeded):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_contact_form_and_api_channels(seeded):
-    for ticket in Ticket.objects.filter(channel="web").select_related("team"):
+    for ticket in played().filter(channel="web").select_related("team"):
         first = incoming(ticket)[0]
         assert first.external_id.startswith("webform:")
         assert first.metadata == {"form": ticket.team.slug}
     loggers = {"en": "lead", "es": "ana", "ru": "boris"}
     for channel in ("social", "forum", "phone", "video"):
-        for ticket in Ticket.objects.filter(channel=channel):
+        for ticket in played().filter(channel=channel):
             first = incoming(ticket)[0]
             assert first.metadata["thread_id"] == f"{channel}-thread-{first.external_id[5:]}"
             created = TicketEvent.objects.get(ticket=ticket, kind=EventKind.CREATED)
@@ -327,17 +327,25 @@ def test_contact_form_and_api_channels(seeded):
             else:
                 assert created.actor is None
     # No outgoing webhook in the demo: social and forum replies stay on the desk.
-    social_replies = Message.objects.filter(kind=MessageKind.OUTGOING, channel="social")
+    social_replies = Message.objects.filter(
+        kind=MessageKind.OUTGOING, channel="social", ticket__in=played()
+    )
     assert social_replies.count() == 3
     assert set(social_replies.values_list("delivery_state", flat=True)) == {""}
-    delivered = Message.objects.filter(kind=MessageKind.OUTGOING, channel__in=["email", "chat"])
+    delivered = Message.objects.filter(
+        kind=MessageKind.OUTGOING, channel__in=["email", "chat"], ticket__in=played()
+    )
     assert set(delivered.values_list("delivery_state", flat=True)) == {"sent"}
 
 
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_replies_carry_the_coachs_review(seeded):
-    replies = list(Message.objects.filter(kind=MessageKind.OUTGOING).select_related("ticket"))
+    replies = list(
+        Message.objects.filter(kind=MessageKind.OUTGOING, ticket__in=played()).select_related(
+            "ticket"
+        )
+    )
     assert len(replies) >= 25
     for reply in replies:
         assert isinstance(reply.review, dict), reply.pk

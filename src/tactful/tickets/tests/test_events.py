@@ -208,17 +208,20 @@ def test_every_subscriber_is_known(desk):
     assert events.subscribers(events.TicketOpened) == [
         "read_the_customer",
         "on_ticket_opened",
+        "count_customer_message",
         "reindex_changed",
         "retime_tickets",
     ]
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
+        "count_customer_message",
         "reindex_changed",
         "retime_tickets",
     ]
     assert events.subscribers(events.ReplyRecorded) == [
         "queue_new_reply",
+        "count_reply",
         "reindex_changed",
         "retime_tickets",
     ]
