@@ -152,8 +152,9 @@ def test_a_lead_sets_a_policy_sees_the_risk_the_breach_and_the_reports(
     # The reports draw their charts, in each language.
     for language in ("en", "es", "ru"):
         page.goto(f"{live_server.url}/inbox/")
-        page.select_option("#ui-language", language)
-        page.wait_for_load_state()
+        # The select submits its form: wait for that navigation before the next one.
+        with page.expect_navigation():
+            page.select_option("#ui-language", language)
         page.goto(f"{live_server.url}/reports/?range=90&bucket=week&by=agent")
         page.wait_for_selector("#report-charts[data-drawn='8']")
         assert page.inner_text("h1") == HEADINGS[language]
