@@ -12,11 +12,16 @@ Conditions are a JSON object; every key present must hold (AND)::
      "emotion_in": ["anger", "frustration"], "emotion_min_intensity": 0.7,
      "min_intensity": 0.5, "abuse": true, "threat": false, "hostile": true,
      "company_fault": true, "dead_end": true, "min_priority": 3, "status_in": ["new", "open"],
-     "csat_in": ["bad"], "csat_comment": true}
+     "csat_in": ["bad"], "csat_comment": true,
+     "sla_target_in": ["first_response"], "sla_within_minutes": 30}
 
 ``csat_in`` and ``csat_comment`` look at the satisfaction answer that started the run (the
 trigger *survey answered*): its good / neutral / bad reading, and whether it came with a
 comment.
+
+``sla_target_in`` and ``sla_within_minutes`` look at the SLA target an ``sla_warning`` or
+``sla_breached`` trigger is about: which target, and (warnings) whether it breaches within N
+minutes.
 
 ``hostile`` means abuse *or* threat (the two booleans ``abuse`` and ``threat`` test each one,
 and ``false`` asks for its absence). Actions are a JSON list, run in order::
@@ -48,6 +53,9 @@ CHANNELS: tuple[str, ...] = ("email", "chat", "web", "api", "social", "forum", "
 LANGUAGES: tuple[str, ...] = ("en", "es", "ru", "und")
 STATUSES: tuple[str, ...] = ("new", "open", "pending", "solved", "closed")
 PRIORITIES: tuple[int, ...] = (1, 2, 3, 4)
+SLA_TARGETS: tuple[str, ...] = ("first_response", "next_response", "resolution")
+#: The longest "breach within N minutes" a rule may ask for: a week.
+MAX_SLA_MINUTES = 7 * 24 * 60
 EMOTIONS: tuple[str, ...] = (
     "anger",
     "frustration",
@@ -96,6 +104,7 @@ _LIST_CONDITIONS: dict[str, tuple[str, ...] | None] = {
     "tags_any": None,  # free tag names
     "tags_all": None,
     "csat_in": CSAT_SENTIMENTS,
+    "sla_target_in": SLA_TARGETS,
 }
 _BOOL_CONDITIONS = ("abuse", "threat", "hostile", "company_fault", "dead_end", "csat_comment")
 _FRACTION_CONDITIONS = ("emotion_min_intensity", "min_intensity")
@@ -105,6 +114,7 @@ CONDITION_KEYS: tuple[str, ...] = (
     *_FRACTION_CONDITIONS,
     "team",
     "min_priority",
+    "sla_within_minutes",
 )
 
 
@@ -146,6 +156,10 @@ class TicketFacts:
     #: The satisfaction answer that started the run: good / neutral / bad ("" for none).
     csat: str = ""
     csat_comment: bool = False
+    #: The SLA target an ``sla_warning``/``sla_breached`` trigger is about, and the whole
+    #: minutes left before its deadline (0 once breached); empty for other triggers.
+    sla_target: str = ""
+    sla_minutes_left: int | None = None
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -251,6 +265,14 @@ def validate_conditions(data: Any) -> dict[str, Any]:
         elif key == "min_priority":
             if not _is_int(value) or value not in PRIORITIES:
                 problems.append(_("min_priority must be 1 (low) to 4 (urgent)."))
+            else:
+                clean[key] = value
+        elif key == "sla_within_minutes":
+            if not _is_int(value) or not 1 <= value <= MAX_SLA_MINUTES:
+                problems.append(
+                    _("sla_within_minutes must be whole minutes from 1 to %(n)d.")
+                    % {"n": MAX_SLA_MINUTES}
+                )
             else:
                 clean[key] = value
     if "emotion_min_intensity" in clean and "emotion_in" not in clean:
@@ -395,6 +417,12 @@ def matches(conditions: dict[str, Any], facts: TicketFacts) -> bool:
     if "csat_in" in c and facts.csat not in c["csat_in"]:
         return False
     if "min_priority" in c and facts.priority < c["min_priority"]:
+        return False
+    if "sla_target_in" in c and facts.sla_target not in c["sla_target_in"]:
+        return False
+    if "sla_within_minutes" in c and (
+        facts.sla_minutes_left is None or facts.sla_minutes_left > c["sla_within_minutes"]
+    ):
         return False
     intensity = facts.intensity if facts.intensity is not None else 0.0
     if "emotion_in" in c:

@@ -13,6 +13,7 @@ from tactful.automation.models import Rule, Trigger
 from tactful.canned.models import CannedResponse
 from tactful.coach import EMOTIONS
 from tactful.customers.models import Channel, Language
+from tactful.sla.models import Target
 from tactful.tickets.models import Priority, Status
 
 _EMOTION_LABELS = {
@@ -154,6 +155,21 @@ class RuleForm(forms.Form):
     csat_comment = forms.ChoiceField(
         label=_("The answer has a comment"), choices=YES_NO_ANY, required=False
     )
+    sla_targets = forms.MultipleChoiceField(
+        label=_("SLA target is one of (SLA triggers)"),
+        choices=Target.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sla_within_minutes = forms.IntegerField(
+        label=_("The SLA target will breach within (minutes)"),
+        required=False,
+        min_value=1,
+        max_value=engine.MAX_SLA_MINUTES,
+        help_text=_(
+            "For “An SLA target will breach soon”: the rule fires this close to the deadline."
+        ),
+    )
 
     # actions
     set_priority = forms.TypedChoiceField(
@@ -234,6 +250,20 @@ class RuleForm(forms.Form):
         csat_comment = _yes_no(data.get("csat_comment") or "")
         if csat_comment is not None:
             conditions["csat_comment"] = csat_comment
+        sla_trigger = data.get("trigger") in {Trigger.SLA_WARNING, Trigger.SLA_BREACHED}
+        if data.get("sla_targets"):
+            if not sla_trigger:
+                raise forms.ValidationError(
+                    _("SLA targets are conditions of the two SLA triggers only.")
+                )
+            conditions["sla_target_in"] = list(data["sla_targets"])
+        if data.get("sla_within_minutes") is not None:
+            if data.get("trigger") != Trigger.SLA_WARNING:
+                raise forms.ValidationError(
+                    _("“Will breach within N minutes” needs the trigger “%(trigger)s”.")
+                    % {"trigger": Trigger.SLA_WARNING.label}
+                )
+            conditions["sla_within_minutes"] = data["sla_within_minutes"]
         return conditions
 
     def _actions(self, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -314,6 +344,8 @@ class RuleForm(forms.Form):
         "statuses",
         "csat",
         "csat_comment",
+        "sla_targets",
+        "sla_within_minutes",
     )
     ACTION_FIELDS = (
         "set_priority",
@@ -371,6 +403,8 @@ class RuleForm(forms.Form):
             "statuses": c.get("status_in", []),
             "csat": c.get("csat_in", []),
             "csat_comment": flag("csat_comment"),
+            "sla_targets": c.get("sla_target_in", []),
+            "sla_within_minutes": c.get("sla_within_minutes"),
             **{
                 name: flag(name)
                 for name in ("hostile", "abuse", "threat", "company_fault", "dead_end")

@@ -1,14 +1,19 @@
 """What automation does when something happens to a ticket: run the rules for it.
 
-Four moments start rules (``Trigger``): a ticket was opened, the customer wrote again, the
-coach read the customer, and the customer answered the satisfaction survey. Load-aware assignment is offered to the teams as a strategy.
+Six moments start rules (``Trigger``): a ticket was opened, the customer wrote again, the
+coach read the customer, the customer answered the satisfaction survey, an SLA target will
+breach soon, and one was breached. Load-aware
+assignment is offered to the teams as a strategy; the rules' "breach within N minutes" leads
+are given to the SLA checker.
 """
 
 from __future__ import annotations
 
-from tactful.automation import load, rules
+from tactful.automation import load, rules, selectors
 from tactful.coaching.events import MessageAnalysed
 from tactful.satisfaction.events import SurveyAnswered
+from tactful.sla import services as sla_services
+from tactful.sla.events import SlaBreached, SlaWarning
 from tactful.tickets import events
 
 
@@ -36,9 +41,30 @@ def on_survey_answered(event: SurveyAnswered) -> None:
     )
 
 
+def on_sla_warning(event: SlaWarning) -> None:
+    rules.run_rules(
+        event.ticket,
+        trigger="sla_warning",
+        sla=rules.SlaSituation(
+            clock_id=event.clock_id, target=event.target, minutes_left=event.minutes_left
+        ),
+    )
+
+
+def on_sla_breached(event: SlaBreached) -> None:
+    rules.run_rules(
+        event.ticket,
+        trigger="sla_breached",
+        sla=rules.SlaSituation(clock_id=event.clock_id, target=event.target, minutes_left=0),
+    )
+
+
 def register() -> None:
     events.subscribe(events.TicketOpened)(on_ticket_opened)
     events.subscribe(events.CustomerWrote)(on_customer_wrote)
     events.subscribe(MessageAnalysed)(on_message_analysed)
     events.subscribe(SurveyAnswered)(on_survey_answered)
+    events.subscribe(SlaWarning)(on_sla_warning)
+    events.subscribe(SlaBreached)(on_sla_breached)
+    sla_services.register_lead_times(selectors.sla_lead_minutes)
     load.register()

@@ -21,6 +21,10 @@ class Trigger(models.TextChoices):
     ANALYSED = "analysed", _("The coach has read the customer's message")
     #: The customer answered the satisfaction survey (or changed their answer).
     SURVEY_ANSWERED = "survey_answered", _("The customer answers the satisfaction survey")
+    #: An SLA target will breach soon (the policy's warning, or N minutes before: see the
+    #: ``sla_within_minutes`` condition).
+    SLA_WARNING = "sla_warning", _("An SLA target will breach soon")
+    SLA_BREACHED = "sla_breached", _("An SLA target was breached")
 
 
 def _no_conditions() -> dict[str, Any]:
@@ -195,6 +199,9 @@ class RuleFiring(models.Model):
     event = models.OneToOneField(
         "tickets.TicketEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: What else the trigger was about, for triggers that happen more than once per message:
+    #: ``"sla:<clock id>"`` for SLA warnings and breaches (empty for the others).
+    cause = models.CharField(_("cause"), max_length=40, blank=True, default="")
     created_at = models.DateTimeField(_("fired"), auto_now_add=True)
 
     class Meta:
@@ -202,13 +209,13 @@ class RuleFiring(models.Model):
         verbose_name_plural = _("rule firings")
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "ticket", "trigger", "message"],
-                name="unique_rule_firing_per_message",
+                fields=["rule", "ticket", "trigger", "message", "cause"],
+                name="unique_rule_firing_per_message_cause",
             ),
             models.UniqueConstraint(
-                fields=["rule", "ticket", "trigger"],
+                fields=["rule", "ticket", "trigger", "cause"],
                 condition=models.Q(message__isnull=True),
-                name="unique_rule_firing_without_message",
+                name="unique_rule_firing_without_message_cause",
             ),
         ]
         indexes = [models.Index(fields=["ticket", "trigger"], name="rule_firing_ticket")]

@@ -13,6 +13,7 @@ from tactful.automation.models import Rule
 from tactful.automation.selectors import can_edit_rule, visible_rules
 from tactful.canned.models import CannedResponse
 from tactful.customers.models import Channel, Language
+from tactful.sla.models import Target
 from tactful.tickets.models import Priority, Status
 from tactful.tickets.presenters import emotion_label
 
@@ -68,6 +69,7 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
     responses = _names(CannedResponse, response_ids, "title")
     channels, languages = dict(Channel.choices), dict(Language.choices)
     statuses, priorities = dict(Status.choices), dict(Priority.choices)
+    targets = dict(Target.choices)
     unknown = _("(deleted)")
 
     def describe_conditions(c: dict[str, Any]) -> tuple[str, ...]:
@@ -119,6 +121,13 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
                 _("satisfaction: %(v)s")
                 % {"v": ", ".join(str(names.get(x, x)) for x in c["csat_in"])}
             )
+        if "sla_target_in" in c:
+            parts.append(
+                _("SLA target: %(v)s")
+                % {"v": ", ".join(str(targets.get(x, x)) for x in c["sla_target_in"])}
+            )
+        if "sla_within_minutes" in c:
+            parts.append(_("breaches within %(n)d minutes") % {"n": c["sla_within_minutes"]})
         return tuple(parts) or (str(_("always")),)
 
     def describe_action(a: dict[str, Any]) -> str:

@@ -102,13 +102,17 @@ class _RunState:
     #: The satisfaction answer that started the run (trigger ``survey_answered``).
     csat: str = ""
     csat_comment: bool = False
+    sla_target: str = ""
+    sla_minutes_left: int | None = None
     _tags: set[str] | None = None
     _lead_cache: dict[int, bool] = field(default_factory=dict)
     _dead_end: bool | None = None
 
     @classmethod
-    def load(cls, ticket: Ticket) -> _RunState:
-        return cls(ticket=ticket)
+    def load(cls, ticket: Ticket, sla: SlaSituation | None = None) -> _RunState:
+        if sla is None:
+            return cls(ticket=ticket)
+        return cls(ticket=ticket, sla_target=sla.target, sla_minutes_left=sla.minutes_left)
 
     @property
     def tags(self) -> set[str]:
@@ -151,6 +155,8 @@ class _RunState:
             dead_end=self.dead_end,
             csat=self.csat,
             csat_comment=self.csat_comment,
+            sla_target=self.sla_target,
+            sla_minutes_left=self.sla_minutes_left,
         )
 
 
@@ -162,13 +168,29 @@ def facts_for(ticket: Ticket) -> engine.TicketFacts:
 # --- running rules ----------------------------------------------------------------------------
 
 
-def _already_fired(ticket: Ticket, trigger: str, message_id: int | None) -> set[int]:
+def _already_fired(
+    ticket: Ticket, trigger: str, message_id: int | None, cause: str = ""
+) -> set[int]:
     """Rules that already fired on this ticket for this very event (trigger + message)."""
     return set(
         RuleFiring.objects.filter(
-            ticket_id=ticket.pk, trigger=trigger, message_id=message_id
+            ticket_id=ticket.pk, trigger=trigger, message_id=message_id, cause=cause
         ).values_list("rule_id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class SlaSituation:
+    """What an SLA trigger is about: the clock (``cause`` keeps firings to once per clock),
+    its target and the whole minutes left before its deadline (0 once breached)."""
+
+    clock_id: int
+    target: str
+    minutes_left: int | None
+
+    @property
+    def cause(self) -> str:
+        return f"sla:{self.clock_id}"
 
 
 def run_rules(
@@ -177,6 +199,7 @@ def run_rules(
     trigger: str,
     message: Message | None = None,
     csat: tuple[str, bool] | None = None,
+    sla: SlaSituation | None = None,
 ) -> list[TicketEvent]:
     """Evaluate the active rules for ``trigger`` on ``ticket`` and run those that match.
 
@@ -187,10 +210,12 @@ def run_rules(
 
     Args:
         ticket: the ticket (locked or freshly written by the caller's transaction).
-        trigger: ``ticket_created``, ``customer_message``, ``analysed`` or ``survey_answered``.
+        trigger: ``ticket_created``, ``customer_message``, ``analysed``, ``survey_answered``,
+            ``sla_warning`` or ``sla_breached``.
         message: the customer message the event is about (default: the newest one); for a
             survey answer, the message that asked (so each survey fires a rule at most once).
         csat: for ``survey_answered``, the answer's reading and whether it has a comment.
+        sla: for the SLA triggers, the clock they are about (a rule fires once per clock).
 
     Returns:
         The ``RULE_FIRED`` events written, in order.
@@ -208,7 +233,8 @@ def run_rules(
         rules = selectors.rules_for(trigger=trigger, team_id=ticket.team_id)
         if not rules:
             return []
-        if message is None:
+        cause = sla.cause if sla is not None else ""
+        if message is None and sla is None:
             message = (
                 Message.objects.filter(ticket_id=ticket.pk, kind=MessageKind.INCOMING)
                 .order_by("-created_at", "-id")
@@ -217,7 +243,7 @@ def run_rules(
         message_id = message.pk if message is not None else None
         # Read on the first match only: most events match no rule at all.
         already: set[int] | None = None
-        state = _RunState.load(ticket)
+        state = _RunState.load(ticket, sla)
         if csat is not None:
             state.csat, state.csat_comment = csat
         fired: list[TicketEvent] = []
@@ -233,7 +259,7 @@ def run_rules(
                 if not engine.matches(conditions, facts):
                     continue
                 if already is None:
-                    already = _already_fired(ticket, trigger, message_id)
+                    already = _already_fired(ticket, trigger, message_id, cause)
                 if rule.pk in already:
                     continue
                 with events.atomic():
@@ -252,13 +278,18 @@ def run_rules(
                     )
                     # The unique constraint: a concurrent run for the same event loses here.
                     RuleFiring.objects.create(
-                        rule=rule, ticket=ticket, trigger=trigger, message=message, event=event
+                        rule=rule,
+                        ticket=ticket,
+                        trigger=trigger,
+                        message=message,
+                        event=event,
+                        cause=cause,
                     )
             except Exception:
                 # A broken rule must never cost the customer's message: log it, go on.
                 logger.exception("automation rule %s failed on ticket %s", rule.pk, ticket.pk)
                 ticket.refresh_from_db()
-                state = _RunState.load(ticket)
+                state = _RunState.load(ticket, sla)
                 if csat is not None:
                     state.csat, state.csat_comment = csat
                 continue

@@ -252,6 +252,18 @@ def rules_for(*, trigger: str, team_id: int | None) -> list[Rule]:
     return list(Rule.objects.filter(scope, active=True, trigger=trigger).order_by("order", "id"))
 
 
+def sla_lead_minutes() -> list[int]:
+    """The "breach within N minutes" leads of the active SLA-warning rules (for the checker)."""
+    leads = set()
+    for conditions in Rule.objects.filter(active=True, trigger="sla_warning").values_list(
+        "conditions", flat=True
+    ):
+        value = conditions.get("sla_within_minutes") if isinstance(conditions, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            leads.add(min(value, engine.MAX_SLA_MINUTES))
+    return sorted(leads)
+
+
 def visible_rules(agent: Agent) -> QuerySet[Rule]:
     """The rules a lead sees: every rule (rules explain routing to the whole desk)."""
     return Rule.objects.select_related("team", "created_by").order_by("order", "id")

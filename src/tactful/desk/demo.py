@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -54,18 +55,23 @@ from tactful.desk.demo_data import (
     SCENARIOS,
     TEAMS,
 )
+from tactful.desk.testing import bulk_history, bulk_tickets
 from tactful.livechat import services as livechat_services
 from tactful.livechat.models import ChatSession
 from tactful.mail import matching
 from tactful.mail import services as mail_services
 from tactful.mail.transport import reply_subject
 from tactful.quality.demo import seed_quality_demo
+from tactful.reports import rollup
+from tactful.sla import services as sla_services
+from tactful.sla.models import BusinessHours, Policy
 from tactful.tickets import assignment
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import (
     EventKind,
     Message,
     MessageKind,
+    Priority,
     Status,
     Ticket,
     TicketEvent,
@@ -209,6 +215,7 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
         seed_quality_demo(out=out)  # a desk seeded before quality reviews existed gets them
         return dict(PASSWORDS)
     desk = _seed_people()
+    _seed_service_levels()
     rng = random.Random(2024)
     now = timezone.now()
     for scenario, language, index in _ticket_indices():
@@ -234,7 +241,105 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
             out.flush()
     demo_satisfaction.seed(out=out)
     seed_quality_demo(out=out)
+    _seed_history(desk)
+    _finish_service_levels()
     return dict(PASSWORDS)
+
+
+# --- service levels and three months of history -------------------------------------------------
+
+#: Solved tickets behind the reports' charts (they carry ``custom_fields["demo"] == "history"``).
+HISTORY_TICKETS = 450
+HISTORY_DAYS = 90
+
+
+def played_tickets() -> QuerySet[Ticket]:
+    """The scenario tickets, without the bulk history behind the reports."""
+    history = Ticket.objects.filter(custom_fields__demo="history").values("pk")
+    return Ticket.objects.exclude(pk__in=history)
+
+
+def _seed_service_levels() -> None:
+    """Office hours for the desk, an urgent and a standard policy (once)."""
+    if not BusinessHours.objects.filter(team__isnull=True).exists():
+        BusinessHours.objects.create(
+            name="Office hours",
+            time_zone="Europe/Madrid",
+            week={str(day): [["08:00", "20:00"]] for day in range(5)},
+            holidays=["2026-12-25", "2027-01-01", "2027-01-06"],
+        )
+    if not Policy.objects.exists():
+        Policy.objects.create(
+            name="Urgent",
+            position=10,
+            priorities=[Priority.URGENT],
+            first_response_minutes=60,
+            next_response_minutes=120,
+            resolution_minutes=8 * 60,
+            business_hours=False,
+        )
+        Policy.objects.create(
+            name="Standard",
+            position=100,
+            first_response_minutes=4 * 60,
+            next_response_minutes=8 * 60,
+            resolution_minutes=3 * 12 * 60,
+        )
+
+
+def _seed_history(desk: DemoDesk) -> None:
+    """Three months of solved tickets, written in bulk, so the reports show trends."""
+    if Ticket.objects.filter(custom_fields__demo="history").exists():
+        return
+    teams = list(desk.teams.values())
+    agents = [a for a in desk.agents.values() if not a.is_admin]
+    ids = bulk_tickets(
+        HISTORY_TICKETS,
+        teams=teams,
+        agents=agents,
+        seed=90,
+        index=False,
+        with_events=False,
+        overrides={"status": Status.CLOSED, "custom_fields": {"demo": "history"}},
+    )
+    now = timezone.now()
+    bulk_history(
+        list(Ticket.objects.filter(pk__in=ids)),
+        start=now - timedelta(days=HISTORY_DAYS),
+        end=now - timedelta(days=1),
+        agents=agents,
+        seed=90,
+    )
+
+
+def _finish_service_levels() -> None:
+    """Re-time the played conversations from their backdated history, put two fresh urgent
+    ones at risk, and recount the daily figures the reports read."""
+    played = list(played_tickets().values_list("pk", flat=True))
+    sla_services.refresh_tickets(played, announce=False)
+    waiting = list(
+        Ticket.objects.filter(
+            pk__in=played,
+            status__in=[Status.NEW, Status.OPEN],
+            clocks__target="first_response",
+            clocks__state="running",
+        ).order_by("-created_at")[:2]
+    )
+    for ticket in waiting:
+        _move_to(ticket, timezone.now() - timedelta(minutes=50))
+        ticket_services.change_priority(ticket=ticket, priority=Priority.URGENT, by=None)
+    today = timezone.localdate()
+    rollup.rebuild(today - timedelta(days=HISTORY_DAYS + 1), today)
+
+
+def _move_to(ticket: Ticket, start: datetime) -> None:
+    """Shift a ticket's whole history so that it began at ``start``."""
+    shift = start - ticket.created_at
+    for row in [*Message.objects.filter(ticket=ticket), *TicketEvent.objects.filter(ticket=ticket)]:
+        row.created_at = row.created_at + shift
+        row.save(update_fields=["created_at"])
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=start, updated_at=start)
+    ticket.refresh_from_db()
 
 
 def _seed_people() -> DemoDesk:

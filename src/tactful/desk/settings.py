@@ -76,10 +76,12 @@ INSTALLED_APPS = [
     "tactful.livechat",
     "tactful.webform",
     "tactful.canned",
+    "tactful.sla",
     "tactful.automation",
     "tactful.monitoring",
     "tactful.satisfaction",
     "tactful.quality",
+    "tactful.reports",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +199,8 @@ TACTFUL_DELIVERY_LEASE = int(os.environ.get("TACTFUL_DELIVERY_LEASE", "600"))
 # Periodic work (run `celery -A tactful.desk.celery_app beat` beside the workers).
 CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {"task": "tactful.outbound.sweep_deliveries", "schedule": 60.0},
+    # SLA warnings and breaches that came due (tactful.sla).
+    "check-sla-deadlines": {"task": "tactful.sla.check_deadlines", "schedule": 60.0},
 }
 
 # --- e-mail (tactful.mail) ---

@@ -31,4 +31,6 @@ urlpatterns = [
     path("automation/", include("tactful.automation.urls")),
     path("satisfaction/", include("tactful.satisfaction.urls")),
     path("quality/", include("tactful.quality.urls")),
+    path("sla/", include("tactful.sla.urls")),
+    path("reports/", include("tactful.reports.urls")),
 ]

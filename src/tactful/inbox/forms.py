@@ -22,6 +22,14 @@ SORT_CHOICES = [
     ("created", _("Oldest")),
     ("-priority", _("Priority")),
     ("-intensity", _("Intensity")),
+    # Provided by tactful.sla: tickets with a running target, the soonest deadline first.
+    ("sla_due", _("Breaches soonest")),
+]
+SLA_CHOICES = [
+    ("at_risk_or_breached", _("At risk or breached")),
+    ("at_risk", _("At risk")),
+    ("breached", _("Breached")),
+    ("running", _("Any running target")),
 ]
 #: The customer's latest satisfaction answer (tactful.satisfaction), as the inbox filters it.
 CSAT_CHOICES = [
@@ -92,6 +100,7 @@ class InboxFilterForm(forms.Form):
         required=False,
         choices=CSAT_CHOICES,
     )
+    sla = forms.ChoiceField(label=_("SLA"), required=False, choices=SLA_CHOICES)
     q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
@@ -136,6 +145,7 @@ class InboxFilterForm(forms.Form):
             abuse=abuse,
             q=data.get("q") or "",
             sort=data.get("sort") or DEFAULT_SORT,
+            extra={"sla": data.get("sla") or ""},
         )
 
 

@@ -22,6 +22,8 @@ from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Channel, Language
 from tactful.inbox.templatetags.desk_tags import filesize
 from tactful.satisfaction import scales
+from tactful.sla import presenters as sla_presenters
+from tactful.sla.models import TicketSla
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
 from tactful.tickets.rendering import render_body
@@ -55,6 +57,17 @@ class InboxRow:
     #: The customer's latest satisfaction answer: good / neutral / bad ("" when none).
     csat: str = ""
     csat_label: str = ""
+    #: The SLA badge (``None`` when no target runs): ``at_risk``, ``breached`` or ``running``.
+    sla: sla_presenters.Badge | None = None
+
+
+def _sla_summary(ticket: Ticket) -> TicketSla | None:
+    """The SLA summary the inbox query joined on (``None`` when the ticket has none)."""
+    try:
+        summary: TicketSla | None = ticket.sla  # type: ignore[attr-defined]
+    except TicketSla.DoesNotExist:
+        return None
+    return summary
 
 
 def ago(moment: datetime, now: datetime) -> str:
@@ -123,6 +136,7 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
                 updated_ago=ago(ticket.updated_at, now),
                 csat=rating.sentiment if rating is not None else "",
                 csat_label=scales.label(rating.scale, rating.rating) if rating is not None else "",
+                sla=sla_presenters.badge(_sla_summary(ticket), now=now),
             )
         )
     return rows

@@ -27,6 +27,7 @@ from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
 from tactful.inbox.models import SavedView
 from tactful.satisfaction import selectors as satisfaction_selectors
+from tactful.sla import selectors as sla_selectors
 from tactful.tickets import assignment, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Priority, Status, Ticket
@@ -83,7 +84,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
     # The satisfaction badge rides on the same query (a join on the ticket's rating).
-    tickets = selectors.inbox_tickets(agent=agent, filters=filters).select_related("rating")
+    tickets = _with_sla(
+        selectors.inbox_tickets(agent=agent, filters=filters).select_related("rating"), filters
+    )
     if form.cleaned_data.get("csat"):
         tickets = satisfaction_selectors.with_rating(tickets, form.cleaned_data["csat"])
     page = selectors.paginate(
@@ -104,6 +107,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "ticket-list":
         return render(request, "inbox/_ticket_list.html", context)
     return render(request, "inbox/inbox.html", context)
+
+
+def _with_sla(tickets: Any, filters: selectors.TicketFilters) -> Any:
+    """The SLA summary joined on (for the badges), the SLA filter and the "breaches soonest"
+    order, which tactful.sla owns."""
+    tickets = tickets.select_related("sla")
+    if filters.extra.get("sla"):
+        tickets = sla_selectors.with_state(tickets, filters.extra["sla"])
+    if filters.sort == "sla_due":
+        tickets = sla_selectors.breaches_soonest(tickets)
+    return tickets
 
 
 def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
@@ -141,6 +155,7 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
                 [("yes", _("Abuse or threat")), ("no", _("No abuse"))], data.get("abuse", "")
             ),
             "csat": rows.options(forms.CSAT_CHOICES[1:], data.get("csat", "")),
+            "sla": rows.options(forms.SLA_CHOICES, data.get("sla", "")),
             "sort": rows.options(forms.SORT_CHOICES, data.get("sort", "-updated")),
         },
         "q": data.get("q", ""),

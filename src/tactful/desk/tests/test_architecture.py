@@ -25,6 +25,8 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("outbound/apps.py", "tactful.tickets"),
     ("satisfaction/apps.py", "tactful.satisfaction"),
     ("quality/apps.py", "tactful.quality"),
+    ("sla/apps.py", "tactful.sla"),
+    ("reports/apps.py", "tactful.reports"),
     ("tickets/apps.py", "tactful.tickets"),
     # The command line: `tactful coach …` must work without Django configured, and
     # `tactful demo` imports the whole desk only once settings are set up.

@@ -157,6 +157,11 @@ def seeded(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, 
             _wipe()
 
 
+def played() -> Any:
+    """The scenario tickets, without the three months of bulk history behind the reports."""
+    return demo.played_tickets()
+
+
 def _counts() -> dict[str, int]:
     return {
         "agents": Agent.objects.count(),
@@ -178,7 +183,8 @@ def test_seeding_again_changes_nothing(seeded):
     assert demo.seed_demo() == seeded
     assert demo.seed_demo() == seeded
     assert _counts() == before
-    assert before["tickets"] == len(SCENARIOS) * 3
+    assert played().count() == len(SCENARIOS) * 3
+    assert before["tickets"] == len(SCENARIOS) * 3 + demo.HISTORY_TICKETS
 
 
 @pytest.mark.slow
@@ -203,11 +209,11 @@ def test_an_interrupted_seed_resumes_where_it_stopped(seeded):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_every_channel_in_every_language(seeded):
-    pairs = set(Ticket.objects.values_list("channel", "language"))
+    pairs = set(played().values_list("channel", "language"))
     assert {channel for channel, _language in pairs} == ALL_CHANNELS
     for channel in ALL_CHANNELS:
         assert {language for c, language in pairs if c == channel} == set(LANGUAGES), channel
-    assert Counter(Ticket.objects.values_list("language", flat=True)) == {
+    assert Counter(played().values_list("language", flat=True)) == {
         language: len(SCENARIOS) for language in LANGUAGES
     }
 
@@ -230,7 +236,7 @@ def test_teams_have_public_addresses_and_technical_spreads_load(seeded):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_email_tickets_came_in_as_mail_and_keep_the_original(seeded):
-    tickets = list(Ticket.objects.filter(channel="email").select_related("team"))
+    tickets = list(played().filter(channel="email").select_related("team"))
     assert len(tickets) == 27
     for ticket in tickets:
         first = incoming(ticket)[0]
@@ -282,7 +288,7 @@ def test_customers_answer_our_email_in_the_same_ticket(seeded):
 @pytest.mark.django_db
 def test_chat_tickets_are_live_chat_sessions(seeded):
     lead = Agent.objects.get(username="lead")
-    tickets = list(Ticket.objects.filter(channel="chat"))
+    tickets = list(played().filter(channel="chat"))
     assert len(tickets) == 12
     for ticket in tickets:
         session = ChatSession.objects.get(ticket=ticket)
@@ -306,13 +312,13 @@ def test_chat_tickets_are_live_chat_sessions(seeded):
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_contact_form_and_api_channels(seeded):
-    for ticket in Ticket.objects.filter(channel="web").select_related("team"):
+    for ticket in played().filter(channel="web").select_related("team"):
         first = incoming(ticket)[0]
         assert first.external_id.startswith("webform:")
         assert first.metadata == {"form": ticket.team.slug}
     loggers = {"en": "lead", "es": "ana", "ru": "boris"}
     for channel in ("social", "forum", "phone", "video"):
-        for ticket in Ticket.objects.filter(channel=channel):
+        for ticket in played().filter(channel=channel):
             first = incoming(ticket)[0]
             assert first.metadata["thread_id"] == f"{channel}-thread-{first.external_id[5:]}"
             created = TicketEvent.objects.get(ticket=ticket, kind=EventKind.CREATED)
@@ -321,20 +327,25 @@ def test_contact_form_and_api_channels(seeded):
             else:
                 assert created.actor is None
     # No outgoing webhook in the demo: social and forum replies stay on the desk.
-    social_replies = Message.objects.filter(kind=MessageKind.OUTGOING, channel="social")
+    social_replies = Message.objects.filter(
+        kind=MessageKind.OUTGOING, channel="social", ticket__in=played()
+    )
     assert social_replies.count() == 3
     assert set(social_replies.values_list("delivery_state", flat=True)) == {""}
-    delivered = Message.objects.filter(kind=MessageKind.OUTGOING, channel__in=["email", "chat"])
+    delivered = Message.objects.filter(
+        kind=MessageKind.OUTGOING, channel__in=["email", "chat"], ticket__in=played()
+    )
     assert set(delivered.values_list("delivery_state", flat=True)) == {"sent"}
 
 
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_replies_carry_the_coachs_review(seeded):
-    # Agents' replies (Tactful's own messages, such as satisfaction surveys, have no review).
+    # Agents' replies in the played conversations (Tactful's own messages, such as
+    # satisfaction surveys, have no review; the bulk history has none either).
     replies = list(
         Message.objects.filter(
-            kind=MessageKind.OUTGOING, author_agent__isnull=False
+            kind=MessageKind.OUTGOING, author_agent__isnull=False, ticket__in=played()
         ).select_related("ticket")
     )
     assert len(replies) >= 25
@@ -441,6 +452,25 @@ def test_the_timeline_is_in_the_past_and_in_order(seeded):
         assert ticket.created_at <= times[0] and times[-1] < now
         if ticket.first_response_at is not None:
             assert ticket.created_at < ticket.first_response_at < now
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_service_levels_and_three_months_of_history(seeded, client):
+    from tactful.sla.models import Policy, TicketSla
+
+    assert set(Policy.objects.values_list("name", flat=True)) == {"Urgent", "Standard"}
+    now = timezone.now()
+    summaries = TicketSla.objects.filter(ticket__in=played())
+    at_risk = summaries.filter(warn_at__lte=now, due_at__gt=now, breached=False)
+    late = summaries.filter(due_at__lte=now)
+    assert at_risk.count() >= 2 and late.count() >= 1
+    oldest = Ticket.objects.order_by("created_at").first()
+    assert (now - oldest.created_at).days >= 80
+    client.force_login(Agent.objects.get(username="lead"))
+    page = client.get("/reports/?range=90&bucket=week")
+    assert page.status_code == 200
+    assert "SLA at risk" in client.get("/inbox/?sla=at_risk_or_breached").content.decode()
 
 
 @pytest.mark.slow

@@ -209,16 +209,31 @@ def test_every_subscriber_is_known(desk):
         "read_the_customer",
         "on_ticket_opened",
         "count_message",
+        "count_customer_message",
         "reindex_changed",
+        "retime_tickets",
     ]
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
         "count_message",
+        "count_customer_message",
         "reindex_changed",
+        "retime_tickets",
     ]
-    assert events.subscribers(events.ReplyRecorded) == ["queue_new_reply", "reindex_changed"]
-    assert events.subscribers(events.StatusChanged) == ["on_status_changed"]
+    assert events.subscribers(events.ReplyRecorded) == [
+        "queue_new_reply",
+        "count_reply",
+        "reindex_changed",
+        "retime_tickets",
+    ]
+    assert events.subscribers(events.StatusChanged) == [
+        "on_status_changed",
+        "review_solved_conversation",
+        "retime_tickets",
+    ]
+    # Internal notes never move an SLA clock; the coach reads a call's notes.
+    assert events.subscribers(events.NoteAdded) == ["read_the_call_note", "reindex_changed"]
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):

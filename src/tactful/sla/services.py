@@ -1,0 +1,692 @@
+"""Keeping each ticket's clocks true: replay its history after every change that moves them,
+and check once a minute which deadlines came due (warnings and breaches, each emitted once).
+
+Everything here runs inside the transaction of the change (the handlers subscribe in
+``SlaConfig.ready()``), so the clocks commit or roll back with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import shared_task
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Agent
+from tactful.sla import conditions, hours, replay, stats
+from tactful.sla.events import SlaAchieved, SlaBreached, SlaWarning
+from tactful.sla.models import (
+    OPEN_STATES,
+    BusinessHours,
+    Clock,
+    ClockDay,
+    ClockState,
+    Policy,
+    TicketSla,
+)
+from tactful.tickets import events, timeline
+from tactful.tickets.models import EventKind, Message, MessageKind, Tag, Ticket, TicketEvent
+
+logger = logging.getLogger(__name__)
+
+#: Clocks the deadline checker handles per run (the rest wait for the next minute).
+CHECK_BATCH = 500
+
+
+# --- what applies ------------------------------------------------------------------------------
+
+
+@dataclass
+class Setup:
+    """Policies and business hours, read once per batch of tickets."""
+
+    policies: list[Policy]
+    hours_by_team: dict[int | None, hours.WeeklyHours | None]
+
+    @classmethod
+    def load(cls) -> Setup:
+        policies = list(Policy.objects.filter(active=True).order_by("position", "id"))
+        schedules: dict[int | None, hours.WeeklyHours | None] = {}
+        for row in BusinessHours.objects.all():
+            try:
+                schedules[row.team_id] = row.schedule()
+            except ValueError:
+                logger.warning("business hours %s are invalid; counting calendar time", row.pk)
+                schedules[row.team_id] = None
+        return cls(policies=policies, hours_by_team=schedules)
+
+    def hours_for(self, team_id: int | None) -> hours.Hours:
+        schedule = self.hours_by_team.get(team_id) if team_id is not None else None
+        if schedule is None:
+            schedule = self.hours_by_team.get(None)
+        return schedule if schedule is not None else hours.CalendarHours()
+
+    def targets(self, policy: Policy | None, team_id: int | None) -> replay.Targets:
+        if policy is None:
+            return replay.Targets()
+
+        def seconds(minutes: int | None) -> int | None:
+            return None if minutes is None else minutes * 60
+
+        return replay.Targets(
+            first_response=seconds(policy.first_response_minutes),
+            next_response=seconds(policy.next_response_minutes),
+            resolution=seconds(policy.resolution_minutes),
+            warning_share=min(max(policy.warning_percent, 1), 100) / 100,
+            hours=self.hours_for(team_id) if policy.business_hours else hours.CalendarHours(),
+        )
+
+
+def facts_of(ticket: Ticket, *, tags: Iterable[str] = ()) -> conditions.TicketFacts:
+    return conditions.TicketFacts(
+        team_id=ticket.team_id,
+        channel=ticket.channel,
+        priority=int(ticket.priority),
+        language=ticket.language,
+        tags=frozenset(tags),
+        customer_id=int(ticket.customer_id),
+    )
+
+
+def policy_for(ticket: Ticket, setup: Setup) -> Policy | None:
+    """The first active policy whose conditions the ticket meets (tags read only if asked)."""
+    if not setup.policies:
+        return None
+    tags: list[str] = []
+    if conditions.reads_tags(setup.policies):
+        tags = list(Tag.objects.filter(tickets__id=ticket.pk).values_list("name", flat=True))
+    policy: Policy | None = conditions.first_match(setup.policies, facts_of(ticket, tags=tags))
+    return policy
+
+
+# --- the history -------------------------------------------------------------------------------
+
+
+def history_of(ticket: Ticket) -> replay.History:
+    """The ticket's conversation and status changes as the clocks read them (two queries,
+    three when it was merged away)."""
+    turns = []
+    for pk, kind, created_at, agent_id in (
+        Message.objects.filter(
+            ticket_id=ticket.pk, kind__in=[MessageKind.INCOMING, MessageKind.OUTGOING]
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", "kind", "created_at", "author_agent_id")
+    ):
+        if kind == MessageKind.OUTGOING and agent_id is None:
+            continue  # Tactful's own automatic reply: a person has not answered yet
+        turns.append(
+            replay.Turn(
+                at=created_at,
+                message_id=pk,
+                customer=kind == MessageKind.INCOMING,
+                agent_id=agent_id,
+            )
+        )
+    moves = []
+    for created_at, data, actor_id in (
+        TicketEvent.objects.filter(ticket_id=ticket.pk, kind=EventKind.STATUS_CHANGED)
+        .order_by("created_at", "id")
+        .values_list("created_at", "data", "actor_id")
+    ):
+        status = data.get("to") if isinstance(data, dict) else None
+        if isinstance(status, str):
+            moves.append(replay.StatusMove(at=created_at, status=status, by_id=actor_id))
+    merged_at = None
+    if ticket.merged_into_id is not None:
+        merged_at = (
+            TicketEvent.objects.filter(ticket_id=ticket.pk, kind=EventKind.MERGED)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)
+            .first()
+        )
+    return replay.History(
+        opened_at=ticket.created_at,
+        turns=turns,
+        moves=moves,
+        merged_at=merged_at,
+        assignee_id=ticket.assignee_id,
+    )
+
+
+# --- keeping the clocks -----------------------------------------------------------------------
+
+_CLOCK_FIELDS = (
+    "policy",
+    "state",
+    "started_at",
+    "ended_at",
+    "target_seconds",
+    "elapsed_seconds",
+    "carried_seconds",
+    "due_at",
+    "warn_at",
+    "alarm_at",
+    "superseded",
+    "message",
+    "agent_id",
+    "team_id",
+    "channel",
+    "language",
+    "breached_at",
+    "achieved_at",
+)
+
+
+def _alarm_at(clock: Clock) -> datetime | None:
+    """When the checker must next look at ``clock``: its warning, then its deadline."""
+    if clock.state not in OPEN_STATES:
+        return None
+    moments = []
+    if clock.warned_at is None and clock.warn_at is not None:
+        moments.append(clock.warn_at)
+    if clock.breached_at is None and clock.due_at is not None:
+        moments.append(clock.due_at)
+    return min(moments) if moments else None
+
+
+@dataclass
+class _Outcome:
+    """What one refresh decided to tell the timeline (after the rows are written)."""
+
+    achieved: list[Clock] = field(default_factory=list)
+    breached: list[Clock] = field(default_factory=list)
+
+
+def refresh_ticket(
+    ticket: Ticket, *, setup: Setup | None = None, announce: bool = True
+) -> list[Clock]:
+    """Replay ``ticket``'s history into its stored clocks and summary.
+
+    Args:
+        ticket: the ticket (re-read here: the caller's instance may be stale).
+        setup: policies and hours already loaded (for a batch).
+        announce: record ``SlaAchieved``/``SlaBreached`` for what completed now; ``False``
+            for history (imports, the demo, a rebuild): the clocks are marked, nothing is
+            emitted, as ``timeline.record_history`` does.
+
+    Returns:
+        The ticket's clocks as stored.
+    """
+    setup = setup or Setup.load()
+    ticket = (
+        Ticket.objects.only(
+            "id",
+            "created_at",
+            "status",
+            "priority",
+            "channel",
+            "language",
+            "team_id",
+            "assignee_id",
+            "customer_id",
+            "merged_into_id",
+        )
+        .filter(pk=ticket.pk)
+        .first()
+    )
+    if ticket is None:
+        return []
+    policy = policy_for(ticket, setup)
+    runs = replay.replay(history_of(ticket), setup.targets(policy, ticket.team_id))
+    stored = {(c.target, c.sequence): c for c in Clock.objects.filter(ticket_id=ticket.pk)}
+    outcome = _Outcome()
+    # What the stored clocks add to the daily figures now; the replayed ones replace it.
+    counted = stats.total(stored.values())
+    now = timezone.now()
+    to_create: list[Clock] = []
+    to_update: list[Clock] = []
+    kept: list[Clock] = []
+    before_update = {c.pk: _snapshot(c) for c in stored.values()}
+    for run in runs:
+        clock = stored.pop((run.target, run.sequence), None)
+        fresh = clock is None
+        if clock is None:
+            clock = Clock(ticket_id=ticket.pk, target=run.target, sequence=run.sequence)
+        was_done_at = None if fresh or clock.state in OPEN_STATES else clock.ended_at
+        clock.policy = policy
+        clock.state = run.state
+        clock.started_at = run.started_at
+        clock.ended_at = run.ended_at
+        clock.target_seconds = run.target_seconds
+        clock.elapsed_seconds = run.elapsed_seconds
+        clock.carried_seconds = run.carried_seconds
+        clock.due_at = run.due_at
+        clock.warn_at = run.warn_at
+        clock.superseded = run.superseded
+        clock.message_id = run.message_id
+        clock.agent_id = run.agent_id
+        if was_done_at is None or was_done_at != run.ended_at:
+            # Reports count a finished clock for the team, channel and language it had then.
+            clock.team_id = ticket.team_id
+            clock.channel = ticket.channel
+            clock.language = ticket.language
+        if clock.breached_at is not None and clock.state == ClockState.MET:
+            clock.state = ClockState.MISSED  # a breach, once recorded, stays
+        if clock.state == ClockState.MISSED and clock.breached_at is None:
+            clock.breached_at = clock.due_at or run.ended_at or now
+            outcome.breached.append(clock)
+        if (
+            clock.state == ClockState.MET
+            and clock.target_seconds is not None
+            and clock.achieved_at is None
+        ):
+            clock.achieved_at = run.ended_at
+            outcome.achieved.append(clock)
+        clock.alarm_at = _alarm_at(clock)
+        (to_create if fresh else to_update).append(clock)
+        kept.append(clock)
+    if stored:
+        Clock.objects.filter(pk__in=[c.pk for c in stored.values()]).delete()
+    if to_create:
+        Clock.objects.bulk_create(to_create)
+    if to_update:
+        changed = [c for c in to_update if _differs(c, before_update[c.pk])]
+        if changed:
+            Clock.objects.bulk_update(changed, _CLOCK_FIELDS)
+    change = stats.total(kept)
+    change.subtract(counted)
+    add_to_days(change)
+    _summarise(ticket, policy, kept)
+    if announce:
+        for clock in outcome.breached:
+            timeline.record(
+                SlaBreached(
+                    ticket=ticket,
+                    target=clock.target,
+                    clock_id=clock.pk,
+                    due_at=clock.due_at or clock.breached_at or now,
+                )
+            )
+        for clock in outcome.achieved:
+            timeline.record(
+                SlaAchieved(
+                    ticket=ticket,
+                    target=clock.target,
+                    clock_id=clock.pk,
+                    elapsed_seconds=clock.elapsed_seconds,
+                    target_seconds=int(clock.target_seconds or 0),
+                )
+            )
+    return kept
+
+
+def _snapshot(clock: Clock) -> tuple[Any, ...]:
+    return tuple(
+        getattr(clock, name if name not in ("policy", "message") else f"{name}_id")
+        for name in _CLOCK_FIELDS
+    )
+
+
+def _differs(clock: Clock, before: tuple[Any, ...]) -> bool:
+    return _snapshot(clock) != before
+
+
+def add_to_days(changes: Counter[tuple[stats.RowKey, str]]) -> None:
+    """Apply clock contributions (positive or negative) to the daily rows."""
+    for row, counts in stats.by_row(changes).items():
+        increments = {name: F(name) + n for name, n in counts.items()}
+        if ClockDay.objects.filter(**stats.lookup(row)).update(**increments):
+            continue
+        try:
+            with transaction.atomic():
+                ClockDay.objects.create(**stats.lookup(row), **counts)
+        except IntegrityError:
+            ClockDay.objects.filter(**stats.lookup(row)).update(**increments)
+
+
+def rebuild_days() -> int:
+    """Recount every daily row from the clocks (after an import or a bulk load)."""
+    summed: Counter[tuple[stats.RowKey, str]] = Counter()
+    for chunk in _chunks(Clock.objects.order_by("pk").iterator(chunk_size=5000), 5000):
+        summed.update(stats.total(chunk))
+    rows = stats.by_row(summed)
+    with transaction.atomic():
+        ClockDay.objects.all().delete()
+        ClockDay.objects.bulk_create(
+            [ClockDay(**stats.lookup(row), **counts) for row, counts in rows.items()],
+            batch_size=2000,
+        )
+    return len(rows)
+
+
+def _chunks(items: Iterable[Clock], size: int) -> Iterable[list[Clock]]:
+    batch: list[Clock] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _summarise(ticket: Ticket, policy: Policy | None, clocks: Sequence[Clock]) -> None:
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    soonest = min(running, key=lambda c: c.due_at or timezone.now(), default=None)
+    warn_at = min((c.warn_at for c in running if c.warn_at is not None), default=None)
+    breached = any(c.breached_at is not None for c in clocks if c.state in OPEN_STATES)
+    TicketSla.objects.update_or_create(
+        ticket_id=ticket.pk,
+        defaults={
+            "policy": policy,
+            "due_at": soonest.due_at if soonest else None,
+            "due_target": soonest.target if soonest else "",
+            "warn_at": warn_at,
+            "breached": breached,
+        },
+    )
+
+
+def refresh_tickets(ticket_ids: Iterable[int], *, announce: bool = True) -> int:
+    """Refresh several tickets with one read of the policies; returns how many."""
+    setup = Setup.load()
+    count = 0
+    for ticket_id in sorted(set(ticket_ids)):
+        with events.atomic():
+            refresh_ticket(Ticket(pk=ticket_id), setup=setup, announce=announce)
+        count += 1
+    return count
+
+
+# --- the minute check -------------------------------------------------------------------------
+
+#: Sources of "warn me N minutes before a breach" leads (automation registers its rules').
+_lead_sources: list[Callable[[], Iterable[int]]] = []
+
+
+def register_lead_times(source: Callable[[], Iterable[int]]) -> None:
+    """Ask the checker to also warn N minutes before each deadline, for each N ``source``
+    returns (called once per check)."""
+    if source not in _lead_sources:
+        _lead_sources.append(source)
+
+
+def lead_times() -> list[int]:
+    leads: set[int] = set()
+    for source in _lead_sources:
+        leads.update(n for n in source() if isinstance(n, int) and n > 0)
+    return sorted(leads)
+
+
+def _minutes_left(due_at: datetime, now: datetime) -> int:
+    return max(0, math.ceil((due_at - now).total_seconds() / 60))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    warnings: int = 0
+    breaches: int = 0
+
+
+def check_deadlines(*, now: datetime | None = None) -> CheckResult:
+    """Emit what came due: ``SlaWarning`` at a policy's warning share and at the leads rules
+    asked for, ``SlaBreached`` when a deadline passes — each exactly once per clock.
+
+    One indexed query (``alarm_at``) finds the policies' alarms; one more per run finds the
+    running clocks within the longest lead.
+    """
+    now = now or timezone.now()
+    warnings = breaches = 0
+    due_ids = list(
+        Clock.objects.filter(alarm_at__lte=now)
+        .order_by("alarm_at")
+        .values_list("pk", flat=True)[:CHECK_BATCH]
+    )
+    for clock_id in due_ids:
+        w, b = _sound_alarm(clock_id, now)
+        warnings += w
+        breaches += b
+    leads = lead_times()
+    if leads:
+        horizon = now + timedelta(minutes=max(leads))
+        near = list(
+            Clock.objects.filter(state=ClockState.RUNNING, due_at__gt=now, due_at__lte=horizon)
+            .order_by("due_at")
+            .values_list("pk", "due_at", "lead_alarmed_minutes")[:CHECK_BATCH]
+        )
+        for clock_id, due_at, alarmed in near:
+            left = _minutes_left(due_at, now)
+            fitting = [n for n in leads if n >= left and (alarmed is None or n < alarmed)]
+            if fitting and _lead_alarm(clock_id, min(fitting), now):
+                warnings += 1
+    return CheckResult(warnings=warnings, breaches=breaches)
+
+
+def _locked(clock_id: int) -> Clock | None:
+    rows = Clock.objects.select_related("ticket").filter(pk=clock_id)
+    return rows.select_for_update(of=("self",)).first()
+
+
+def _sound_alarm(clock_id: int, now: datetime) -> tuple[int, int]:
+    warned = breached = 0
+    with events.atomic():
+        clock = _locked(clock_id)
+        if clock is None:
+            return 0, 0
+        fields = ["alarm_at"]
+        if clock.state in OPEN_STATES:
+            if (
+                clock.warned_at is None
+                and clock.warn_at is not None
+                and clock.warn_at <= now
+                and clock.breached_at is None
+            ):
+                clock.warned_at = now
+                fields.append("warned_at")
+                if clock.due_at is not None and clock.due_at > now:
+                    warned = 1
+            if clock.breached_at is None and clock.due_at is not None and clock.due_at <= now:
+                clock.breached_at = now
+                clock.warned_at = clock.warned_at or now
+                fields += ["breached_at", "warned_at"]
+                breached = 1
+        clock.alarm_at = _alarm_at(clock)
+        clock.save(update_fields=sorted(set(fields)))
+        if warned and clock.due_at is not None:
+            timeline.record(
+                SlaWarning(
+                    ticket=clock.ticket,
+                    target=clock.target,
+                    clock_id=clock.pk,
+                    due_at=clock.due_at,
+                    minutes_left=_minutes_left(clock.due_at, now),
+                )
+            )
+        if breached and clock.due_at is not None:
+            TicketSla.objects.filter(ticket_id=clock.ticket_id).update(breached=True)
+            timeline.record(
+                SlaBreached(
+                    ticket=clock.ticket,
+                    target=clock.target,
+                    clock_id=clock.pk,
+                    due_at=clock.due_at,
+                )
+            )
+    return warned, breached
+
+
+def _lead_alarm(clock_id: int, lead: int, now: datetime) -> bool:
+    with events.atomic():
+        clock = _locked(clock_id)
+        if (
+            clock is None
+            or clock.state != ClockState.RUNNING
+            or clock.due_at is None
+            or clock.due_at <= now
+            or (clock.lead_alarmed_minutes is not None and clock.lead_alarmed_minutes <= lead)
+        ):
+            return False
+        clock.lead_alarmed_minutes = lead
+        clock.save(update_fields=["lead_alarmed_minutes"])
+        timeline.record(
+            SlaWarning(
+                ticket=clock.ticket,
+                target=clock.target,
+                clock_id=clock.pk,
+                due_at=clock.due_at,
+                minutes_left=_minutes_left(clock.due_at, now),
+                lead_minutes=lead,
+            )
+        )
+    return True
+
+
+# --- policies and hours (leads and admins) ------------------------------------------------------
+
+
+def check_can_manage(agent: Agent) -> None:
+    if not agent.is_lead:
+        raise PermissionDenied(_("Only team leads and admins can change SLA policies."))
+
+
+POLICY_FIELDS = (
+    "name",
+    "active",
+    "position",
+    "teams",
+    "channels",
+    "priorities",
+    "languages",
+    "tags",
+    "customers",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "business_hours",
+    "warning_percent",
+)
+
+
+def clean_policy(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a policy's fields (raises ValidationError listing the problems)."""
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    name = str(data.get("name") or "").strip()
+    if not name or len(name) > 100 or "\x00" in name:
+        problems.append(_("A policy needs a name of at most 100 characters."))
+    clean["name"] = name
+    clean["active"] = bool(data.get("active", True))
+    position = data.get("position", 100)
+    if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position < 10**6:
+        problems.append(_("The order must be a number from 0 to 999999."))
+    clean["position"] = position
+    checks: dict[str, dict[str, Any]] = {
+        "teams": {"allowed": None, "integers": True},
+        "channels": {"allowed": conditions.CHANNELS},
+        "priorities": {"allowed": conditions.PRIORITIES, "integers": True},
+        "languages": {"allowed": conditions.LANGUAGES},
+        "tags": {"allowed": None},
+        "customers": {"allowed": None, "integers": True},
+    }
+    for key, options in checks.items():
+        try:
+            values = conditions.check_list(data.get(key), name=key, **options)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if key == "tags":
+            values = [v.strip().lower() for v in values if v.strip()]
+        clean[key] = values
+    for key in ("first_response_minutes", "next_response_minutes", "resolution_minutes"):
+        try:
+            clean[key] = conditions.check_minutes(data.get(key), name=key)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if not any(clean.get(k) for k in ("first_response_minutes", "next_response_minutes")) and (
+        not clean.get("resolution_minutes")
+    ):
+        problems.append(_("Set at least one target."))
+    clean["business_hours"] = bool(data.get("business_hours", True))
+    warning = data.get("warning_percent", 80)
+    if isinstance(warning, bool) or not isinstance(warning, int) or not 1 <= warning <= 100:
+        problems.append(_("Warn at a share from 1 to 100 %."))
+    clean["warning_percent"] = warning
+    if problems:
+        raise ValidationError(problems)
+    return clean
+
+
+def _affected_tickets(policies: Iterable[Policy]) -> list[int]:
+    """Tickets with open clocks: a policy change re-times them (closed ones keep history)."""
+    del policies  # any policy change can move any open ticket to another policy
+    return list(
+        Clock.objects.filter(state__in=OPEN_STATES)
+        .values_list("ticket_id", flat=True)
+        .distinct()[:50_000]
+    )
+
+
+def save_policy(*, by: Agent, policy: Policy | None, data: dict[str, Any]) -> Policy:
+    """Create or change a policy; every ticket with a running clock is re-timed after commit."""
+    check_can_manage(by)
+    clean = clean_policy(data)
+    with transaction.atomic():
+        if policy is None:
+            policy = Policy(created_by=by)
+        for key, value in clean.items():
+            setattr(policy, key, value)
+        policy.save()
+    transaction.on_commit(retime_open_tickets_task.delay)
+    return policy
+
+
+def delete_policy(*, by: Agent, policy: Policy) -> None:
+    check_can_manage(by)
+    policy.delete()
+    transaction.on_commit(retime_open_tickets_task.delay)
+
+
+def retime_open_tickets() -> int:
+    """Replay every ticket with an open clock against the current policies (announcing what
+    that completes, such as a target met under a longer new one)."""
+    return refresh_tickets(_affected_tickets(()))
+
+
+def save_business_hours(
+    *,
+    by: Agent,
+    hours_row: BusinessHours | None,
+    name: str,
+    team_id: int | None,
+    time_zone: str,
+    week: dict[str, Any],
+    holidays: list[str],
+) -> BusinessHours:
+    check_can_manage(by)
+    row = hours_row or BusinessHours()
+    row.name, row.team_id, row.time_zone = name.strip()[:100], team_id, time_zone
+    row.week, row.holidays = week, holidays
+    try:
+        row.schedule()
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+    row.save()
+    transaction.on_commit(retime_open_tickets_task.delay)
+    return row
+
+
+# --- tasks (Celery discovers them through tactful.sla.tasks) -----------------------------------
+
+
+@shared_task(name="tactful.sla.check_deadlines", ignore_result=True)
+def check_deadlines_task() -> dict[str, int]:
+    """Every minute (Celery beat): warnings and breaches that came due."""
+    result = check_deadlines()
+    return {"warnings": result.warnings, "breaches": result.breaches}
+
+
+@shared_task(name="tactful.sla.retime_open_tickets", ignore_result=True)
+def retime_open_tickets_task() -> int:
+    """After a policy or business hours changed: re-time every ticket with an open clock."""
+    return retime_open_tickets()
