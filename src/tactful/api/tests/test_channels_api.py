@@ -326,7 +326,9 @@ def test_query_counts_do_not_grow_with_the_desk(world, desk, django_assert_max_n
     assert_same_query_count(thread_message, grow, status=201)
     with django_assert_max_num_queries(3):  # token, the stored message (a repeat)
         assert post(api, "forum", social("seed", thread_id="topic-1")).status_code == 200
-    with django_assert_max_num_queries(35):
+    # 35 before the SLA clocks and the reports' daily figures (their first rows of the day
+    # are inserted in savepoints); measured 40.
+    with django_assert_max_num_queries(40):
         assert post(api, "social", social("new-one", handle="@new")).status_code == 201
 
 

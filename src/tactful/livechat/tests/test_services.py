@@ -403,8 +403,10 @@ def test_the_conversion_sweep_uses_a_fixed_number_of_queries(
         _say(info, f"question {n}")
         _leave(info, minutes=10)
         infos.append(info)
-    # One select, then per converted chat: lock, update, event (3 writes + savepoint pairs).
-    with django_assert_max_num_queries(1 + 4 * 5):
+    # One select, then per converted chat: lock, update, event (3 writes + savepoint pairs),
+    # and the SLA clocks replaying the ticket (the channel changed: a clock may move) —
+    # 4 × 5 before them, 4 × 15 with them.
+    with django_assert_max_num_queries(1 + 4 * 15):
         assert services.convert_unanswered_chats() == 4
 
 

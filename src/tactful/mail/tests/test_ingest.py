@@ -533,13 +533,16 @@ def test_random_bytes_are_stored_or_refused(raw: bytes, with_sender: bool):
 def test_ingest_query_count_is_bounded(desk, django_assert_max_num_queries):
     desk.customer("casey@example.com")  # a known customer, the common case
     raw = make_mail(attachments=[("a.txt", b"aaa", "text/plain")])
-    # About 5 are ours (duplicate check, loop check, customer, threading); the rest is the
-    # tickets service: ticket, message, attachment, event, search index (two statements on
-    # SQLite), coach request, automation rules, and the transaction's savepoints.
-    with django_assert_max_num_queries(16):
+    # About 5 are ours (duplicate check, loop check, customer, threading); then the ticket
+    # services: ticket, message, attachment, event, search index (two statements on SQLite),
+    # coach request, automation rules, savepoints (16 until here); then the SLA clocks'
+    # replay and the reports' daily figures (28 more on the day's first message, whose daily
+    # rows are inserted in savepoints). The next step is taking the SLA replay out of the
+    # ingest transaction (see the README's measured ingest rate).
+    with django_assert_max_num_queries(44):
         assert ingest_email(raw).status == "created"
     reply = make_mail(message_id="<m2@example.com>", headers={"In-Reply-To": "<m1@example.com>"})
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(44):
         assert ingest_email(reply).status == "appended"
     with django_assert_max_num_queries(1):
         assert ingest_email(reply).status == "duplicate"
