@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from . import _data
 from ._data import EKMAN, Example
-from ._encoder import encode_uncached
+from ._encoder import DIM, ENCODER_CHARS, encode_uncached
 from ._features import sparse_features, sparse_width
 from ._heads import HeadKind, LinearHead, reset_cache, save_head
 from ._lexicon import lexicon
@@ -135,19 +135,45 @@ def _log(message: str) -> None:
     print(f"[train] {message}", flush=True)
 
 
+#: Sentence vectors read from each cache folder, by the SHA-1 of the text the encoder sees.
+_VECTORS: dict[Path, dict[str, npt.NDArray[np.float32]]] = {}
+_SHARDS_READ: set[Path] = set()
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha1(text[:ENCODER_CHARS].encode("utf-8")).hexdigest()
+
+
 def _embeddings(texts: Sequence[str], cache_dir: Path) -> npt.NDArray[np.float32]:
-    """Sentence vectors, cached on disk by content so re-training skips the slow part."""
-    key = hashlib.sha1("\x1e".join(texts).encode("utf-8")).hexdigest()[:16]
-    path = cache_dir / f"emb-{key}.npy"
-    if path.exists():
-        cached: npt.NDArray[np.float32] = np.load(path)
-        return cached
-    started = time.perf_counter()
-    vectors = encode_uncached(list(texts))
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    _log(f"encoded {len(texts)} texts in {time.perf_counter() - started:.0f}s")
-    return vectors
+    """Sentence vectors, cached on disk per text so re-training (with any mix of data sets,
+    in any order) encodes each text once: encoding is the slow part of training."""
+    known = _VECTORS.setdefault(cache_dir, {})
+    for keys_path in sorted(cache_dir.glob("emb-*.keys")):
+        if keys_path in _SHARDS_READ:
+            continue
+        keys = keys_path.read_text(encoding="ascii").split()
+        vectors = np.load(keys_path.with_suffix(".npy"))
+        if len(keys) == len(vectors):
+            known.update(zip(keys, vectors, strict=True))
+        _SHARDS_READ.add(keys_path)
+    wanted = [_text_key(text) for text in texts]
+    missing = list(dict.fromkeys(k for k in wanted if k not in known))
+    if missing:
+        started = time.perf_counter()
+        first_text: dict[str, str] = {}
+        for key, text in zip(wanted, texts, strict=True):
+            first_text.setdefault(key, text)
+        encoded = encode_uncached([first_text[k] for k in missing])
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        shard = hashlib.sha1("".join(missing).encode("ascii")).hexdigest()[:16]
+        np.save(cache_dir / f"emb-{shard}.npy", encoded)
+        (cache_dir / f"emb-{shard}.keys").write_text("\n".join(missing), encoding="ascii")
+        _SHARDS_READ.add(cache_dir / f"emb-{shard}.keys")
+        known.update(zip(missing, encoded, strict=True))
+        _log(f"encoded {len(missing)} texts in {time.perf_counter() - started:.0f}s")
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.stack([known[k] for k in wanted]).astype(np.float32)
 
 
 def sparse_matrix(examples: Sequence[Example]) -> Any:

@@ -688,4 +688,61 @@ def write_public_data(root: Path, *, per_label: int = 24) -> Path:
         writer.writerow(["1", "How long have you felt this way?", "Question"])
         writer.writerow(["1", "So you feel stuck, is that right?", "Restatement or Paraphrasing"])
         writer.writerow(["2", "It sounds like you're really hurt.", "Reflection of feelings"])
+    _write_real_text_sets(root, per_label)
     return root
+
+
+#: ED emotions written for each coach emotion in the miniature EmpatheticDialogues.
+ED_FOR = {
+    "anger": "furious",
+    "frustration": "annoyed",
+    "sadness": "sad",
+    "worry": "anxious",
+    "gratitude": "grateful",
+    "neutral": "prepared",
+}
+UMSAB_FOR = {"anger": 0, "frustration": 0, "sadness": 0, "neutral": 1, "gratitude": 2}
+
+
+def _write_real_text_sets(root: Path, per_label: int) -> None:
+    """EmpatheticDialogues situations, UMSAB Spanish tweets and RuSSE ParaDetox, in miniature."""
+    ed = root / "empathetic_intents" / "empatheticdialogues_full_by_emotion"
+    ed.mkdir(parents=True)
+    for emotion, ed_emotion in ED_FOR.items():
+        texts = generate(
+            EMOTION_TEMPLATES["en"][emotion], FILLERS["en"], per_label // 2, f"ed-{emotion}"
+        )
+        with (ed / f"{ed_emotion}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Dialog_ID", "Type", "Actor", "Text"])
+            for k, text in enumerate(texts):
+                writer.writerow([f"hit:{k}_conv:{ed_emotion}", "situation", "none", text])
+                writer.writerow([f"hit:{k}_conv:{ed_emotion}", "utterance", "speaker", text])
+    umsab = root / "xlmt_sentiment_es"
+    umsab.mkdir()
+    for split, n in (("train", per_label // 2), ("val", 4), ("test", 6)):
+        rows = [
+            (text, UMSAB_FOR[emotion])
+            for text, emotion in _emotion_rows("es", n, f"umsab-{split}")
+            if emotion in UMSAB_FOR
+        ]
+        (umsab / f"{split}_text.txt").write_text(
+            "\n".join(text for text, _ in rows) + "\n", encoding="utf-8"
+        )
+        (umsab / f"{split}_labels.txt").write_text(
+            "\n".join(str(label) for _, label in rows) + "\n", encoding="utf-8"
+        )
+    detox = root / "ru_paradetox_russe2022"
+    detox.mkdir()
+    templates = OWN_TEMPLATES["abuse_threat"]["ru"]
+    abuse = generate(templates["abuse"], FILLERS["ru"], per_label // 2, "detox-toxic")
+    calm = generate(templates["none"], FILLERS["ru"], per_label // 2, "detox-neutral")
+    for split in ("train", "dev"):
+        lines = ["toxic_comment\tneutral_comment1\tneutral_comment2\tneutral_comment3"]
+        for toxic, neutral in zip(abuse, calm, strict=False):
+            lines.append(f"{toxic} ({split})\t{neutral} ({split})\t\t")
+        lines.append("\tне токсичный, но без пары\t\t")  # no toxic text: skipped
+        (detox / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (detox / "test.tsv").write_text(
+        "toxic_comment\n" + "\n".join(f"{t} (test)" for t in abuse) + "\n", encoding="utf-8"
+    )
