@@ -39,6 +39,9 @@ OWN_TASKS: dict[str, tuple[str, ...]] = {
     "assumption": ("ok", "assumption"),
     "fault_admission": ("deflected", "admitted"),
     "next_step": ("none", "next_step"),
+    # Empathy mechanism levels (EPITOME's definitions), written for the coach: see NOTES.md.
+    "emotional_reaction": ("none", "weak", "strong"),
+    "exploration": ("none", "weak", "strong"),
 }
 
 #: Share of each own-example file held out for testing. The split is a hash of the example's

@@ -407,6 +407,114 @@ OWN_TEMPLATES: dict[str, dict[str, dict[str, list[str]]]] = {
 }
 
 #: Tasks whose rows carry the customer's message: (customer templates, reply templates by label).
+OWN_TEMPLATES["emotional_reaction"] = {
+    "en": {
+        "none": [
+            "Your {item} left the warehouse on {day}.",
+            "Try restarting the {item} page, {name}; it takes {n} minutes.",
+            "The {item} costs {n} pounds and renews on {day}.",
+        ],
+        "weak": [
+            "Sorry to hear about the {item}, {name}. Hang in there.",
+            "Hope the {item} works out by {day}, good luck!",
+            "That's rough about the {item}, take care, {name}.",
+        ],
+        "strong": [
+            "I feel so sad reading about the {item}, {name}, my heart goes out to you.",
+            "I'm heartbroken that the {item} was lost before {day}, I feel awful.",
+            "Honestly I feel terrible for you about the {item}, it makes me so upset.",
+        ],
+    },
+    "es": {
+        "none": [
+            "Su {item} salió del almacén {day}.",
+            "Pruebe a recargar la página del {item}, {name}; tarda {n} minutos.",
+            "El {item} cuesta {n} euros y se renueva {day}.",
+        ],
+        "weak": [
+            "Siento lo del {item}, {name}. Ánimo.",
+            "Espero que el {item} se arregle {day}, ¡suerte!",
+            "Qué faena lo del {item}, cuídate, {name}.",
+        ],
+        "strong": [
+            "Me pone muy triste leer lo del {item}, {name}, se me parte el corazón.",
+            "Me duele muchísimo que el {item} se perdiera antes de {day}, me siento fatal.",
+            "De verdad me siento fatal por ti con el {item}, me da mucha pena.",
+        ],
+    },
+    "ru": {
+        "none": [
+            "Ваш {item} покинул склад {day}.",
+            "Попробуйте обновить страницу, {name}, {item} загружается {n} минут.",
+            "{item} стоит {n} рублей и продлевается {day}.",
+        ],
+        "weak": [
+            "Жаль, что так вышло с {item}, {name}. Держитесь.",
+            "Надеюсь, {item} наладится {day}, удачи!",
+            "Неприятно вышло с {item}, берегите себя, {name}.",
+        ],
+        "strong": [
+            "Мне очень грустно читать про {item}, {name}, у меня сердце разрывается.",
+            "Мне так больно, что {item} потерялся {day}, я очень переживаю.",
+            "Мне правда очень жаль Вас из-за {item}, я так расстроена.",
+        ],
+    },
+}
+OWN_TEMPLATES["exploration"] = {
+    "en": {
+        "none": [
+            "Your {item} left the warehouse on {day}.",
+            "Sorry about the {item}, {name}, hang in there.",
+            "The {item} costs {n} pounds.",
+        ],
+        "weak": [
+            "What happened with the {item}, {name}?",
+            "Could you send the {item} number from {day}?",
+            "How long has the {item} been like this, {n} days?",
+        ],
+        "strong": [
+            "Are you feeling let down by how the {item} was handled since {day}, {name}?",
+            "Do you feel worried that the {item} will fail again after {n} tries?",
+            "Has the {item} left you feeling anxious and alone, {name}?",
+        ],
+    },
+    "es": {
+        "none": [
+            "Su {item} salió del almacén {day}.",
+            "Siento lo del {item}, {name}, ánimo.",
+            "El {item} cuesta {n} euros.",
+        ],
+        "weak": [
+            "¿Qué pasó con el {item}, {name}?",
+            "¿Podría enviarme el número del {item} de {day}?",
+            "¿Desde cuándo está así el {item}, {n} días?",
+        ],
+        "strong": [
+            "¿Se siente decepcionado por cómo se gestionó el {item} {day}, {name}?",
+            "¿Le preocupa que el {item} vuelva a fallar tras {n} intentos?",
+            "¿El {item} le ha dejado con angustia y sensación de soledad, {name}?",
+        ],
+    },
+    "ru": {
+        "none": [
+            "Ваш {item} покинул склад {day}.",
+            "Жаль, что так вышло с {item}, {name}, держитесь.",
+            "{item} стоит {n} рублей.",
+        ],
+        "weak": [
+            "Что случилось с {item}, {name}?",
+            "Пришлите номер {item} от {day}?",
+            "Как давно {item} так работает, {n} дней?",
+        ],
+        "strong": [
+            "Вы чувствуете себя обманутым из-за того, как решали {item} {day}, {name}?",
+            "Вас тревожит, что {item} снова сломается после {n} попыток?",
+            "Вам одиноко и тревожно из-за {item}, {name}?",
+        ],
+    },
+}
+
+
 CUSTOMER_TASKS: dict[str, dict[str, tuple[list[str], dict[str, list[str]]]]] = {
     "empathy_without_action": {
         "en": (

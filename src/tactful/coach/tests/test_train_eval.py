@@ -308,23 +308,47 @@ def test_train_writes_loadable_heads_with_cards(
         ), language
 
 
-def test_train_abuse_threat_learns_from_own_examples_only(
+def test_train_abuse_threat_mixes_paradetox_at_a_weight_chosen_by_cv(
     public_data: Path, own_root: Path, tmp_path: Path, shipped_heads: None
 ) -> None:
     out = tmp_path / "models"
-    _train.train(
+    results = _train.train(
         public_data, own_root, out_dir=out, cache_dir=tmp_path / "cache", only=["abuse_threat"]
     )
     own = _data.own_examples(own_root, "abuse_threat", split="train")
+    extra = _train.paradetox_examples(public_data)
+    assert extra and {e.labels[0] for e in extra} == {"abuse", "none"}
+    assert all(e.source == "paradetox/train" for e in extra)  # never the dev split
     trained = load_head(out / "abuse_threat.npz", "abuse_threat")
     assert (trained.kind, trained.classes) == ("multiclass", ("none", "abuse", "threat"))
     assert trained.sparse_weights.shape == (sparse_width(), 3)
     assert trained.dense_weights is not None
     assert trained.dense_weights.shape == (DIM, 3)
-    assert trained.meta["train_rows"] == len(own)
+    weight = trained.meta["paradetox_weight"]
+    assert weight in _train.MIX_WEIGHTS
+    assert set(trained.meta["cv_mean_macro_f1_by_weight"]) == {f"{w:g}" for w in _train.MIX_WEIGHTS}
+    assert results["abuse_threat"]["paradetox_weight"] == weight
+    assert trained.meta["train_rows"] == len(own) + (len(extra) if weight > 0 else 0)
     card = _card(out / "abuse_threat.md")
-    assert "paradetox" not in card.lower().split("- data")[1].split("\n")[0]
+    data_line = card.split("- Data")[1].split("\n")[0]
+    assert ("paradetox/ru" in data_line) == (weight > 0)
     assert _train.LICENCES["own"] in card
+    assert ("paradetox" in str(trained.meta["sources"])) == (weight > 0)
+
+
+def test_train_abuse_threat_without_paradetox_uses_own_examples_only(
+    own_root: Path, tmp_path: Path, shipped_heads: None
+) -> None:
+    data = fixtures_data.write_public_data(tmp_path / "data")
+    import shutil
+
+    shutil.rmtree(data / "ru_paradetox_russe2022")
+    out = tmp_path / "models"
+    _train.train(data, own_root, out_dir=out, cache_dir=tmp_path / "cache", only=["abuse_threat"])
+    trained = load_head(out / "abuse_threat.npz", "abuse_threat")
+    own = _data.own_examples(own_root, "abuse_threat", split="train")
+    assert trained.meta["train_rows"] == len(own)
+    assert "paradetox_weight" not in trained.meta
 
 
 def test_train_stops_when_an_own_task_file_is_missing(
@@ -606,3 +630,26 @@ def test_umsab_research_config_trains_on_its_train_split_only(public_data: Path)
     test = _data.umsab_spanish(public_data, "test")
     assert row.n == len(test) and 0.0 <= row.macro_f1 <= 1.0
     assert "research" in row.source and "never shipped" in row.in_training
+
+
+def test_evaluate_writes_the_real_text_section_first(
+    public_data: Path, own_root: Path, tmp_path: Path, shipped_heads: None
+) -> None:
+    out = tmp_path / "EVALUATION.md"
+    rows = _eval.evaluate(public_data, own_root, out, research=False)
+    report = out.read_text(encoding="utf-8")
+    real = report.index("## Real text the project never wrote")
+    assert real < report.index("## Own test splits") < report.index("## Empathy mechanisms")
+    assert "| abusive/toxic vs not | ru |" in report
+    assert any(isinstance(r, _eval.RealRow) for r in rows)
+    assert "What limits it" not in report  # no research row, no claim about the ceiling
+
+
+def test_ceiling_note_quotes_this_runs_figures() -> None:
+    shipped = _eval.RealRow("sentiment negative/neutral/positive", "es", "UMSAB", "no", 9, 0.5, 0.2)
+    research = _eval.RealRow(
+        "sentiment negative/neutral/positive", "es", "UMSAB; research config", "yes", 9, 0.6, 0.2
+    )
+    note = " ".join(_eval._ceiling_note([shipped, research]))
+    assert "reach 0.600" in note and "against 0.500" in note and "0.659" in note
+    assert _eval._ceiling_note([shipped]) == []
