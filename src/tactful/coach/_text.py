@@ -139,12 +139,12 @@ def sentences(text: str) -> list[Span]:
     return spans or [Span(0, len(text))]
 
 
-#: Texts up to this length have their tokens cached: a review asks for the same sentence's
+#: Sentences up to this length have their tokens cached: a review asks for the same sentence's
 #: words from several steps; long texts are tokenised each time so the cache stays small.
-_CACHED_CHARS = 2_000
+_CACHED_CHARS = 600
 
 
-@lru_cache(maxsize=4_096)
+@lru_cache(maxsize=1_024)
 def _cached_words(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple((m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text))
 
