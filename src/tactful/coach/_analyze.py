@@ -197,6 +197,8 @@ def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Emot
     customer = head("customer_emotion")
     if public is None or embedding is None:
         scores = _lexicon_emotions(doc)
+        if doc.has("sarcasm"):
+            scores = _sarcastic(scores)
         strength = max(scores[e] for e in _NEGATIVE)
         return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
     public_scores = public.calibrated(doc.features, embedding)
@@ -212,7 +214,22 @@ def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Emot
             scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral")
         )
     strength = max(max(public_scores[e], scores[e]) for e in _NEGATIVE)
+    if doc.has("sarcasm"):
+        scores, strength = _sarcastic(scores), max(strength, 0.5)
     return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
+
+
+def _sarcastic(scores: dict[str, float]) -> dict[str, float]:
+    """Thanks that mean the opposite ("thanks for nothing", "gracias por nada", "спасибо за
+    ничего") are not gratitude: the thanks, and the calm it implies, become frustration and
+    anger. A head reading "thanks" cannot tell, so the lexicon's sarcasm match decides."""
+    moved = scores["gratitude"] + 0.5 * scores["neutral"]
+    out = dict(scores)
+    out["gratitude"] = min(scores["gratitude"], 0.05)
+    out["neutral"] = 0.5 * scores["neutral"]
+    out["frustration"] = min(1.0, scores["frustration"] + 0.6 * moved)
+    out["anger"] = min(1.0, scores["anger"] + 0.4 * moved)
+    return out
 
 
 def _signal_from_head(
@@ -263,11 +280,14 @@ def _abuse_and_threat(
         and emotions.top() == "gratitude"
         and emotions.anger + emotions.frustration < 0.15  # "thanks for nothing" stays suspect
     )
-    abuse = p["abuse"] >= max(p["none"], 0.35) and (
-        bool(abuse_spans) or (p["abuse"] >= gate and not grateful)
+    # With a lexicon match to show, the class needs 0.35; without one it must also beat
+    # "none" and reach the gate (ParaDetox's Russian comments pull "none" up for short
+    # insults in the other languages: "¿No sabéis leer, inútiles?" is still abuse).
+    abuse = (bool(abuse_spans) and p["abuse"] >= 0.35) or (
+        p["abuse"] >= max(p["none"], 0.35, gate) and not grateful
     )
-    threat = p["threat"] >= max(p["none"], 0.35) and (
-        bool(threat_spans) or (p["threat"] >= gate and not grateful)
+    threat = (bool(threat_spans) and p["threat"] >= 0.35) or (
+        p["threat"] >= max(p["none"], 0.35, gate) and not grateful
     )
     if abuse and not abuse_spans:
         abuse_spans = evidence_sentences(doc, trained, "abuse", limit=1)
@@ -296,6 +316,13 @@ def formality_of(doc: Doc) -> tuple[Formality, float]:
     if p_formal >= 0.6:
         return "formal", round(p_formal, 4)
     if p_formal <= 0.4:
+        return "informal", round(p_formal, 4)
+    # Markers of one register only ("su compañero", "usted"; "tú", "ты") decide when the
+    # head hesitates: a customer's single "su compañero me dijo" is usted, and a reply in
+    # tú to her must be flagged.
+    if formal_hits and not informal_hits:
+        return "formal", round(p_formal, 4)
+    if informal_hits and not formal_hits:
         return "informal", round(p_formal, 4)
     return "neutral", round(p_formal, 4)
 

@@ -12,6 +12,7 @@ from ._text import words
 from ._types import (
     ConversationMessage,
     ConversationReview,
+    DeadEndEvidence,
     Language,
     MessageAnalysis,
     Move,
@@ -25,17 +26,24 @@ DEAD_END_MIN_TURNS = 3
 
 def _valence(analysis: MessageAnalysis) -> float:
     e = analysis.emotions
-    negative = max(e.anger, e.frustration, e.sadness, e.worry)
+    # Anger and frustration count together: the scores split an angry message between them.
+    negative = max(e.anger + e.frustration, e.sadness, e.worry)
     return round(max(-1.0, min(1.0, e.gratitude - negative)), 4)
 
 
 def _hostility(analysis: MessageAnalysis) -> float:
-    return max(analysis.emotions.anger, analysis.emotions.frustration) * (0.5 + analysis.intensity)
+    e = analysis.emotions
+    # Anger and frustration together: the scores split an angry message's weight between them.
+    return min(1.0, (e.anger + e.frustration) * (0.5 + analysis.intensity))
 
 
-def _stems(analysis: MessageAnalysis) -> set[str]:
-    stop = lexicon(analysis.language).stop_words
-    return {w[:5] for w, _, _ in words(analysis.text) if len(w) >= 4 and w not in stop}
+def _stems(text: str, language: Language) -> set[str]:
+    stop = lexicon(language).stop_words
+    return {w[:5] for w, _, _ in words(text) if len(w) >= 4 and w not in stop and not w.isdigit()}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
 
 
 def _coerce(messages: Sequence[ConversationMessage | dict[str, str]]) -> list[ConversationMessage]:
@@ -51,6 +59,67 @@ def _coerce(messages: Sequence[ConversationMessage | dict[str, str]]) -> list[Co
                 )
             )
     return turns
+
+
+def _repeated(indices: list[int], stems: dict[int, set[str]], bar: float) -> list[int]:
+    """The turns that say again what an earlier turn of the same author said, with the
+    earliest turn they repeat: the evidence of going round in circles."""
+    found: set[int] = set()
+    for position, later in enumerate(indices):
+        for earlier in indices[:position]:
+            if stems[later] and stems[earlier] and _overlap(stems[later], stems[earlier]) >= bar:
+                found.update((earlier, later))
+    return sorted(found)
+
+
+def dead_end_evidence(
+    turns: list[ConversationMessage],
+    customer_indices: list[int],
+    analyses: list[MessageAnalysis],
+    language: Language,
+) -> list[tuple[str, tuple[int, ...]]]:
+    """Signs of a dead end read from the whole thread, each with the turns that show it."""
+    lex = lexicon(language)
+    agent_indices = [i for i, t in enumerate(turns) if t.author == "agent" and t.text.strip()]
+    stems = {i: _stems(turns[i].text, language) for i in customer_indices + agent_indices}
+    found: list[tuple[str, tuple[int, ...]]] = []
+
+    # The customer asks for the same thing again, and is still asking in the last turn.
+    repeated = _repeated(customer_indices, stems, 0.4)
+    if len(repeated) >= 2 and customer_indices[-1] in repeated:
+        found.append(("repeated_demand", tuple(repeated)))
+
+    # The latest customer turns add (almost) nothing the earlier ones had not said.
+    stale: list[int] = []
+    for position in range(1, len(customer_indices)):
+        index = customer_indices[position]
+        seen = set().union(*(stems[i] for i in customer_indices[:position]))
+        fresh = stems[index] - seen
+        if stems[index] and len(fresh) <= max(1, len(stems[index]) // 4):
+            stale.append(index)
+        else:
+            stale = []
+    if stale and stale[-1] == customer_indices[-1]:
+        found.append(("no_new_information", tuple(stale)))
+
+    # The agent refuses again (a refusal word in two replies) or repeats an earlier reply.
+    refusals = [i for i in agent_indices if lex.has("refusal", turns[i].text)]
+    echoed = _repeated(agent_indices, stems, 0.6)
+    if len(refusals) >= 2 or len(echoed) >= 2:
+        found.append(("repeated_refusal", tuple(sorted({*refusals, *echoed}))))
+
+    # The customer is angrier now than at their calmest, and getting no calmer.
+    hostility = [_hostility(a) for a in analyses]
+    if len(hostility) >= 2:
+        calmest = min(range(len(hostility) - 1), key=lambda k: hostility[k])
+        tail = hostility[calmest:]
+        if (
+            hostility[-1] >= 0.35
+            and hostility[-1] - hostility[calmest] >= 0.1
+            and all(b >= a - 0.1 for a, b in itertools.pairwise(tail))
+        ):
+            found.append(("rising_anger", tuple(customer_indices[calmest:])))
+    return found
 
 
 def review_conversation(
@@ -84,21 +153,13 @@ def review_conversation(
         for i, a in zip(customer_indices, analyses, strict=True)
     )
 
-    reasons: list[str] = []
-    recent = analyses[-DEAD_END_MIN_TURNS:]
+    evidence = (
+        dead_end_evidence(turns, customer_indices, analyses, language_code)
+        if len(customer_indices) >= DEAD_END_MIN_TURNS
+        else []
+    )
+    reasons = [reason for reason, _ in evidence]
     agent_replies = sum(1 for t in turns if t.author == "agent")
-    if len(recent) >= DEAD_END_MIN_TURNS:
-        stems = [_stems(a) for a in recent]
-        overlaps = [len(a & b) / max(1, min(len(a), len(b))) for a, b in itertools.pairwise(stems)]
-        if overlaps and min(overlaps) >= 0.4:
-            reasons.append("repeated_demand")
-        hostility = [_hostility(a) for a in recent]
-        if hostility[-1] >= 0.35 and all(b >= a - 0.05 for a, b in itertools.pairwise(hostility)):
-            reasons.append("rising_anger")
-        seen = set().union(*stems[:-1])
-        new_words = stems[-1] - seen
-        if len(new_words) <= max(1, len(stems[-1]) // 4):
-            reasons.append("no_new_information")
     hostile = any(a.abuse.present or a.threat.present for a in analyses)
     dead_end = len(reasons) >= 2 and agent_replies >= 2
 
@@ -133,4 +194,8 @@ def review_conversation(
         dead_end_reasons=tuple(lex.message("conversation", r) for r in reasons),
         recommended_move=move,
         recommendation=lex.message("conversation", move),
+        evidence=tuple(
+            DeadEndEvidence(reason, shown, lex.message("conversation", reason))
+            for reason, shown in evidence
+        ),
     )

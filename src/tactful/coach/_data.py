@@ -12,7 +12,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,9 @@ OWN_TASKS: dict[str, tuple[str, ...]] = {
     "assumption": ("ok", "assumption"),
     "fault_admission": ("deflected", "admitted"),
     "next_step": ("none", "next_step"),
+    # Empathy mechanism levels (EPITOME's definitions), written for the coach: see NOTES.md.
+    "emotional_reaction": ("none", "weak", "strong"),
+    "exploration": ("none", "weak", "strong"),
 }
 
 #: Share of each own-example file held out for testing. The split is a hash of the example's
@@ -252,7 +255,10 @@ def xed_neutral(data: Path) -> list[Example]:
 
 
 def split_xed(examples: list[Example], *, split: str) -> list[Example]:
-    """XED's fixed held-out part (20%, by hash of the sentence) so evaluation never sees training rows."""
+    """XED's fixed held-out part (20%, by hash of the sentence) so evaluation never sees training rows.
+
+    Used for Spanish and Russian (both projected from English): training reads ``train``,
+    the real-text evaluation reads ``test``."""
 
     def held_out(example: Example) -> bool:
         return int(hashlib.sha1(example.text.encode("utf-8")).hexdigest()[:8], 16) / 2**32 < 0.2
@@ -286,3 +292,93 @@ def sample(items: list[Example], limit: int, *, seed: int = 13) -> list[Example]
     if len(items) <= limit:
         return items
     return random.Random(seed).sample(items, limit)
+
+
+#: EmpatheticDialogues emotions grouped for the real-text evaluation (its 32 labels).
+ED_ANGER = frozenset({"angry", "annoyed", "furious", "disgusted"})
+ED_NEGATIVE = ED_ANGER | frozenset(
+    {
+        "afraid",
+        "anxious",
+        "apprehensive",
+        "ashamed",
+        "devastated",
+        "disappointed",
+        "embarrassed",
+        "guilty",
+        "jealous",
+        "lonely",
+        "sad",
+        "terrified",
+    }
+)
+
+
+def empathetic_situations(data: Path) -> list[Example]:
+    """EmpatheticDialogues' situation texts (written by crowd workers), labelled with the
+    conversation's emotion. Evaluation only (CC BY-NC): never a training source."""
+    folder = data / "empathetic_intents" / "empatheticdialogues_full_by_emotion"
+    found = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("Type") == "situation" and row.get("Text", "").strip():
+                    found.append(
+                        Example(
+                            row["Text"],
+                            (path.stem,),
+                            "en",
+                            "empathetic_dialogues",
+                            id=row.get("Dialog_ID", ""),
+                        )
+                    )
+    return found
+
+
+UMSAB_LABELS = ("negative", "neutral", "positive")
+
+
+def umsab_spanish(data: Path, split: str) -> list[Example]:
+    """UMSAB Spanish tweets (InterTASS as framed by XLM-T): ``train`` / ``val`` / ``test``,
+    labels negative / neutral / positive. Evaluation and research configuration only."""
+    folder = data / "xlmt_sentiment_es"
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    return [
+        Example(text, (UMSAB_LABELS[int(label)],), "es", f"umsab/{split}", id=f"umsab-{split}-{n}")
+        for n, (text, label) in enumerate(zip(texts, labels, strict=False))
+        if text.strip()
+    ]
+
+
+def paradetox(data: Path, split: str) -> list[Example]:
+    """RuSSE 2022 ParaDetox: each toxic Russian comment (label ``toxic``) and, where the split
+    has them, its first neutral rewrite (label ``neutral``); a pair shares its id."""
+    found = []
+    path = data / "ru_paradetox_russe2022" / f"{split}.tsv"
+    with path.open(encoding="utf-8") as handle:
+        for n, row in enumerate(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)):
+            toxic = (row.get("toxic_comment") or "").strip()
+            if not toxic:
+                continue
+            pair = f"paradetox-{split}-{n}"
+            found.append(Example(toxic, ("toxic",), "ru", f"paradetox/{split}", id=pair))
+            neutral = (row.get("neutral_comment1") or "").strip()
+            if neutral:
+                found.append(Example(neutral, ("neutral",), "ru", f"paradetox/{split}", id=pair))
+    return found
+
+
+def balanced_sample(
+    examples: list[Example], positive: Callable[[Example], bool], per_class: int, *, salt: str
+) -> list[Example]:
+    """Up to ``per_class`` positives and as many negatives, chosen by a hash of each text
+    (stable across runs and machines, independent of file order), in a stable order."""
+
+    def rank(example: Example) -> str:
+        return hashlib.sha1(f"{salt}:{example.text}".encode()).hexdigest()
+
+    positives = sorted((e for e in examples if positive(e)), key=rank)
+    negatives = sorted((e for e in examples if not positive(e)), key=rank)
+    n = min(per_class, len(positives), len(negatives))
+    return sorted(positives[:n] + negatives[:n], key=rank)

@@ -17,6 +17,13 @@ from ._features import SparseFeatures, sparse_width
 
 HeadKind = Literal["binary", "multiclass", "multilabel"]
 
+#: Lexicon categories that must match before a mechanism head may grade a reply above "none"
+#: (an exploration also needs a question): the head grades what the coach can point at.
+LEVEL_EVIDENCE: dict[str, tuple[str, ...]] = {
+    "emotional_reaction": ("emotional_reaction", "apology", "gush"),
+    "exploration": ("exploration",),
+}
+
 _lock = threading.Lock()
 _loaded: dict[str, LinearHead | None] = {}
 

@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ._errors import empty_text, not_text
 from ._types import Span
@@ -138,9 +139,21 @@ def sentences(text: str) -> list[Span]:
     return spans or [Span(0, len(text))]
 
 
-def words(text: str) -> list[tuple[str, int, int]]:
+#: Sentences up to this length have their tokens cached: a review asks for the same sentence's
+#: words from several steps; long texts are tokenised each time so the cache stays small.
+_CACHED_CHARS = 600
+
+
+@lru_cache(maxsize=1_024)
+def _cached_words(text: str) -> tuple[tuple[str, int, int], ...]:
+    return tuple((m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text))
+
+
+def words(text: str) -> tuple[tuple[str, int, int], ...]:
     """Lower-cased word tokens with their offsets."""
-    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    if len(text) <= _CACHED_CHARS:
+        return _cached_words(text)
+    return tuple((m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
 def letters_ratio(text: str) -> float:

@@ -182,6 +182,20 @@ class TurnSentiment:
 
 
 @dataclass(frozen=True, slots=True)
+class DeadEndEvidence:
+    """One sign that a conversation goes round in circles, and the turns that show it.
+
+    ``reason`` is a stable identifier (``repeated_demand``, ``no_new_information``,
+    ``repeated_refusal``, ``rising_anger``); ``turns`` index into the messages given to
+    :func:`review_conversation`; ``message`` says it in the conversation's language.
+    """
+
+    reason: str
+    turns: tuple[int, ...]
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationReview:
     """The arc of a whole conversation (C4)."""
 
@@ -193,3 +207,6 @@ class ConversationReview:
     recommended_move: Move
     recommendation: str
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    #: What made it a dead end (or nearly one), with the turns to read: added after
+    #: ``dead_end_reasons``, which keeps its localised strings.
+    evidence: tuple[DeadEndEvidence, ...] = field(default_factory=tuple)

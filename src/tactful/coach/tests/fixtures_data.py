@@ -407,6 +407,114 @@ OWN_TEMPLATES: dict[str, dict[str, dict[str, list[str]]]] = {
 }
 
 #: Tasks whose rows carry the customer's message: (customer templates, reply templates by label).
+OWN_TEMPLATES["emotional_reaction"] = {
+    "en": {
+        "none": [
+            "Your {item} left the warehouse on {day}.",
+            "Try restarting the {item} page, {name}; it takes {n} minutes.",
+            "The {item} costs {n} pounds and renews on {day}.",
+        ],
+        "weak": [
+            "Sorry to hear about the {item}, {name}. Hang in there.",
+            "Hope the {item} works out by {day}, good luck!",
+            "That's rough about the {item}, take care, {name}.",
+        ],
+        "strong": [
+            "I feel so sad reading about the {item}, {name}, my heart goes out to you.",
+            "I'm heartbroken that the {item} was lost before {day}, I feel awful.",
+            "Honestly I feel terrible for you about the {item}, it makes me so upset.",
+        ],
+    },
+    "es": {
+        "none": [
+            "Su {item} salió del almacén {day}.",
+            "Pruebe a recargar la página del {item}, {name}; tarda {n} minutos.",
+            "El {item} cuesta {n} euros y se renueva {day}.",
+        ],
+        "weak": [
+            "Siento lo del {item}, {name}. Ánimo.",
+            "Espero que el {item} se arregle {day}, ¡suerte!",
+            "Qué faena lo del {item}, cuídate, {name}.",
+        ],
+        "strong": [
+            "Me pone muy triste leer lo del {item}, {name}, se me parte el corazón.",
+            "Me duele muchísimo que el {item} se perdiera antes de {day}, me siento fatal.",
+            "De verdad me siento fatal por ti con el {item}, me da mucha pena.",
+        ],
+    },
+    "ru": {
+        "none": [
+            "Ваш {item} покинул склад {day}.",
+            "Попробуйте обновить страницу, {name}, {item} загружается {n} минут.",
+            "{item} стоит {n} рублей и продлевается {day}.",
+        ],
+        "weak": [
+            "Жаль, что так вышло с {item}, {name}. Держитесь.",
+            "Надеюсь, {item} наладится {day}, удачи!",
+            "Неприятно вышло с {item}, берегите себя, {name}.",
+        ],
+        "strong": [
+            "Мне очень грустно читать про {item}, {name}, у меня сердце разрывается.",
+            "Мне так больно, что {item} потерялся {day}, я очень переживаю.",
+            "Мне правда очень жаль Вас из-за {item}, я так расстроена.",
+        ],
+    },
+}
+OWN_TEMPLATES["exploration"] = {
+    "en": {
+        "none": [
+            "Your {item} left the warehouse on {day}.",
+            "Sorry about the {item}, {name}, hang in there.",
+            "The {item} costs {n} pounds.",
+        ],
+        "weak": [
+            "What happened with the {item}, {name}?",
+            "Could you send the {item} number from {day}?",
+            "How long has the {item} been like this, {n} days?",
+        ],
+        "strong": [
+            "Are you feeling let down by how the {item} was handled since {day}, {name}?",
+            "Do you feel worried that the {item} will fail again after {n} tries?",
+            "Has the {item} left you feeling anxious and alone, {name}?",
+        ],
+    },
+    "es": {
+        "none": [
+            "Su {item} salió del almacén {day}.",
+            "Siento lo del {item}, {name}, ánimo.",
+            "El {item} cuesta {n} euros.",
+        ],
+        "weak": [
+            "¿Qué pasó con el {item}, {name}?",
+            "¿Podría enviarme el número del {item} de {day}?",
+            "¿Desde cuándo está así el {item}, {n} días?",
+        ],
+        "strong": [
+            "¿Se siente decepcionado por cómo se gestionó el {item} {day}, {name}?",
+            "¿Le preocupa que el {item} vuelva a fallar tras {n} intentos?",
+            "¿El {item} le ha dejado con angustia y sensación de soledad, {name}?",
+        ],
+    },
+    "ru": {
+        "none": [
+            "Ваш {item} покинул склад {day}.",
+            "Жаль, что так вышло с {item}, {name}, держитесь.",
+            "{item} стоит {n} рублей.",
+        ],
+        "weak": [
+            "Что случилось с {item}, {name}?",
+            "Пришлите номер {item} от {day}?",
+            "Как давно {item} так работает, {n} дней?",
+        ],
+        "strong": [
+            "Вы чувствуете себя обманутым из-за того, как решали {item} {day}, {name}?",
+            "Вас тревожит, что {item} снова сломается после {n} попыток?",
+            "Вам одиноко и тревожно из-за {item}, {name}?",
+        ],
+    },
+}
+
+
 CUSTOMER_TASKS: dict[str, dict[str, tuple[list[str], dict[str, list[str]]]]] = {
     "empathy_without_action": {
         "en": (
@@ -688,4 +796,61 @@ def write_public_data(root: Path, *, per_label: int = 24) -> Path:
         writer.writerow(["1", "How long have you felt this way?", "Question"])
         writer.writerow(["1", "So you feel stuck, is that right?", "Restatement or Paraphrasing"])
         writer.writerow(["2", "It sounds like you're really hurt.", "Reflection of feelings"])
+    _write_real_text_sets(root, per_label)
     return root
+
+
+#: ED emotions written for each coach emotion in the miniature EmpatheticDialogues.
+ED_FOR = {
+    "anger": "furious",
+    "frustration": "annoyed",
+    "sadness": "sad",
+    "worry": "anxious",
+    "gratitude": "grateful",
+    "neutral": "prepared",
+}
+UMSAB_FOR = {"anger": 0, "frustration": 0, "sadness": 0, "neutral": 1, "gratitude": 2}
+
+
+def _write_real_text_sets(root: Path, per_label: int) -> None:
+    """EmpatheticDialogues situations, UMSAB Spanish tweets and RuSSE ParaDetox, in miniature."""
+    ed = root / "empathetic_intents" / "empatheticdialogues_full_by_emotion"
+    ed.mkdir(parents=True)
+    for emotion, ed_emotion in ED_FOR.items():
+        texts = generate(
+            EMOTION_TEMPLATES["en"][emotion], FILLERS["en"], per_label // 2, f"ed-{emotion}"
+        )
+        with (ed / f"{ed_emotion}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["Dialog_ID", "Type", "Actor", "Text"])
+            for k, text in enumerate(texts):
+                writer.writerow([f"hit:{k}_conv:{ed_emotion}", "situation", "none", text])
+                writer.writerow([f"hit:{k}_conv:{ed_emotion}", "utterance", "speaker", text])
+    umsab = root / "xlmt_sentiment_es"
+    umsab.mkdir()
+    for split, n in (("train", per_label // 2), ("val", 4), ("test", 6)):
+        rows = [
+            (text, UMSAB_FOR[emotion])
+            for text, emotion in _emotion_rows("es", n, f"umsab-{split}")
+            if emotion in UMSAB_FOR
+        ]
+        (umsab / f"{split}_text.txt").write_text(
+            "\n".join(text for text, _ in rows) + "\n", encoding="utf-8"
+        )
+        (umsab / f"{split}_labels.txt").write_text(
+            "\n".join(str(label) for _, label in rows) + "\n", encoding="utf-8"
+        )
+    detox = root / "ru_paradetox_russe2022"
+    detox.mkdir()
+    templates = OWN_TEMPLATES["abuse_threat"]["ru"]
+    abuse = generate(templates["abuse"], FILLERS["ru"], per_label // 2, "detox-toxic")
+    calm = generate(templates["none"], FILLERS["ru"], per_label // 2, "detox-neutral")
+    for split in ("train", "dev"):
+        lines = ["toxic_comment\tneutral_comment1\tneutral_comment2\tneutral_comment3"]
+        for toxic, neutral in zip(abuse, calm, strict=False):
+            lines.append(f"{toxic} ({split})\t{neutral} ({split})\t\t")
+        lines.append("\tне токсичный, но без пары\t\t")  # no toxic text: skipped
+        (detox / f"{split}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (detox / "test.tsv").write_text(
+        "toxic_comment\n" + "\n".join(f"{t} (test)" for t in abuse) + "\n", encoding="utf-8"
+    )

@@ -308,23 +308,47 @@ def test_train_writes_loadable_heads_with_cards(
         ), language
 
 
-def test_train_abuse_threat_learns_from_own_examples_only(
+def test_train_abuse_threat_mixes_paradetox_at_a_weight_chosen_by_cv(
     public_data: Path, own_root: Path, tmp_path: Path, shipped_heads: None
 ) -> None:
     out = tmp_path / "models"
-    _train.train(
+    results = _train.train(
         public_data, own_root, out_dir=out, cache_dir=tmp_path / "cache", only=["abuse_threat"]
     )
     own = _data.own_examples(own_root, "abuse_threat", split="train")
+    extra = _train.paradetox_examples(public_data)
+    assert extra and {e.labels[0] for e in extra} == {"abuse", "none"}
+    assert all(e.source == "paradetox/train" for e in extra)  # never the dev split
     trained = load_head(out / "abuse_threat.npz", "abuse_threat")
     assert (trained.kind, trained.classes) == ("multiclass", ("none", "abuse", "threat"))
     assert trained.sparse_weights.shape == (sparse_width(), 3)
     assert trained.dense_weights is not None
     assert trained.dense_weights.shape == (DIM, 3)
-    assert trained.meta["train_rows"] == len(own)
+    weight = trained.meta["paradetox_weight"]
+    assert weight in _train.MIX_WEIGHTS
+    assert set(trained.meta["cv_mean_macro_f1_by_weight"]) == {f"{w:g}" for w in _train.MIX_WEIGHTS}
+    assert results["abuse_threat"]["paradetox_weight"] == weight
+    assert trained.meta["train_rows"] == len(own) + (len(extra) if weight > 0 else 0)
     card = _card(out / "abuse_threat.md")
-    assert "paradetox" not in card.lower().split("- data")[1].split("\n")[0]
+    data_line = card.split("- Data")[1].split("\n")[0]
+    assert ("paradetox/ru" in data_line) == (weight > 0)
     assert _train.LICENCES["own"] in card
+    assert ("paradetox" in str(trained.meta["sources"])) == (weight > 0)
+
+
+def test_train_abuse_threat_without_paradetox_uses_own_examples_only(
+    own_root: Path, tmp_path: Path, shipped_heads: None
+) -> None:
+    data = fixtures_data.write_public_data(tmp_path / "data")
+    import shutil
+
+    shutil.rmtree(data / "ru_paradetox_russe2022")
+    out = tmp_path / "models"
+    _train.train(data, own_root, out_dir=out, cache_dir=tmp_path / "cache", only=["abuse_threat"])
+    trained = load_head(out / "abuse_threat.npz", "abuse_threat")
+    own = _data.own_examples(own_root, "abuse_threat", split="train")
+    assert trained.meta["train_rows"] == len(own)
+    assert "paradetox_weight" not in trained.meta
 
 
 def test_train_stops_when_an_own_task_file_is_missing(
@@ -507,3 +531,125 @@ def test_table_renders_markdown_with_the_met_column() -> None:
     assert with_vader[4].endswith("|  | 0.250 |  |")
     for line in plain + with_vader:
         assert line.startswith("|") and line.endswith("|")
+
+
+# --- real text ---------------------------------------------------------------------------------------
+
+
+def test_real_text_readers(tmp_path: Path) -> None:
+    _write(tmp_path / "xlmt_sentiment_es" / "test_text.txt", "Qué asco de día\n\nMe encanta\n")
+    _write(tmp_path / "xlmt_sentiment_es" / "test_labels.txt", "0\n1\n2\n")
+    assert [(e.text, e.labels) for e in _data.umsab_spanish(tmp_path, "test")] == [
+        ("Qué asco de día", ("negative",)),
+        ("Me encanta", ("positive",)),  # an empty line is no tweet, and its label goes with it
+    ]
+    _write(
+        tmp_path / "ru_paradetox_russe2022" / "dev.tsv",
+        'toxic_comment\tneutral_comment1\tneutral_comment2\n"дурак" ты\t"Ты" неправ\t\n'
+        "\tбез пары\t\nтолько токсичный\t\t\n",
+    )
+    pairs = _data.paradetox(tmp_path, "dev")
+    assert [(e.text, e.labels[0], e.id) for e in pairs] == [
+        ('"дурак" ты', "toxic", "paradetox-dev-0"),  # QUOTE_NONE: quotes are text
+        ('"Ты" неправ', "neutral", "paradetox-dev-0"),
+        ("только токсичный", "toxic", "paradetox-dev-2"),
+    ]
+    folder = tmp_path / "empathetic_intents" / "empatheticdialogues_full_by_emotion"
+    _write(
+        folder / "furious.csv",
+        'Dialog_ID,Type,Actor,Text\nh1,situation,none,"They lost my bag, again."\n'
+        "h1,utterance,speaker,They lost it.\n",
+    )
+    assert [(e.text, e.labels) for e in _data.empathetic_situations(tmp_path)] == [
+        ("They lost my bag, again.", ("furious",))
+    ]
+
+
+def test_balanced_sample_is_balanced_stable_and_order_free() -> None:
+    rows = [
+        _data.Example(f"text {i}", ("yes" if i % 4 == 0 else "no",), "en", "t") for i in range(40)
+    ]
+
+    def positive(e: _data.Example) -> bool:
+        return e.labels[0] == "yes"
+
+    sample = _data.balanced_sample(rows, positive, 6, salt="a")
+    assert sum(map(positive, sample)) == 6 and len(sample) == 12
+    assert _data.balanced_sample(list(reversed(rows)), positive, 6, salt="a") == sample
+    assert len(_data.balanced_sample(rows, positive, 100, salt="a")) == 20  # 10 positives
+    assert _data.balanced_sample(rows, positive, 6, salt="b") != sample
+
+
+def test_real_text_rows_measure_each_judgement_with_baselines(
+    public_data: Path, shipped_heads: None
+) -> None:
+    def exclaims(text: str) -> float:
+        return -0.5 if "!" in text else 0.5
+
+    rows = _eval.real_text_rows(public_data, vader=exclaims)
+    keys = {(r.judgement, r.language) for r in rows}
+    assert {
+        ("anger/frustration vs not", "en"),
+        ("anger/frustration vs not", "es"),
+        ("anger/frustration vs not", "ru"),
+        ("negative vs not", "en"),
+        ("negative vs not", "es"),
+        ("negative vs not", "ru"),
+        ("sentiment negative/neutral/positive", "es"),
+        ("abusive/toxic vs not", "ru"),
+    } == keys
+    for row in rows:
+        assert 0.0 <= row.macro_f1 <= 1.0 and row.n > 0, row
+        assert (row.vader_macro_f1 is not None) == (row.language == "en"), row
+        if row.judgement != "sentiment negative/neutral/positive" and "UMSAB" not in row.source:
+            assert row.majority_macro_f1 == pytest.approx(1 / 3), row  # balanced samples
+            assert row.target == _eval.REAL_TEXT_TARGET
+    umsab = next(r for r in rows if r.judgement.startswith("sentiment"))
+    assert umsab.target == _eval.PUBLISHED_UMSAB_ES["XLM-R"] and "XLM-R 0.659" in umsab.published
+    # No real-text row is read from the project's own examples.
+    assert not any("own" in r.source for r in rows)
+    table = _eval._real_table(rows)
+    assert table[0].startswith("| judgement | lang | real-text test set |")
+    assert all(line.count("|") == table[0].count("|") for line in table)
+
+
+def test_real_prediction_reads_the_reported_judgement() -> None:
+    from tactful.coach import analyze_message
+
+    angry = analyze_message("You charged me twice again, this is outrageous and I am furious!")
+    thanks = analyze_message("Thank you so much, the refund arrived today!")
+    assert _eval._real_prediction("anger/frustration vs not", angry) is True
+    assert _eval._real_prediction("negative vs not", angry) is True
+    assert _eval._real_prediction("sentiment negative/neutral/positive", angry) == "negative"
+    assert _eval._real_prediction("sentiment negative/neutral/positive", thanks) == "positive"
+    assert _eval._real_prediction("abusive/toxic vs not", thanks) is False
+
+
+def test_umsab_research_config_trains_on_its_train_split_only(public_data: Path) -> None:
+    row = _eval.umsab_research(public_data)
+    test = _data.umsab_spanish(public_data, "test")
+    assert row.n == len(test) and 0.0 <= row.macro_f1 <= 1.0
+    assert "research" in row.source and "never shipped" in row.in_training
+
+
+def test_evaluate_writes_the_real_text_section_first(
+    public_data: Path, own_root: Path, tmp_path: Path, shipped_heads: None
+) -> None:
+    out = tmp_path / "EVALUATION.md"
+    rows = _eval.evaluate(public_data, own_root, out, research=False)
+    report = out.read_text(encoding="utf-8")
+    real = report.index("## Real text the project never wrote")
+    assert real < report.index("## Own test splits") < report.index("## Empathy mechanisms")
+    assert "| abusive/toxic vs not | ru |" in report
+    assert any(isinstance(r, _eval.RealRow) for r in rows)
+    assert "What limits it" not in report  # no research row, no claim about the ceiling
+
+
+def test_ceiling_note_quotes_this_runs_figures() -> None:
+    shipped = _eval.RealRow("sentiment negative/neutral/positive", "es", "UMSAB", "no", 9, 0.5, 0.2)
+    research = _eval.RealRow(
+        "sentiment negative/neutral/positive", "es", "UMSAB; research config", "yes", 9, 0.6, 0.2
+    )
+    note = " ".join(_eval._ceiling_note([shipped, research]))
+    assert "reach 0.600" in note and "against 0.500" in note and "0.659" in note
+    assert _eval._ceiling_note([shipped]) == []
