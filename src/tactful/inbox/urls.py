@@ -7,6 +7,7 @@ app_name = "inbox"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/counts/", views.queue_counts, name="queue_counts"),
+    path("inbox/bulk/", views.bulk_action, name="bulk_action"),
     path("inbox/views/", views.save_view, name="save_view"),
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="delete_view"),
     path("tickets/new/", views.new_ticket, name="new_ticket"),
