@@ -1,12 +1,13 @@
 """What automation does when something happens to a ticket: run the rules for it.
 
 Three moments start rules (``Trigger``): a ticket was opened, the customer wrote again, and the
-coach read the customer. Load-aware assignment is offered to the teams as a strategy.
+coach read the customer. Load-aware assignment is offered to the teams as a strategy. The
+agent who owns a ticket hears when it is assigned to them and when its customer writes.
 """
 
 from __future__ import annotations
 
-from tactful.automation import load, rules
+from tactful.automation import agent_notifications, load, rules
 from tactful.coaching.events import MessageAnalysed
 from tactful.tickets import events
 
@@ -30,3 +31,4 @@ def register() -> None:
     events.subscribe(events.CustomerWrote)(on_customer_wrote)
     events.subscribe(MessageAnalysed)(on_message_analysed)
     load.register()
+    agent_notifications.register()

@@ -214,10 +214,12 @@ def test_every_subscriber_is_known(desk):
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
+        "tell_the_owner_the_customer_wrote",
         "count_message",
         "reindex_changed",
     ]
     assert events.subscribers(events.ReplyRecorded) == ["queue_new_reply", "reindex_changed"]
+    assert events.subscribers(events.Assigned) == ["tell_the_new_assignee"]
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):
