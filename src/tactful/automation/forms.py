@@ -28,7 +28,7 @@ EMOTION_CHOICES = [(name, _EMOTION_LABELS[name]) for name in EMOTIONS]
 YES_NO_ANY = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 ASSIGN_CHOICES = [
     ("", _("Do not change")),
-    ("lead", _("A lead of the ticket's team (lowest emotional load)")),
+    ("lead", _("A lead or senior of the ticket's team (lowest emotional load)")),
     ("load_aware", _("The team member with the lowest emotional load")),
     ("agent", _("This agent:")),
 ]

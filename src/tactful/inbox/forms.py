@@ -300,3 +300,21 @@ class BulkActionForm(forms.Form):
 
     def tag_names(self) -> list[str]:
         return [name for name in self.cleaned_data.get("tags", "").split(",") if name.strip()]
+
+
+class MyWorkForm(forms.Form):
+    """What an agent says about their own work: the languages they answer, whether they are in."""
+
+    answers_languages = forms.MultipleChoiceField(
+        label=_("I answer customers in"),
+        required=False,
+        choices=[(code, label) for code, label in Language.choices if code != Language.UND],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("New tickets in these languages come to you; tick none to take any."),
+    )
+    available = forms.TypedChoiceField(
+        label=_("New tickets"),
+        choices=[("yes", _("I'm in: give me new tickets")), ("no", _("I'm away: skip me"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )

@@ -588,6 +588,29 @@ def team_load(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """An agent's own settings: the customer languages they answer, and "away"."""
+    agent = _agent(request)
+    if request.method == "POST":
+        form = forms.MyWorkForm(request.POST)
+        if form.is_valid():
+            account_services.set_answered_languages(
+                agent=agent, languages=form.cleaned_data["answers_languages"]
+            )
+            account_services.set_availability(agent=agent, available=form.cleaned_data["available"])
+            messages.success(request, _("Saved."))
+            return redirect("inbox:my_work")
+        return render(request, "inbox/my_work.html", {"form": form}, status=400)
+    form = forms.MyWorkForm(
+        initial={
+            "answers_languages": agent.answers_languages or [],
+            "available": "yes" if agent.available else "no",
+        }
+    )
+    return render(request, "inbox/my_work.html", {"form": form})
+
+
+@login_required
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     form = forms.LanguageForm(request.POST)
