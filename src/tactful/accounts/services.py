@@ -119,9 +119,14 @@ def set_answered_languages(*, agent: Agent, languages: Iterable[str]) -> Agent:
 
 
 def set_senior(*, agent: Agent, senior: bool, by: Agent) -> Agent:
-    """Leads and admins mark who takes hostile conversations with the leads."""
+    """Leads (for members of their teams) and admins mark who takes hostile conversations
+    with the leads."""
     if not by.is_lead:
         raise PermissionDenied(_("Only team leads and admins can do this."))
+    # Two filter() calls on purpose: both agents in the same team, through two joins.
+    shared = Team.objects.filter(members=by).filter(members=agent)
+    if not by.is_admin and not shared.exists():
+        raise PermissionDenied(_("%(agent)s is not in your teams.") % {"agent": agent})
     agent.senior = senior
     agent.save(update_fields=["senior"])
     return agent

@@ -29,6 +29,7 @@ urlpatterns = [
     ),
     path("attachments/<int:attachment_id>/", views.download_attachment, name="attachment"),
     path("team-load/", views.team_load, name="team_load"),
+    path("team-load/<int:agent_id>/senior/", views.set_senior, name="set_senior"),
     path("me/language/", views.set_language, name="set_language"),
     path("me/", views.my_work, name="my_work"),
 ]

@@ -588,6 +588,17 @@ def team_load(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def set_senior(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """The team-load page's toggle: this agent takes hostile conversations with the leads."""
+    member = get_object_or_404(Agent, pk=agent_id, is_active=True)
+    senior = request.POST.get("senior") == "yes"
+    account_services.set_senior(agent=member, senior=senior, by=_agent(request))
+    messages.success(request, _("Saved."))
+    return redirect("inbox:team_load")
+
+
+@login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     """An agent's own settings: the customer languages they answer, and "away"."""
     agent = _agent(request)

@@ -140,3 +140,31 @@ def test_hostile_settings_are_refused(desk_team, data):
     assert response.status_code == 400
     desk_team["ana"].refresh_from_db()
     assert desk_team["ana"].answers_languages == ["es"] and desk_team["ana"].available
+
+
+def test_a_lead_marks_a_senior_on_the_team_load_page(desk, desk_team):
+    lead = desk.lead("lena", teams=[desk_team["team"]])
+    client = Client()
+    client.force_login(lead)
+    page = client.get(reverse("inbox:team_load")).content.decode()
+    assert "ES" in page and "Make Ana senior" in page
+    url = reverse("inbox:set_senior", args=[desk_team["ana"].pk])
+    assert client.post(url, {"senior": "yes"}).status_code == 302
+    desk_team["ana"].refresh_from_db()
+    assert desk_team["ana"].senior
+    assert "Ana is senior" in client.get(reverse("inbox:team_load")).content.decode()
+
+
+def test_agents_and_outside_leads_cannot_mark_seniors(desk, desk_team):
+    other_lead = desk.lead("olga", teams=[desk.team("Elsewhere")])
+    url = reverse("inbox:set_senior", args=[desk_team["ana"].pk])
+    for person in (desk_team["boris"], other_lead):
+        client = Client()
+        client.force_login(person)
+        assert client.post(url, {"senior": "yes"}).status_code == 403
+    client = Client()
+    client.force_login(desk_team["boris"])
+    assert client.get(url).status_code == 405
+    assert client.post(reverse("inbox:set_senior", args=[999999]), {}).status_code == 404
+    desk_team["ana"].refresh_from_db()
+    assert not desk_team["ana"].senior
