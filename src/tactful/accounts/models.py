@@ -79,6 +79,20 @@ class Agent(AbstractUser):
         default=True,
         help_text=_("Round-robin assignment skips agents who are away."),
     )
+    #: Customer languages this agent answers (``en``, ``es``, ``ru``); empty: any language.
+    answers_languages = models.JSONField(
+        _("answers customers in"),
+        default=list,
+        blank=True,
+        help_text=_("Assignment gives this agent tickets in these languages; none ticked: any."),
+    )
+    #: Seniors take abusive and threatening conversations with the leads, so protection does
+    #: not pile up on one lead.
+    senior = models.BooleanField(
+        _("senior"),
+        default=False,
+        help_text=_("Takes abusive and threatening conversations along with the team's leads."),
+    )
 
     class Meta:
         ordering = ["username"]
@@ -87,6 +101,11 @@ class Agent(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def answers(self, language: str) -> bool:
+        """Whether this agent answers customers writing in ``language`` (unknown: anyone)."""
+        languages = self.answers_languages or []
+        return not languages or language not in {"en", "es", "ru"} or language in languages
 
     @property
     def is_lead(self) -> bool:

@@ -101,3 +101,32 @@ def set_availability(*, agent: Agent, available: bool) -> Agent:
     agent.available = available
     agent.save(update_fields=["available"])
     return agent
+
+
+#: The customer languages an agent can declare (the coach's three).
+CUSTOMER_LANGUAGES = ("en", "es", "ru")
+
+
+def set_answered_languages(*, agent: Agent, languages: Iterable[str]) -> Agent:
+    """The customer languages the agent answers (none: any); assignment follows them."""
+    chosen = sorted(set(languages))
+    unknown = [code for code in chosen if code not in CUSTOMER_LANGUAGES]
+    if unknown:
+        raise ValidationError(_("Unknown language: %(language)s") % {"language": unknown[0][:10]})
+    agent.answers_languages = chosen
+    agent.save(update_fields=["answers_languages"])
+    return agent
+
+
+def set_senior(*, agent: Agent, senior: bool, by: Agent) -> Agent:
+    """Leads (for members of their teams) and admins mark who takes hostile conversations
+    with the leads."""
+    if not by.is_lead:
+        raise PermissionDenied(_("Only team leads and admins can do this."))
+    # Two filter() calls on purpose: both agents in the same team, through two joins.
+    shared = Team.objects.filter(members=by).filter(members=agent)
+    if not by.is_admin and not shared.exists():
+        raise PermissionDenied(_("%(agent)s is not in your teams.") % {"agent": agent})
+    agent.senior = senior
+    agent.save(update_fields=["senior"])
+    return agent

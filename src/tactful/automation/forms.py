@@ -30,7 +30,7 @@ YES_NO_ANY = [("", _("Either")), ("yes", _("Yes")), ("no", _("No"))]
 CSAT_CHOICES = [("good", _("Good")), ("neutral", _("Neutral")), ("bad", _("Bad"))]
 ASSIGN_CHOICES = [
     ("", _("Do not change")),
-    ("lead", _("A lead of the ticket's team (lowest emotional load)")),
+    ("lead", _("A lead or senior of the ticket's team (lowest emotional load)")),
     ("load_aware", _("The team member with the lowest emotional load")),
     ("agent", _("This agent:")),
 ]

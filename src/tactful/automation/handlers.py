@@ -2,14 +2,14 @@
 
 Six moments start rules (``Trigger``): a ticket was opened, the customer wrote again, the
 coach read the customer, the customer answered the satisfaction survey, an SLA target will
-breach soon, and one was breached. Load-aware
-assignment is offered to the teams as a strategy; the rules' "breach within N minutes" leads
-are given to the SLA checker.
+breach soon, and one was breached. Load-aware assignment is offered to the teams as a strategy;
+the rules' "breach within N minutes" leads are given to the SLA checker. The agent who owns a
+ticket hears when it is assigned to them and when its customer writes.
 """
 
 from __future__ import annotations
 
-from tactful.automation import load, rules, selectors
+from tactful.automation import agent_notifications, load, rules, selectors
 from tactful.coaching.events import MessageAnalysed
 from tactful.satisfaction.events import SurveyAnswered
 from tactful.sla import services as sla_services
@@ -68,3 +68,4 @@ def register() -> None:
     events.subscribe(SlaBreached)(on_sla_breached)
     sla_services.register_lead_times(selectors.sla_lead_minutes)
     load.register()
+    agent_notifications.register()

@@ -22,9 +22,18 @@ from tactful.tickets.models import Ticket, TicketEvent
 MAX_HANDOVER_NOTE_CHARS = 5000
 
 
-def pick_lead(*, team_id: int | None, exclude: Sequence[int] = ()) -> Agent | None:
-    """The team's lead with the lowest emotional load (ties: fewest open tickets, then id)."""
-    leads = [lead for lead in selectors.team_leads(team_id) if lead.pk not in set(exclude)]
+def pick_lead(
+    *, team_id: int | None, exclude: Sequence[int] = (), with_seniors: bool = False
+) -> Agent | None:
+    """The team's lead with the lowest emotional load (ties: fewest open tickets, then id).
+
+    ``with_seniors``: the team's seniors are candidates too, and whoever is away is not (the
+    "Protect agents" rule, so hostile conversations do not all land on one lead).
+    """
+    candidates = (
+        selectors.team_protectors(team_id) if with_seniors else selectors.team_leads(team_id)
+    )
+    leads = [lead for lead in candidates if lead.pk not in set(exclude)]
     if not leads:
         return None
     loads = load.member_loads([lead.pk for lead in leads])

@@ -88,11 +88,12 @@ def rebalance_after_analysis(ticket: Ticket) -> Agent | None:
         return None
     if any(isinstance(data, dict) and data.get("rebalanced") for data in assignments):
         return None
-    members = list(
+    available = list(
         Agent.objects.filter(teams__id=team.pk, is_active=True, available=True)
         .distinct()
         .order_by("id")
     )
+    members, _fits = assignment.who_answers(available, ticket.language)
     chosen = choose_load_aware_member(team=team, ticket=ticket, members=members)
     if chosen is None or chosen.pk == ticket.assignee_id:
         return None

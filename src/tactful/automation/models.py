@@ -102,10 +102,13 @@ class Rule(models.Model):
 class NotificationKind(models.TextChoices):
     RULE = "rule", _("Automation rule")
     HANDOVER = "handover", _("Hand-over")
+    ASSIGNED = "assigned", _("Assigned to you")
+    CUSTOMER = "customer", _("The customer wrote")
 
 
 class Notification(models.Model):
-    """Something a lead (or the agent a conversation was handed to) should look at."""
+    """Something an agent should look at: a rule's alert to leads, a conversation handed over,
+    a ticket assigned to them, the customer writing again on their ticket."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,

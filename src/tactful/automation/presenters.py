@@ -141,7 +141,7 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
             return str(_("move to %(v)s") % {"v": teams.get(a.get("team"), unknown)})
         if kind == "assign":
             if a.get("to") == "lead":
-                return str(_("assign to a lead"))
+                return str(_("assign to a lead or senior"))
             if a.get("to") == "load_aware":
                 return str(_("assign by emotional load"))
             return str(_("assign to %(v)s") % {"v": agents.get(a.get("agent"), unknown)})

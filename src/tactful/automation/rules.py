@@ -342,7 +342,7 @@ def _assign(rule: Rule, action: dict[str, Any], state: _RunState) -> str | None:
             return _("not assigned: the agent is no longer active")
         return _assign_to(state, agent)
     if action["to"] == "lead":
-        lead = handover.pick_lead(team_id=ticket.team_id)
+        lead = handover.pick_lead(team_id=ticket.team_id, with_seniors=True)
         if lead is None:
             return _("not assigned: the team has no lead")
         return _assign_to(state, lead)

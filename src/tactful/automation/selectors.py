@@ -210,6 +210,21 @@ def team_leads(team_id: int | None) -> list[Agent]:
     )
 
 
+def team_protectors(team_id: int | None) -> list[Agent]:
+    """Who takes abusive and threatening conversations: the team's leads and seniors who are
+    available (all of them when everyone is away); with no team, every admin."""
+    if team_id is None:
+        return team_leads(None)
+    people = list(
+        Agent.objects.filter(is_active=True, teams__id=team_id)
+        .filter(Q(role__in=LEAD_ROLES) | Q(senior=True))
+        .distinct()
+        .order_by("id")
+    )
+    present = [person for person in people if person.available]
+    return present or people
+
+
 def teams_loads(agent: Agent) -> list[dict[str, object]]:
     """Per team the lead sees: active members, total and highest emotional load (two queries).
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -104,6 +109,52 @@ def category_order(*, ticket: Ticket, analysis: MessageAnalysis | None) -> tuple
     return ORDER_DEFAULT
 
 
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_VARIABLE = re.compile(r"\{\{.*?\}\}")
+
+
+def _fold(word: str) -> str:
+    # Accents are often left out when typing fast (sesion, llego, envio); ё is often е.
+    decomposed = unicodedata.normalize("NFD", word.lower().replace("ё", "е").replace("й", "\0"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return plain.replace("\0", "й")
+
+
+@cache
+def _topic_prefixes() -> dict[str, tuple[str, ...]]:
+    """``problem_topics.json``: topic → the word beginnings that say a text is about it."""
+    raw = json.loads(
+        resources.files("tactful.canned").joinpath("problem_topics.json").read_text("utf-8")
+    )
+    return {
+        topic: tuple(sorted({_fold(prefix) for prefix in prefixes if " " not in prefix}))
+        for topic, prefixes in raw.items()
+        if not topic.startswith("_")
+    }
+
+
+def problem_topics(text: str) -> frozenset[str]:
+    """What ``text`` is about (money, delivery, access…), from the words it uses in any of
+    the three languages; template variables are not words."""
+    words = {_fold(word) for word in _WORD.findall(_VARIABLE.sub(" ", text[:4000]))}
+    return frozenset(
+        topic
+        for topic, prefixes in _topic_prefixes().items()
+        if any(word.startswith(prefixes) for word in words)
+    )
+
+
+#: How well a template fits the customer's problem: about it, about nothing in particular
+#: (acknowledge, closing), or a fix for another problem (a refund offered for a lost parcel).
+FITS, GENERIC, OFF_TOPIC = 0, 1, 2
+
+
+def fit(*, problem: frozenset[str], template: frozenset[str]) -> int:
+    if not template or not problem:
+        return GENERIC
+    return FITS if problem & template else OFF_TOPIC
+
+
 def _scope(ticket: Ticket, agent: Agent | None) -> Q:
     """Shared responses plus the ticket's team's (or, for a ticket without one, the agent's)."""
     if ticket.team_id is not None:
@@ -164,20 +215,31 @@ def suggestions(
     analysis: MessageAnalysis | None,
     limit: int = 6,
     agent: Agent | None = None,
+    problem: str = "",
 ) -> list[Suggestion]:
-    """The canned responses that fit the customer's state now, best first, in their language.
+    """The canned responses that fit the customer's state and problem now, best first, in
+    their language.
 
-    The categories come in the order :func:`category_order` picks; within one, the team's own
-    responses before shared ones. At most two per category until every category had its turn,
-    so the list is never six variations of one move. One query.
+    The categories come in the order :func:`category_order` picks (the customer's state);
+    within one, templates about the customer's problem (``problem``: the subject and their
+    latest message, see :func:`problem_topics`) before generic ones, the team's own before
+    shared ones. At most two per category until every category had its turn, so the list is
+    never six variations of one move; a fix for another problem comes only after all of them.
+    One query.
     """
     language = suggestion_language(ticket=ticket, agent=agent)
     order = category_order(ticket=ticket, analysis=analysis)
     rank = {category: position for position, category in enumerate(order)}
+    about = problem_topics(problem)
+    candidates = list(_variants(ticket, agent, language))
+    fits = {
+        v.pk: fit(problem=about, template=problem_topics(f"{v.title} {v.body}")) for v in candidates
+    }
     variants = sorted(
-        _variants(ticket, agent, language),
+        candidates,
         key=lambda v: (
             rank.get(v.response.category, len(rank)),
+            fits[v.pk],
             v.response.team_id is None,
             (v.title or v.response.title).lower(),
             v.pk,
@@ -188,8 +250,9 @@ def suggestions(
     per_category: dict[str, int] = {}
     for variant in variants:
         seen = per_category.get(variant.response.category, 0)
-        (first_pass if seen < 2 else later).append(variant)
-        per_category[variant.response.category] = seen + 1
+        on_topic = fits[variant.pk] != OFF_TOPIC
+        (first_pass if seen < 2 and on_topic else later).append(variant)
+        per_category[variant.response.category] = seen + on_topic
     chosen = (first_pass + later)[: max(0, limit)]
     context = services.variable_context(ticket=ticket, agent=agent)
     return [_suggestion(v, ticket=ticket, agent=agent, context=context) for v in chosen]

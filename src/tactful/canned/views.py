@@ -73,10 +73,15 @@ def ticket_suggestions(request: HttpRequest, ticket_id: int) -> HttpResponse:
     else:
         analysis = (
             MessageAnalysis.objects.filter(message__ticket_id=ticket.pk, status=AnalysisStatus.DONE)
+            .select_related("message")
             .order_by("-message_id")
             .first()
         )
-        items = selectors.suggestions(ticket=ticket, analysis=analysis, agent=agent)
+        # The customer's problem in their words: the subject and the latest message read.
+        problem = ticket.subject + ("\n" + analysis.message.body if analysis else "")
+        items = selectors.suggestions(
+            ticket=ticket, analysis=analysis, agent=agent, problem=problem
+        )
     return render(
         request,
         "canned/_suggestions.html",

@@ -48,6 +48,7 @@ from tactful.customers.models import Channel
 from tactful.desk import demo_satisfaction
 from tactful.desk.demo_data import (
     AGENTS,
+    ANSWERS,
     CUSTOMERS,
     MOBILE_FOOTERS,
     PASSWORDS,
@@ -372,6 +373,9 @@ def _seed_people() -> DemoDesk:
                     first_name=first,
                     last_name=last,
                     email=f"{username}@tactful.example",
+                )
+                account_services.set_answered_languages(
+                    agent=agent, languages=ANSWERS.get(username, [])
                 )
             agents[username] = agent
     canned = {

@@ -613,6 +613,9 @@ AGENTS = [
     ("boris", "Boris", "Ivanov", "agent", "ru", ["Technical", "Shipping"]),
 ]
 
+#: The customer languages each demo agent answers (assignment follows them); the lead: any.
+ANSWERS = {"agent": ["en"], "ana": ["en", "es"], "boris": ["en", "ru"]}
+
 #: Demo passwords: local demo only (127.0.0.1), printed on start.
 PASSWORDS = {
     "admin": "tactful-admin",

@@ -246,8 +246,9 @@ def smtp_settings_from_url(url: str) -> dict[str, object]:
     }
 
 
-# Outgoing mail: TACTFUL_SMTP_URL points at a real server. Without it, replies are written as
-# .eml files into DATA_DIR/outbox by Django's file backend, so the demo "sends" with no server.
+# Outgoing mail: TACTFUL_SMTP_URL points at a real server. Without it, replies are written into
+# DATA_DIR/outbox by Django's file backend (a .log file of e-mails per process), so the demo
+# "sends" with no server.
 if os.environ.get("TACTFUL_SMTP_URL"):
     globals().update(smtp_settings_from_url(os.environ["TACTFUL_SMTP_URL"]))
 else:

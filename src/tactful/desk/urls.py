@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from tactful.api.api import api
 from tactful.inbox import views as inbox_views
@@ -19,6 +21,11 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # What people type: /login goes to the login page (keeping ?next=…).
+    path("login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    path("login", RedirectView.as_view(pattern_name="login", query_string=True)),
+    # Browsers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", RedirectView.as_view(url=static("desk/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("tactful.inbox.urls")),

@@ -283,3 +283,62 @@ class NewTicketForm(forms.Form):
 
     def clean_team(self) -> str:
         return _id_choice(self.cleaned_data.get("team", ""), allow_me=False)
+
+
+class TicketNumbersField(forms.Field):
+    """Ticket numbers sent as repeated values (the inbox's checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        numbers = []
+        for raw in values:
+            text = str(raw).strip().lstrip("#")
+            if not (text.isascii() and text.isdigit() and 0 < len(text) < 12):
+                raise ValidationError(
+                    _("Not a ticket number: %(value)s") % {"value": str(raw)[:20]}
+                )
+            numbers.append(int(text))
+        return list(dict.fromkeys(numbers))
+
+
+class BulkActionForm(forms.Form):
+    """The inbox's selection bar: which tickets, and ``action:value`` (``status:solved``)."""
+
+    tickets = TicketNumbersField(label=_("Tickets"))
+    action = forms.CharField(label=_("Action"), max_length=40)
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1200)
+    next = forms.CharField(required=False, max_length=1000)
+
+    def clean_tickets(self) -> list[int]:
+        numbers: list[int] = self.cleaned_data.get("tickets") or []
+        if not numbers:
+            raise ValidationError(_("Select at least one ticket."))
+        return numbers
+
+    def clean_action(self) -> tuple[str, str]:
+        raw: str = self.cleaned_data["action"]
+        action, _sep, value = raw.partition(":")
+        return action, value
+
+    def tag_names(self) -> list[str]:
+        return [name for name in self.cleaned_data.get("tags", "").split(",") if name.strip()]
+
+
+class MyWorkForm(forms.Form):
+    """What an agent says about their own work: the languages they answer, whether they are in."""
+
+    answers_languages = forms.MultipleChoiceField(
+        label=_("I answer customers in"),
+        required=False,
+        choices=[(code, label) for code, label in Language.choices if code != Language.UND],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("New tickets in these languages come to you; tick none to take any."),
+    )
+    available = forms.TypedChoiceField(
+        label=_("New tickets"),
+        choices=[("yes", _("I'm in: give me new tickets")), ("no", _("I'm away: skip me"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )

@@ -7,6 +7,7 @@ app_name = "inbox"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/counts/", views.queue_counts, name="queue_counts"),
+    path("inbox/bulk/", views.bulk_action, name="bulk_action"),
     path("inbox/views/", views.save_view, name="save_view"),
     path("inbox/views/<int:view_id>/delete/", views.delete_view, name="delete_view"),
     path("tickets/new/", views.new_ticket, name="new_ticket"),
@@ -28,5 +29,7 @@ urlpatterns = [
     ),
     path("attachments/<int:attachment_id>/", views.download_attachment, name="attachment"),
     path("team-load/", views.team_load, name="team_load"),
+    path("team-load/<int:agent_id>/senior/", views.set_senior, name="set_senior"),
     path("me/language/", views.set_language, name="set_language"),
+    path("me/", views.my_work, name="my_work"),
 ]

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tactful.accounts import services as account_services
@@ -25,6 +26,7 @@ from tactful.coaching import services as coaching_services
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Language
 from tactful.inbox import forms, rows
+from tactful.inbox import services as inbox_services
 from tactful.inbox.models import SavedView
 from tactful.satisfaction import selectors as satisfaction_selectors
 from tactful.sla import selectors as sla_selectors
@@ -131,6 +133,7 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
     )
     intensity = data.get("intensity", "")
     return {
+        "bulk_options": _bulk_options(agent, teams=teams, agents=agents),
         "saved_views": _saved_views(agent),
         "teams": teams,
         "filter_options": {
@@ -160,6 +163,46 @@ def _inbox_context(agent: Agent, form: forms.InboxFilterForm) -> dict[str, Any]:
         },
         "q": data.get("q", ""),
     }
+
+
+def _bulk_options(
+    agent: Agent, *, teams: list[Team], agents: list[Agent]
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The selection bar's choices as ``action:value`` pairs, grouped by action."""
+    Action = inbox_services.BulkAction
+    groups: list[tuple[str, list[tuple[str, str]]]] = [
+        (
+            str(Action.STATUS.label),
+            [(f"status:{value}", str(label)) for value, label in Status.choices],
+        ),
+        (
+            str(Action.PRIORITY.label),
+            [(f"priority:{value}", str(label)) for value, label in Priority.choices],
+        ),
+    ]
+    people = [("assign:me", _("Me")), ("assign:none", _("Nobody"))]
+    if agent.is_lead:
+        # Agents may only take tickets or give them up; leads hand them to anyone.
+        people += [(f"assign:{a.pk}", str(a)) for a in agents if a.pk != agent.pk]
+    groups.append((str(Action.ASSIGN.label), people))
+    if agent.is_lead:
+        groups.append(
+            (
+                str(Action.TEAM.label),
+                [("team:none", _("No team")), *[(f"team:{t.pk}", t.name) for t in teams]],
+            )
+        )
+    groups.append(
+        (
+            _("More"),
+            [
+                ("tags", _("Add the tags typed here")),
+                ("merge", str(Action.MERGE.label)),
+                ("spam", str(Action.SPAM.label)),
+            ],
+        )
+    )
+    return groups
 
 
 @login_required
@@ -195,6 +238,39 @@ def save_view(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, _("View saved."))
     return redirect(f"{reverse('inbox:inbox')}?{clean_query.urlencode()}")
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """The selection bar: one action on many tickets, then back to the same inbox page."""
+    form = forms.BulkActionForm(request.POST)
+    back = forms.non_empty(QueryDict(request.POST.get("next", "")[:1000].lstrip("?")))
+    target = reverse("inbox:inbox") + (f"?{back.urlencode()}" if back else "")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(target)
+    action, value = form.cleaned_data["action"]
+    try:
+        result = inbox_services.apply_bulk_action(
+            agent=_agent(request),
+            ticket_ids=form.cleaned_data["tickets"],
+            action=action,
+            value=value,
+            tags=form.tag_names(),
+        )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, _error_text(error))
+        return redirect(target)
+    notice = ngettext("%(n)d ticket changed.", "%(n)d tickets changed.", result.changed) % {
+        "n": result.changed
+    }
+    if result.unchanged:
+        notice += " " + ngettext(
+            "%(n)d already was so.", "%(n)d already were so.", result.unchanged
+        ) % {"n": result.unchanged}
+    messages.success(request, notice)
+    return redirect(target)
 
 
 @login_required
@@ -530,6 +606,40 @@ def team_load(request: HttpRequest) -> HttpResponse:
         "inbox/team_load.html",
         {"rows": rows, "load_days": automation_selectors.load_window_days()},
     )
+
+
+@login_required
+@require_POST
+def set_senior(request: HttpRequest, agent_id: int) -> HttpResponse:
+    """The team-load page's toggle: this agent takes hostile conversations with the leads."""
+    member = get_object_or_404(Agent, pk=agent_id, is_active=True)
+    senior = request.POST.get("senior") == "yes"
+    account_services.set_senior(agent=member, senior=senior, by=_agent(request))
+    messages.success(request, _("Saved."))
+    return redirect("inbox:team_load")
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """An agent's own settings: the customer languages they answer, and "away"."""
+    agent = _agent(request)
+    if request.method == "POST":
+        form = forms.MyWorkForm(request.POST)
+        if form.is_valid():
+            account_services.set_answered_languages(
+                agent=agent, languages=form.cleaned_data["answers_languages"]
+            )
+            account_services.set_availability(agent=agent, available=form.cleaned_data["available"])
+            messages.success(request, _("Saved."))
+            return redirect("inbox:my_work")
+        return render(request, "inbox/my_work.html", {"form": form}, status=400)
+    form = forms.MyWorkForm(
+        initial={
+            "answers_languages": agent.answers_languages or [],
+            "available": "yes" if agent.available else "no",
+        }
+    )
+    return render(request, "inbox/my_work.html", {"form": form})
 
 
 @login_required

@@ -2,7 +2,9 @@
 
 A team hands new tickets out by its ``assignment_mode``. Round-robin lives here; other modes
 are strategies registered by the apps that know how to choose (automation registers the
-load-aware one, which reads the coach's signals). Every change of assignee — by a person, a
+load-aware one, which reads the coach's signals). Either way only members who answer the
+ticket's language are candidates (:func:`who_answers`); when none does, every available
+member is, and the ``Assigned`` event says so (reason ``no_language_match``). Every change of assignee — by a person, a
 strategy, a rule, a hand-over — goes through :func:`set_assignee`, which writes the ``Assigned``
 event.
 """
@@ -25,6 +27,16 @@ _strategies: dict[str, Strategy] = {}
 def register_strategy(mode: str, strategy: Strategy) -> None:
     """Let teams in ``mode`` choose with ``strategy`` (called from an AppConfig.ready)."""
     _strategies[mode] = strategy
+
+
+#: ``Assigned.reason`` when nobody in the team answers the ticket's language.
+NO_LANGUAGE_MATCH = "no_language_match"
+
+
+def who_answers(members: Sequence[Agent], language: str) -> tuple[list[Agent], bool]:
+    """The members who answer ``language``; all of them (and ``False``) when none does."""
+    fitting = [member for member in members if member.answers(language)]
+    return (fitting, True) if fitting else (list(members), False)
 
 
 def set_assignee(
@@ -85,11 +97,14 @@ def assign_by_team(*, ticket: Ticket, by: Agent | None) -> Agent | None:
         permissions.check_is_lead(by)
     with events.atomic():
         team = Team.objects.select_for_update().get(pk=ticket.team_id)
-        members = list(
-            team.members.filter(is_active=True, available=True).order_by("id").only("id", "role")
+        available = list(
+            team.members.filter(is_active=True, available=True)
+            .order_by("id")
+            .only("id", "role", "answers_languages")
         )
-        if not members:
+        if not available:
             return None
+        members, fits = who_answers(available, ticket.language)
         after = team.last_assigned_id or 0
         chosen = next((member for member in members if member.pk > after), members[0])
         strategy = _strategies.get(team.assignment_mode)
@@ -97,7 +112,13 @@ def assign_by_team(*, ticket: Ticket, by: Agent | None) -> Agent | None:
             chosen = strategy(team, ticket, members) or chosen
         team.last_assigned = chosen
         team.save(update_fields=["last_assigned"])
-        set_assignee(ticket=ticket, assignee=chosen, by=by, round_robin=True)
+        set_assignee(
+            ticket=ticket,
+            assignee=chosen,
+            by=by,
+            round_robin=True,
+            reason="" if fits else NO_LANGUAGE_MATCH,
+        )
         return chosen
 
 
@@ -110,10 +131,12 @@ def assigned_on_arrival(ticket: Ticket) -> Agent | None:
 
 
 __all__ = [
+    "NO_LANGUAGE_MATCH",
     "Strategy",
     "assign_by_team",
     "assign_ticket",
     "assigned_on_arrival",
     "register_strategy",
     "set_assignee",
+    "who_answers",
 ]

@@ -246,7 +246,12 @@ class Assigned(TicketChange):
             "from": names.agent(data.get("from")),
             "to": names.agent(data.get("to")),
         }
-        return text + (" " + _("(round-robin)") if data.get("round_robin") else "")
+        if data.get("round_robin"):
+            text += " " + _("(round-robin)")
+        if data.get("reason") == "no_language_match":
+            # The fallback is visible: a lead sees the team lacks someone for this language.
+            text += " " + _("— nobody in the team answers this language, so anyone available")
+        return text
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -55,9 +55,11 @@ def test_abusive_customer_goes_to_a_lead(crew, desk, language, django_capture_on
     assert event.data["trigger"] == "analysed"
     assert event.data["actions"][0] == "priority set to High"
     assert event.data["actions"][1].startswith("assigned to ")
-    leads = set(Notification.objects.filter(ticket=ticket).values_list("recipient", flat=True))
+    leads = set(
+        Notification.objects.filter(ticket=ticket, kind="rule").values_list("recipient", flat=True)
+    )
     assert leads == {crew["lead"].pk, crew["lead2"].pk}
-    assert not Notification.objects.filter(recipient=crew["agent"]).exists()
+    assert not Notification.objects.filter(recipient=crew["agent"], kind="rule").exists()
 
 
 def test_a_threat_is_protected_too(crew, desk, django_capture_on_commit_callbacks):

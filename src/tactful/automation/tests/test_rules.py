@@ -112,9 +112,9 @@ def test_move_to_team_and_notify(crew, desk, make_rule, only_my_rules):
     ticket = desk.ticket(team=crew["team"], language="es", body="Hola, ¿tienen descuentos?")
     ticket.refresh_from_db()
     assert ticket.team == sales
-    [note] = Notification.objects.filter(ticket=ticket)
+    [note] = Notification.objects.filter(ticket=ticket, kind="rule")
     assert note.recipient == sales_lead and note.text == "Spanish ticket for Sales"
-    assert not Notification.objects.filter(recipient=crew["lead"]).exists()
+    assert not Notification.objects.filter(recipient=crew["lead"], kind="rule").exists()
 
 
 def test_stop_processing_and_order(crew, desk, make_rule, only_my_rules):
@@ -159,15 +159,15 @@ def test_a_rule_fires_once_per_trigger_event(crew, desk, make_rule, only_my_rule
     make_rule(trigger="customer_message", actions=[{"type": "notify_leads", "text": "again"}])
     ticket = desk.ticket(team=crew["team"])
     message = inbound.record_incoming_message(ticket=ticket, body="Hello?")
-    assert Notification.objects.filter(ticket=ticket).count() == 2  # both leads
+    assert Notification.objects.filter(ticket=ticket, kind="rule").count() == 2  # both leads
     services.mark_read(agent=crew["lead"])
     services.mark_read(agent=crew["lead2"])
     # The same delivery again (a retry, a duplicate task) fires nothing new.
     assert rules.run_rules(ticket, trigger="customer_message", message=message) == []
-    assert Notification.objects.filter(ticket=ticket).count() == 2
+    assert Notification.objects.filter(ticket=ticket, kind="rule").count() == 2
     # A new message is a new event.
     inbound.record_incoming_message(ticket=ticket, body="Hello??")
-    assert Notification.objects.filter(ticket=ticket).count() == 4
+    assert Notification.objects.filter(ticket=ticket, kind="rule").count() == 4
     assert len(fired(ticket)) == 2
 
 
@@ -176,7 +176,9 @@ def test_unread_notifications_are_not_repeated(crew, desk, make_rule, only_my_ru
     ticket = desk.ticket(team=crew["team"])
     for body in ("one", "two", "three"):
         inbound.record_incoming_message(ticket=ticket, body=body)
-    assert Notification.objects.filter(ticket=ticket, recipient=crew["lead"]).count() == 1
+    assert (
+        Notification.objects.filter(ticket=ticket, recipient=crew["lead"], kind="rule").count() == 1
+    )
     assert len(fired(ticket)) == 1  # later runs had nothing to do: no event
 
 

@@ -216,6 +216,7 @@ def test_every_subscriber_is_known(desk):
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
         "on_customer_wrote",
+        "tell_the_owner_the_customer_wrote",
         "count_message",
         "count_customer_message",
         "reindex_changed",
@@ -234,6 +235,7 @@ def test_every_subscriber_is_known(desk):
     ]
     # Internal notes never move an SLA clock; the coach reads a call's notes.
     assert events.subscribers(events.NoteAdded) == ["read_the_call_note", "reindex_changed"]
+    assert events.subscribers(events.Assigned) == ["tell_the_new_assignee"]
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):
