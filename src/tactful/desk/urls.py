@@ -29,4 +29,5 @@ urlpatterns = [
     path("contact/", include("tactful.webform.urls")),
     path("canned/", include("tactful.canned.urls")),
     path("automation/", include("tactful.automation.urls")),
+    path("playbooks/", include("tactful.playbooks.urls")),
 ]
