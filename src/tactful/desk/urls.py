@@ -30,4 +30,6 @@ urlpatterns = [
     path("canned/", include("tactful.canned.urls")),
     path("automation/", include("tactful.automation.urls")),
     path("playbooks/", include("tactful.playbooks.urls")),
+    path("knowledge/", include("tactful.knowledge.urls")),
+    path("help/", include("tactful.knowledge.help_urls")),
 ]

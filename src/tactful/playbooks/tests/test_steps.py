@@ -92,9 +92,9 @@ def assert_inert(html: str, *, page: bool = False) -> None:
     ``page``: a whole page or fragment of the desk, whose own forms and blocks are expected;
     otherwise only what Markdown may produce is allowed.
     """
-    forbidden = {"script", "iframe", "style", "object", "embed", "frame", "base", "meta"}
+    forbidden = {"script", "iframe", "style", "object", "embed", "frame", "base"}
     if not page:
-        forbidden |= {"form", "div", "input", "button", "link", "span"}
+        forbidden |= {"form", "div", "input", "button", "link", "span", "meta"}
     parser = _Elements()
     parser.feed(html)
     for tag, attributes in parser.found:
