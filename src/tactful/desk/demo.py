@@ -44,6 +44,7 @@ from tactful.canned.models import CannedResponse
 from tactful.coaching import draft_review
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel
+from tactful.desk import demo_knowledge
 from tactful.desk.demo_data import (
     AGENTS,
     CUSTOMERS,
@@ -202,8 +203,10 @@ def is_seeded() -> bool:
 def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
     """Create the demo data once (or finish an interrupted seed); returns the logins."""
     if is_seeded():
+        demo_knowledge.seed_knowledge()  # a desk seeded before the help center existed
         return dict(PASSWORDS)
     desk = _seed_people()
+    demo_knowledge.seed_knowledge()
     rng = random.Random(2024)
     now = timezone.now()
     for scenario, language, index in _ticket_indices():
@@ -756,6 +759,13 @@ def demo_tour(base_url: str) -> list[str]:
     lines.append(
         "    Live chat:      "
         + "  ".join(root + reverse("livechat:try", args=[t.slug]) for t in teams)
+    )
+    lines.append(
+        "    Help center:    "
+        + "  ".join(
+            [root + reverse("help:home")]
+            + [root + reverse("help:team_home", args=[t.slug]) for t in teams]
+        )
     )
     addresses = ", ".join(t.email_address for t in teams if t.email_address)
     if addresses:

@@ -90,7 +90,7 @@ def _fts5_expression(found: Sequence[str], *, any_word: bool) -> str:
     if any_word:
         # No stop-word list here (PostgreSQL's configurations have one): short words such as
         # "my", "el", "я" would match nearly everything as prefixes.
-        found = [word for word in found if len(word) > 2] or list(found)
+        found = [word for word in found if len(word) > 3] or list(found)
         return " OR ".join(f'"{word}"*' for word in found)
     return " ".join(f'"{word}"*' for word in found)
 

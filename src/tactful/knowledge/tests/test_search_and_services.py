@@ -58,9 +58,10 @@ def test_suggestions_take_any_word_and_rank_the_best_match_first(kb):
 def test_customers_never_find_drafts_or_internal_articles(kb):
     assert selectors.public_search(None, "lockers", language="en") == []
     assert selectors.public_search(None, "approval", language="en") == []
-    assert selectors.customer_suggestions(None, "refund approvals lead", language="en")[
-        0
-    ].article_id != kb["internal"].pk
+    assert (
+        selectors.customer_suggestions(None, "refund approvals lead", language="en")[0].article_id
+        != kb["internal"].pk
+    )
 
 
 def test_a_team_help_center_shows_its_own_and_the_desk_wide_shelves(kb):
@@ -191,9 +192,7 @@ def test_a_typing_session_is_one_row_and_nothing_is_kept_while_nothing_is_shown(
     )
     assert again.pk == first.pk and again.shown == [1, 2]
     for bad in ("not-a-uuid", str(uuid.uuid4()), "' OR 1=1 --", "x" * 500):
-        other = services.record_shown(
-            key=bad, surface="form", team=None, language="es", shown=[3]
-        )
+        other = services.record_shown(key=bad, surface="form", team=None, language="es", shown=[3])
         assert other.pk != first.pk
     assert ArticleSuggestion.objects.count() == 5
 
@@ -277,4 +276,4 @@ def test_malformed_key_sentence_spans_fall_back_to_the_text(kb, desk):
         },
     )
     found, words = selectors.ticket_suggestions(ticket)
-    assert "charged" in words
+    assert "charged" in words and found

@@ -72,7 +72,9 @@ def test_a_team_help_center_keeps_to_its_shelves(kb):
     refund = kb["refund"]
     url = reverse("help:team_article", args=["shipping", refund.pk])
     assert Client().get(url).status_code == 404
-    assert Client().get(reverse("help:team_article", args=["billing", refund.pk])).status_code == 200
+    assert (
+        Client().get(reverse("help:team_article", args=["billing", refund.pk])).status_code == 200
+    )
 
 
 def test_an_article_reads_in_the_language_asked_for_or_says_it_is_missing(kb):
@@ -86,7 +88,9 @@ def test_an_article_reads_in_the_language_asked_for_or_says_it_is_missing(kb):
         by=kb["admin"],
         category=kb["parcels"],
         translations={
-            "en": services.TranslationText(title="Customs fees", body="Who pays them.", published=True)
+            "en": services.TranslationText(
+                title="Customs fees", body="Who pays them.", published=True
+            )
         },
     )
     page = Client().get(reverse("help:article", args=[en_only.pk]), {"lang": "es"})
@@ -119,9 +123,7 @@ def test_article_markdown_is_rendered_inert(kb):
 def test_hostile_help_center_parameters(kb, params):
     page = Client().get(reverse("help:home"), params)
     assert page.status_code in (200, 400)
-    assert "<script>" not in page.content.decode().split("<body", 1)[1].replace(
-        "<script src", ""
-    )
+    assert "<script>" not in page.content.decode().split("<body", 1)[1].replace("<script src", "")
 
 
 # --- suggestions as the customer types --------------------------------------------------------
@@ -159,9 +161,7 @@ def test_opening_a_suggestion_counts_and_asks_whether_it_helped(kb):
     assert "Did this answer your question?" in page.content.decode()
     suggestion = ArticleSuggestion.objects.get()
     assert suggestion.opened_id == data["articles"][0]["id"]
-    answered = client.post(
-        reverse("help:answered", args=[data["key"]]), {"next": url}
-    )
+    answered = client.post(reverse("help:answered", args=[data["key"]]), {"next": url})
     assert answered.status_code == 302 and "answered=1" in answered["Location"]
     suggestion.refresh_from_db()
     assert suggestion.answered_at is not None and suggestion.deflected
@@ -169,7 +169,9 @@ def test_opening_a_suggestion_counts_and_asks_whether_it_helped(kb):
     assert "Glad it helped" in thanks.content.decode()
     # Nobody else's key, no prompt; an open redirect is refused.
     assert "Did this answer" not in client.get(url.split("&s=")[0]).content.decode()
-    evil = client.post(reverse("help:answered", args=[data["key"]]), {"next": "https://evil.example/"})
+    evil = client.post(
+        reverse("help:answered", args=[data["key"]]), {"next": "https://evil.example/"}
+    )
     assert evil["Location"].startswith("/help/")
 
 
@@ -220,7 +222,7 @@ def test_suggestions_are_rate_limited_per_address(kb):
 def test_the_contact_form_and_the_widget_carry_the_suggestions(kb):
     page = Client().get(reverse("webform:contact", args=["billing"]), {"lang": "es"})
     html = page.content.decode()
-    assert 'data-kb-suggest' in html and 'data-team="billing"' in html and 'data-lang="es"' in html
+    assert "data-kb-suggest" in html and 'data-team="billing"' in html and 'data-lang="es"' in html
     assert "knowledge/suggest.js" in html
     script = Client().get(reverse("livechat:widget")).content.decode()
     assert "/help/suggest/" in script and 'surface: "widget"' in script
@@ -257,9 +259,10 @@ def test_agents_read_the_knowledge_base_and_leads_write_it(kb, desk):
     assert "Facturas" in found.content.decode()
     assert lead.post(reverse("knowledge:delete", args=[article.pk])).status_code == 302
     assert not Article.objects.filter(pk=article.pk).exists()
-    assert "Facturas" not in Client().get(
-        reverse("help:home"), {"lang": "es", "q": "facturas"}
-    ).content.decode()
+    assert (
+        "Facturas"
+        not in Client().get(reverse("help:home"), {"lang": "es", "q": "facturas"}).content.decode()
+    )
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -270,7 +273,12 @@ def test_hostile_markdown_in_the_article_editor_and_preview(kb, text):
     assert_inert(preview.content.decode(), page=True)
     page = lead.post(
         reverse("knowledge:create"),
-        {"category": str(kb["money"].pk), "title_en": text[:150], "body_en": text, "published_en": "on"},
+        {
+            "category": str(kb["money"].pk),
+            "title_en": text[:150],
+            "body_en": text,
+            "published_en": "on",
+        },
     )
     assert page.status_code == 302
     read = lead.get(page["Location"])
@@ -306,7 +314,13 @@ def test_leads_add_categories_for_their_teams(kb, desk):
     lead = login(kb["lead"])
     page = lead.post(
         reverse("knowledge:categories"),
-        {"name": "Invoices", "name_es": "Facturas", "name_ru": "", "team": str(kb["billing"].pk), "order": "5"},
+        {
+            "name": "Invoices",
+            "name_es": "Facturas",
+            "name_ru": "",
+            "team": str(kb["billing"].pk),
+            "order": "5",
+        },
     )
     assert page.status_code == 302
     assert Category.objects.get(name="Invoices").names == {"es": "Facturas"}
@@ -316,7 +330,9 @@ def test_leads_add_categories_for_their_teams(kb, desk):
     )
     assert refused.status_code == 400
     agent = login(desk.agent())
-    assert agent.post(reverse("knowledge:categories"), {"name": "x", "order": "1"}).status_code == 403
+    assert (
+        agent.post(reverse("knowledge:categories"), {"name": "x", "order": "1"}).status_code == 403
+    )
 
 
 # --- the reply box ----------------------------------------------------------------------------
@@ -339,7 +355,9 @@ def angry_ticket(kb, desk):
     return ticket
 
 
-def test_the_reply_box_suggests_articles_with_a_link_and_a_summary_to_insert(kb, desk, angry_ticket):
+def test_the_reply_box_suggests_articles_with_a_link_and_a_summary_to_insert(
+    kb, desk, angry_ticket
+):
     agent = desk.agent("ann", teams=[kb["billing"]])
     page = login(agent).get(reverse("inbox:ticket", args=[angry_ticket.pk]))
     assert reverse("knowledge:suggestions", args=[angry_ticket.pk]).encode() in page.content
@@ -349,9 +367,11 @@ def test_the_reply_box_suggests_articles_with_a_link_and_a_summary_to_insert(kb,
     assert "Charged twice? How refunds of a double charge work" in html
     assert f"http://testserver/help/billing/a/{kb['refund'].pk}/?lang=en" in html
     assert 'data-kb-insert="Charged twice? How refunds of a double charge work: http' in html
-    searched = login(agent).get(
-        reverse("knowledge:suggestions", args=[angry_ticket.pk]), {"q": "approvals"}
-    ).content.decode()
+    searched = (
+        login(agent)
+        .get(reverse("knowledge:suggestions", args=[angry_ticket.pk]), {"q": "approvals"})
+        .content.decode()
+    )
     assert "Refund approvals over 500" in searched and "Insert link" not in searched
 
 
@@ -375,7 +395,9 @@ def test_query_counts_do_not_grow(kb, desk, angry_ticket):
 
     def grow():
         for n in range(20):
-            category = services.save_category(by=kb["admin"], name=f"Shelf {n}", team=kb["billing"] if n % 2 else None)
+            category = services.save_category(
+                by=kb["admin"], name=f"Shelf {n}", team=kb["billing"] if n % 2 else None
+            )
             services.save_article(
                 by=kb["admin"],
                 category=category,
@@ -395,9 +417,13 @@ def test_query_counts_do_not_grow(kb, desk, angry_ticket):
 
     pages = {
         "help_home": lambda: visitor.get(reverse("help:home"), {"lang": "en"}),
-        "help_search": lambda: visitor.get(reverse("help:home"), {"lang": "en", "q": "charged twice"}),
+        "help_search": lambda: visitor.get(
+            reverse("help:home"), {"lang": "en", "q": "charged twice"}
+        ),
         "help_article": lambda: visitor.get(reverse("help:article", args=[kb["tracking"].pk])),
-        "suggest": lambda: suggest(visitor, q="you charged me twice for one order", lang="en", key=key),
+        "suggest": lambda: suggest(
+            visitor, q="you charged me twice for one order", lang="en", key=key
+        ),
         "kb_index": lambda: agent_client.get(reverse("knowledge:index")),
         "kb_read": lambda: agent_client.get(reverse("knowledge:read", args=[kb["refund"].pk])),
         "reply": lambda: agent_client.get(reverse("knowledge:suggestions", args=[angry_ticket.pk])),
