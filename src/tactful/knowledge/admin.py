@@ -12,12 +12,12 @@ from tactful.knowledge.models import Article, ArticleSuggestion, ArticleTranslat
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(admin.ModelAdmin[Category]):
     list_display = ("name", "team", "order")
     list_select_related = ("team",)
 
 
-class TranslationInline(admin.StackedInline):
+class TranslationInline(admin.StackedInline[ArticleTranslation, Article]):
     model = ArticleTranslation
     extra = 0
     fields = ("language", "title", "summary", "status", "published_at")
@@ -28,14 +28,14 @@ class TranslationInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(admin.ModelAdmin[Article]):
     list_display = ("__str__", "category", "internal", "updated_at")
     list_filter = ("internal", "category")
     inlines = [TranslationInline]
 
 
 @admin.register(ArticleSuggestion)
-class ArticleSuggestionAdmin(admin.ModelAdmin):
+class ArticleSuggestionAdmin(admin.ModelAdmin[ArticleSuggestion]):
     list_display = (
         "surface",
         "team",

@@ -43,7 +43,9 @@ class ArticleForm(forms.Form):
     def __init__(self, *args: Any, categories: list[Category], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._categories = {str(c.pk): c for c in categories}
-        self.fields["category"].choices = [
+        field = self.fields["category"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             (str(c.pk), f"{c.name} ({c.team.name})" if c.team else c.name) for c in categories
         ]
         for code, name in ArticleLanguage.choices:
@@ -117,7 +119,9 @@ class CategoryForm(forms.Form):
         choices = [(str(t.pk), t.name) for t in teams]
         if allow_desk:
             choices.insert(0, ("", str(_("Every help center (the whole desk)"))))
-        self.fields["team"].choices = choices
+        field = self.fields["team"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
         self._teams = {str(t.pk): t for t in teams}
 
     def team_object(self) -> Team | None:

@@ -61,7 +61,10 @@ def shelves(team: Team | None, language: str) -> list[Shelf]:
         categories = categories.filter(Q(team=team) | Q(team__isnull=True))
     result = []
     for category in categories:
-        articles = tuple(t for article in category.articles.all() for t in article.shown)
+        # ``shown``: the prefetched published translations (``to_attr`` above).
+        articles = tuple(
+            t for article in category.articles.all() for t in getattr(article, "shown", ())
+        )
         if articles:
             result.append(
                 Shelf(

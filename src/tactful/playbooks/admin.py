@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from tactful.playbooks.models import Playbook, PlaybookVariant, PlaybookVersion
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -19,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class PlaybookVariantInline(admin.StackedInline):
+class PlaybookVariantInline(admin.StackedInline[PlaybookVariant, Playbook]):
     model = PlaybookVariant
     extra = 0
     fields = ("language", "title", "body")

@@ -69,7 +69,9 @@ class PlaybookForm(forms.Form):
 
     def __init__(self, *args: Any, teams: list[Team], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].choices = [(str(team.pk), team.name) for team in teams]
+        field = self.fields["teams"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(str(team.pk), team.name) for team in teams]
         for code, name in PlaybookLanguage.choices:
             self.fields[f"title_{code}"] = forms.CharField(
                 label=_("Title in %(language)s") % {"language": name},

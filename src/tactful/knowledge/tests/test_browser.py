@@ -125,7 +125,7 @@ def test_the_chat_widget_suggests_articles_as_the_visitor_types(
             break
         time.sleep(0.05)
     assert suggestion.surface == "widget" and suggestion.team == kb["billing"]
-    assert suggestion.opened.article_id == kb["refund"].pk
+    assert suggestion.opened is not None and suggestion.opened.article_id == kb["refund"].pk
     assert suggestion.answered_at is not None and suggestion.wrote_at is not None
     assert not suggestion.deflected
     context.close()

@@ -187,13 +187,14 @@ def test_a_typing_session_is_one_row_and_nothing_is_kept_while_nothing_is_shown(
         is None
     )
     first = services.record_shown(key=None, surface="widget", team=None, language="en", shown=[1])
+    assert first is not None
     again = services.record_shown(
         key=str(first.key), surface="widget", team=None, language="en", shown=[1, 2]
     )
-    assert again.pk == first.pk and again.shown == [1, 2]
+    assert again is not None and again.pk == first.pk and again.shown == [1, 2]
     for bad in ("not-a-uuid", str(uuid.uuid4()), "' OR 1=1 --", "x" * 500):
         other = services.record_shown(key=bad, surface="form", team=None, language="es", shown=[3])
-        assert other.pk != first.pk
+        assert other is not None and other.pk != first.pk
     assert ArticleSuggestion.objects.count() == 5
 
 

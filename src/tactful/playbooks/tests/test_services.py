@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from tactful.playbooks import selectors, services
-from tactful.playbooks.models import Playbook, PlaybookVersion
+from tactful.playbooks import selectors, services, steps
+from tactful.playbooks.models import Playbook, PlaybookVariant, PlaybookVersion
 from tactful.tickets import services as ticket_services
 from tactful.tickets.events import Names
 from tactful.tickets.models import Ticket, TicketEvent
@@ -60,7 +60,7 @@ def test_the_starter_playbooks_ship_in_three_languages_with_the_same_steps():
         "our_mistake",
     ]
     for playbook in starters:
-        counts = {v.language: services.steps.count_steps(v.body) for v in playbook.variants.all()}
+        counts = {v.language: steps.count_steps(v.body) for v in playbook.variants.all()}
         assert set(counts) == {"en", "es", "ru"}
         assert len(set(counts.values())) == 1 and min(counts.values()) >= 4
         assert playbook.versions.get().number == 1
@@ -70,7 +70,7 @@ def test_starter_playbooks_follow_the_balance_rules():
     """Action by default, one apology, boundaries: the texts say so in every language."""
     bodies = {
         (v.playbook.starter_key, v.language): v.body
-        for v in services.PlaybookVariant.objects.select_related("playbook").exclude(
+        for v in PlaybookVariant.objects.select_related("playbook").exclude(
             playbook__starter_key=""
         )
     }
@@ -157,6 +157,7 @@ def test_a_ticked_step_is_an_event_on_the_ticket_and_its_progress(desk, at_fault
     ticket, playbook = at_fault
     agent = desk.agent("ana", language="es")
     row = services.check_step(ticket=ticket, playbook=playbook, number=2, done=True, by=agent)
+    assert row is not None
     assert row.kind == "playbook_step" and row.actor == agent
     assert row.data["step"] == 2 and row.data["done"] is True
     # Ana reads Spanish: the step's text on the timeline is the one she ticked.

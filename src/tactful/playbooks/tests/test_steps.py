@@ -46,8 +46,8 @@ def test_text_around_the_steps_is_kept_in_reading_order():
     blocks = steps.read(PROCEDURE)
     kinds = ["steps" if b.steps else "text" for b in blocks]
     assert kinds == ["text", "steps", "steps", "text"]
-    assert "<h2>Before you answer</h2>" in blocks[0].html
-    assert "a plain bullet is not a step" in blocks[-1].html
+    assert "<h2>Before you answer</h2>" in (blocks[0].html or "")
+    assert "a plain bullet is not a step" in (blocks[-1].html or "")
 
 
 def test_a_bullet_list_is_steps_only_when_every_item_has_a_box():
