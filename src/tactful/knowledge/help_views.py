@@ -91,8 +91,9 @@ def home(request: HttpRequest, center: str | None = None) -> HttpResponse:
     context["query"] = query
     context["languages"] = _languages(center, query)
     if query:
-        found = selectors.public_search(team, query, language=language)
+        found, exact = selectors.help_center_search(team, query, language=language)
         results = presenters.search_results(found, center=center, language=language)
+        context["exact"] = exact
         context["results"] = [r for r in results if r.translation.language == language]
         context["other_results"] = [r for r in results if r.translation.language != language]
         context["searchable"] = bool(search.words(query))

@@ -88,10 +88,13 @@ def words(text: str) -> list[str]:
 
 def _fts5_expression(found: Sequence[str], *, any_word: bool) -> str:
     if any_word:
-        # No stop-word list here (PostgreSQL's configurations have one): short words such as
-        # "my", "el", "я" would match nearly everything as prefixes.
-        found = [word for word in found if len(word) > 3] or list(found)
-        return " OR ".join(f'"{word}"*' for word in found)
+        # No stop-word list or stemmer here (PostgreSQL's configurations have both): short
+        # words ("my", "el", "я") are left out, and only the last word — the one still being
+        # typed — matches as a prefix; as prefixes, "hace" would find "hacemos" everywhere.
+        kept = [word for word in found if len(word) > 3] or list(found)
+        last = found[-1]
+        terms = [f'"{word}"' for word in kept if word != last] + [f'"{last}"*']
+        return " OR ".join(dict.fromkeys(terms))
     return " ".join(f'"{word}"*' for word in found)
 
 
@@ -158,15 +161,19 @@ def _ranked_fts5(
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT rowid, bm25({FTS_TABLE}, 5.0, 2.0, 1.0) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s ORDER BY 2 LIMIT 500",
+            f"WHERE {FTS_TABLE} MATCH %s ORDER BY 2 LIMIT 2000",
             [expression],
         )
         scores = {int(rowid): float(score) for rowid, score in cursor.fetchall()}
     if not scores:
         return []
-    rows = list(queryset.filter(id__in=list(scores)))
-    rows.sort(key=lambda t: (t.language != prefer, scores[t.pk], t.pk))
-    return rows[:limit]
+    # Choose among narrow rows (id, language) and read only the winners whole: a common word
+    # can match thousands of articles, and loading their texts cost more than the search.
+    candidates = queryset.filter(id__in=list(scores)).values_list("id", "language")
+    best = sorted(candidates, key=lambda row: (row[1] != prefer, scores[row[0]], row[0]))[:limit]
+    position = {pk: n for n, (pk, _language) in enumerate(best)}
+    rows = queryset.filter(id__in=list(position))
+    return sorted(rows, key=lambda t: position[t.pk])
 
 
 def create_search_structures(schema_editor: object) -> None:

@@ -83,6 +83,18 @@ def public_search(
     return search.ranked(public_translations(team), text, prefer_language=language, limit=limit)
 
 
+def help_center_search(
+    team: Team | None, text: str, *, language: str, limit: int = 20
+) -> tuple[list[ArticleTranslation], bool]:
+    """What the help center's search box shows: the articles with every word, or — when none
+    has them all (a stemmer that does not unite "сбросить" and "сбросьте", a typo) — the
+    closest ones by any word. Returns the articles and whether they matched every word."""
+    found = public_search(team, text, language=language, limit=limit)
+    if found:
+        return found, True
+    return customer_suggestions(team, text, language=language, limit=min(limit, 5)), False
+
+
 def customer_suggestions(
     team: Team | None, text: str, *, language: str, limit: int = 3
 ) -> list[ArticleTranslation]:

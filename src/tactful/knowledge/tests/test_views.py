@@ -18,15 +18,16 @@ from tactful.tickets.models import MessageKind
 
 pytestmark = pytest.mark.django_db
 
-#: Query budgets, kept next to the tests: raise them only on purpose.
+#: Query budgets, kept next to the tests: raise them only on purpose. Searches take one query
+#: on PostgreSQL and three on SQLite (FTS5 scores, the candidates' languages, the winners).
 BUDGETS = {
     "help_home": 3,
-    "help_search": 2,
+    "help_search": 3,
     "help_article": 1,
-    "suggest": 3,
+    "suggest": 4,
     "kb_index": 4,
     "kb_read": 4,
-    "reply": 7,
+    "reply": 8,
     "categories": 5,
     "editor": 6,
 }
@@ -62,6 +63,13 @@ def test_help_center_search_in_spanish_and_russian(kb):
     assert "¿Dónde está mi paquete?" in html and "Charged twice" not in html
     page = Client().get(reverse("help:home"), {"lang": "ru", "q": "дважды"})
     assert "Деньги списали дважды?" in page.content.decode()
+
+
+def test_when_no_article_has_every_word_the_closest_are_shown(kb):
+    page = Client().get(reverse("help:home"), {"lang": "es", "q": "paquete perdido"})
+    html = page.content.decode()
+    assert "estos son los más cercanos" in html
+    assert "¿Dónde está mi paquete?" in html
 
 
 def test_a_team_help_center_keeps_to_its_shelves(kb):
