@@ -318,6 +318,29 @@ def test_bad_article_forms_are_refused_and_nothing_saved(kb, data):
     assert Article.objects.count() == before
 
 
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"name": "<script>alert(1)</script>", "order": "1"}, 302),
+        ({"name": "Ok", "name_es": "<img src=x onerror=alert(1)>", "order": "1"}, 302),
+        ({"name": "", "order": "1"}, 400),
+        ({"name": "x" * 81, "order": "1"}, 400),
+        ({"name": "Ok", "order": "-5"}, 400),
+        ({"name": "Ok", "order": "1", "team": "999999"}, 400),
+        ({"name": "Ok\x00", "order": "1"}, 400),
+    ],
+)
+def test_hostile_category_input_is_refused_or_shown_as_text(kb, data, status):
+    lead = login(kb["lead"])
+    page = lead.post(reverse("knowledge:categories"), data)
+    assert page.status_code == status
+    listing = lead.get(reverse("knowledge:categories")).content.decode()
+    assert_inert(listing.split("<main>", 1)[1], page=True)
+    assert "<script>alert(1)</script>" not in listing
+    home = Client().get(reverse("help:home"), {"lang": "es"}).content.decode()
+    assert "<img src=x" not in home
+
+
 def test_leads_add_categories_for_their_teams(kb, desk):
     lead = login(kb["lead"])
     page = lead.post(
