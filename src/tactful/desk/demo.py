@@ -45,7 +45,7 @@ from tactful.canned.models import CannedResponse
 from tactful.coaching import draft_review
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel
-from tactful.desk import demo_satisfaction
+from tactful.desk import demo_knowledge, demo_satisfaction
 from tactful.desk.demo_data import (
     AGENTS,
     ANSWERS,
@@ -214,8 +214,10 @@ def seed_demo(*, out: TextIO | None = None) -> dict[str, str]:
         # Last month's surveys, reports and feed (skipped when already there).
         demo_satisfaction.seed(out=out)
         seed_quality_demo(out=out)  # a desk seeded before quality reviews existed gets them
+        demo_knowledge.seed_knowledge()  # a desk seeded before the help center existed
         return dict(PASSWORDS)
     desk = _seed_people()
+    demo_knowledge.seed_knowledge()
     _seed_service_levels()
     rng = random.Random(2024)
     now = timezone.now()
@@ -872,6 +874,13 @@ def demo_tour(base_url: str) -> list[str]:
     lines.append(
         "    Live chat:      "
         + "  ".join(root + reverse("livechat:try", args=[t.slug]) for t in teams)
+    )
+    lines.append(
+        "    Help center:    "
+        + "  ".join(
+            [root + reverse("help:home")]
+            + [root + reverse("help:team_home", args=[t.slug]) for t in teams]
+        )
     )
     addresses = ", ".join(t.email_address for t in teams if t.email_address)
     if addresses:

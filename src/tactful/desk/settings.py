@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "tactful.satisfaction",
     "tactful.quality",
     "tactful.reports",
+    "tactful.playbooks",
+    "tactful.knowledge",
 ]
 
 MIDDLEWARE = [
@@ -308,6 +310,10 @@ TACTFUL_CONTACT_RATE_WINDOW = int(os.environ.get("TACTFUL_CONTACT_RATE_WINDOW", 
 TACTFUL_CONTACT_MIN_SECONDS = float(os.environ.get("TACTFUL_CONTACT_MIN_SECONDS", "2"))
 #: Proxies in front of the desk that append to X-Forwarded-For (0: use the socket address).
 TACTFUL_CONTACT_PROXY_HOPS = int(os.environ.get("TACTFUL_CONTACT_PROXY_HOPS", "0"))
+# --- help center (tactful.knowledge) ---
+#: Article suggestions one client IP may ask for per window while typing (then 429).
+TACTFUL_SUGGEST_RATE_LIMIT = int(os.environ.get("TACTFUL_SUGGEST_RATE_LIMIT", "120"))
+TACTFUL_SUGGEST_RATE_WINDOW = int(os.environ.get("TACTFUL_SUGGEST_RATE_WINDOW", "60"))
 # Outgoing webhooks of API-fed channels (tactful.outbound.webhooks): seconds per request.
 TACTFUL_WEBHOOK_TIMEOUT = float(os.environ.get("TACTFUL_WEBHOOK_TIMEOUT", "10"))
 

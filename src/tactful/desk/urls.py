@@ -40,4 +40,7 @@ urlpatterns = [
     path("quality/", include("tactful.quality.urls")),
     path("sla/", include("tactful.sla.urls")),
     path("reports/", include("tactful.reports.urls")),
+    path("playbooks/", include("tactful.playbooks.urls")),
+    path("knowledge/", include("tactful.knowledge.urls")),
+    path("help/", include("tactful.knowledge.help_urls")),
 ]

@@ -22,6 +22,7 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("monitoring/apps.py", "tactful.monitoring"),
     ("mail/apps.py", "tactful.outbound"),
     ("outbound/apps.py", "tactful.outbound"),
+    ("playbooks/apps.py", "tactful.playbooks"),
     ("outbound/apps.py", "tactful.tickets"),
     ("satisfaction/apps.py", "tactful.satisfaction"),
     ("quality/apps.py", "tactful.quality"),

@@ -23,13 +23,16 @@ from tactful.automation.models import Notification, NotificationKind
 from tactful.automation.selectors import emotional_loads
 from tactful.canned.models import CannedResponse
 from tactful.customers.models import Customer
-from tactful.desk import demo
+from tactful.desk import demo, demo_knowledge
 from tactful.desk.demo_data import SCENARIOS
+from tactful.knowledge import selectors as knowledge_selectors
+from tactful.knowledge.models import ArticleTranslation
 from tactful.livechat import services as livechat_services
 from tactful.livechat.models import ChatSession
 from tactful.mail import matching
 from tactful.mail.parsing import parse_email
 from tactful.mail.quoting import strip_quotes
+from tactful.playbooks import selectors as playbook_selectors
 from tactful.tickets.models import EventKind, Message, MessageKind, Status, Ticket, TicketEvent
 
 LANGUAGES = ("en", "es", "ru")
@@ -142,6 +145,7 @@ def _wipe() -> None:
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM tickets_ticket_fts")
+            cursor.execute("DELETE FROM knowledge_article_fts")
     install_default_rules()
     load_starter()
 
@@ -552,3 +556,20 @@ def test_quality_reviews_human_and_automatic_a_dispute_and_a_calibration_round(s
     dispute = Dispute.objects.get(status="open")
     client.force_login(dispute.raised_by)
     assert client.get("/quality/mine/").status_code == 200
+
+
+def test_the_help_center_and_the_playbooks_come_with_the_demo(seeded):
+    translations = ArticleTranslation.objects.all()
+    assert set(translations.values_list("language", flat=True)) == {"en", "es", "ru"}
+    assert translations.filter(article__internal=True).exists()
+    for language, query in (("en", "charged twice"), ("es", "paquete"), ("ru", "пароль")):
+        assert knowledge_selectors.public_search(None, query, language=language), query
+    lines = "\n".join(demo.demo_tour("http://127.0.0.1:8000/"))
+    assert "http://127.0.0.1:8000/help/billing/" in lines
+    # The Spanish double charge: the playbook for our mistakes, and the refund article.
+    ticket = Ticket.objects.get(pk=demo.demo_ticket_id("double_charge", "es"))
+    matches = playbook_selectors.for_ticket(ticket)
+    assert "our_mistake" in [m.playbook.starter_key for m in matches]
+    found, _words = knowledge_selectors.ticket_suggestions(ticket)
+    assert found[0].title == "¿Te cobraron dos veces? Cómo devolvemos un cobro duplicado"
+    assert demo_knowledge.seed_knowledge() == 0

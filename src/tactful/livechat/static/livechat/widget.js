@@ -725,6 +725,78 @@
     }
   });
 
+  // --- help-center articles while the visitor types their first message ---------------------
+  // Self-contained: the desk suggests articles (/help/suggest/) before a conversation exists,
+  // in the desk's own words and language, drawn with textContent only; the session's key comes
+  // back with each answer and a beacon reports that the visitor wrote anyway (deflection).
+  (() => {
+    const SUGGEST_URL = `${desk.origin}/help/suggest/`;
+    const box = make("div", { class: "kb", hidden: true, "aria-live": "polite" });
+    const css = document.createElement("style");
+    css.textContent = `
+      .kb { padding: 8px 12px; background: #eef6ff; border-top: 1px solid #dfe3ea; font-size: 13px;
+        max-height: 40%; overflow-y: auto; }
+      .kb p { margin: 0 0 4px; font-weight: 600; }
+      .kb ul { margin: 0; padding-left: 18px; }
+      .kb li { margin: 2px 0; }
+      .kb a { color: #1f56b8; }
+      .kb span { display: block; color: #4a5263; font-size: 12px; }`;
+    shadow.appendChild(css);
+    panel.insertBefore(box, composer);
+    let key = "";
+    let timer = null;
+    let asked = "";
+    let sequence = 0;
+    const before = () => rendered.size === 0 && pendingNodes.size === 0;
+    const draw = (answer) => {
+      const found = Array.isArray(answer.articles) ? answer.articles : [];
+      box.replaceChildren();
+      box.hidden = !found.length;
+      if (!found.length) return;
+      const list = make("ul", {});
+      for (const article of found) {
+        list.appendChild(
+          make("li", {}, [
+            make("a", { href: String(article.url || ""), target: "_blank", rel: "noopener", text: String(article.title || "") }),
+            make("span", { text: String(article.summary || "") }),
+          ]),
+        );
+      }
+      box.append(make("p", { text: String(answer.heading || "") }), list);
+    };
+    const ask = () => {
+      const text = textarea.value.trim();
+      if (!before() || text.length < 8 || text === asked) return;
+      asked = text;
+      const mine = ++sequence;
+      const query = new URLSearchParams({ q: text.slice(0, 2000), lang, team, surface: "widget", key });
+      fetch(`${SUGGEST_URL}?${query}`, { credentials: "omit" })
+        .then((response) => (response.ok ? response.json() : null))
+        .then((answer) => {
+          if (!answer || mine !== sequence || !before()) return;
+          if (answer.key) key = String(answer.key);
+          draw(answer);
+        })
+        .catch(() => {
+          /* suggestions help; they never get in the way */
+        });
+    };
+    textarea.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(ask, 350);
+    });
+    const wrote = () => {
+      if (box.hidden && !key) return;
+      box.hidden = true;
+      if (key && navigator.sendBeacon) navigator.sendBeacon(`${SUGGEST_URL}${key}/wrote/`);
+      key = "";
+    };
+    composer.addEventListener("submit", wrote);
+    textarea.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) wrote();
+    });
+  })();
+
   const mount = () => {
     document.body.appendChild(host);
     resetLog();
