@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "tactful.canned",
     "tactful.automation",
     "tactful.monitoring",
+    "tactful.importing",
 ]
 
 MIDDLEWARE = [

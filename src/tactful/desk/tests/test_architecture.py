@@ -29,6 +29,7 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("cli.py", "tactful.coach._cli"),
     ("cli.py", "tactful.desk"),
     ("desk/cli.py", "tactful.desk"),
+    ("desk/cli.py", "tactful.importing"),
 }
 
 
