@@ -637,7 +637,7 @@ class _Writer:
     ) -> Ticket:
         times = sorted(m.created_at for m in messages)
         last = max([record.created_at, *times])
-        updated = max(record.updated_at or last, last)
+        updated = record.updated_at or last
         first_response = record.first_response_at or _first_response(messages)
         solved = record.solved_at
         if solved is None and record.status in (Status.SOLVED, Status.CLOSED):
