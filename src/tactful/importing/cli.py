@@ -8,6 +8,7 @@ all, or the command was wrong.
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import sys
 import time
@@ -40,12 +41,14 @@ class ProgressBar:
         self.enabled = enabled
         self.started = time.perf_counter()
         self.last = 0.0
+        self.finished = False
 
     def __call__(self, done: int, total: int | None) -> None:
-        if not self.enabled:
+        if not self.enabled or self.finished:
             return
         now = time.perf_counter()
         final = total is not None and done >= total
+        self.finished = final
         if not final and now - self.last < 0.2:
             return
         self.last = now
@@ -106,6 +109,7 @@ def import_main(argv: list[str], *, out: IO[str] | None = None, err: IO[str] | N
     if args.namespace is not None and not (0 < len(args.namespace) <= 32):
         parser.error("--namespace takes 1 to 32 characters")
     try:
+        codecs.lookup(args.encoding)
         zone = values.zone(args.timezone)
         reader = READERS[args.source](Path(args.path), naive_zone=zone, encoding=args.encoding)
         reader.files()
@@ -131,8 +135,23 @@ def import_main(argv: list[str], *, out: IO[str] | None = None, err: IO[str] | N
     return EXIT_REFUSALS if summary.refused_count else EXIT_OK
 
 
+#: The order counts are reported in (anything else follows, alphabetically).
+ORDER = (
+    "tickets",
+    "messages",
+    "messages added to tickets imported before",
+    "customers",
+    "customers matched by e-mail",
+    "agents",
+    "teams",
+    "attachments",
+    "timeline events",
+)
+
+
 def _counts(counter: dict[str, int]) -> str:
-    return ", ".join(f"{n:,} {what}" for what, n in counter.items() if n) or "nothing"
+    names = sorted(counter, key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
+    return ", ".join(f"{counter[k]:,} {k}" for k in names if counter[k]) or "nothing"
 
 
 def summary_lines(summary: services.Summary) -> list[str]:
