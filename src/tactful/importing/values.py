@@ -209,15 +209,16 @@ def safe_filename(value: Any) -> str:
     return name or "attachment"
 
 
-def inside(folder: str, relative: Any) -> str:
-    """The path of ``relative`` under ``folder``; refused if it would lead outside it."""
-    rel = text(relative, what="attachment path")
-    if not rel or os.path.isabs(rel) or "\x00" in rel:
-        raise RecordError(f"attachment path {rel!r} is not relative to the export")
+def inside(folder: str, relative: Any, *, what: str = "attachment") -> str:
+    """The path of ``relative`` under ``folder``; refused if it would lead outside it (by
+    ``..``, an absolute path or a symbolic link)."""
+    rel = text(relative, what=f"{what} path")
+    if not rel or os.path.isabs(rel):
+        raise RecordError(f"{what} path {rel!r} is not relative to the export")
     root = os.path.realpath(folder)
     target = os.path.realpath(os.path.join(root, rel))
     if os.path.commonpath([root, target]) != root:
-        raise RecordError(f"attachment path {rel!r} leads outside the export folder")
+        raise RecordError(f"{what} path {rel!r} leads outside the export folder")
     return target
 
 

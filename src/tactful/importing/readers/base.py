@@ -213,7 +213,7 @@ def inline_attachment(item: dict[str, Any], *, folder: str, what: str) -> Attach
         except (binascii.Error, ValueError) as exc:
             raise values.RecordError(f"{what} content is not base64") from exc
     elif item.get("path") is not None:
-        target = values.inside(folder, item["path"])
+        target = values.inside(folder, item["path"], what=what)
         if not os.path.isfile(target):
             raise values.RecordError(f"{what} file {item['path']!r} is not in the export")
         if os.path.getsize(target) > limit:
