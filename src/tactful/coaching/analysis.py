@@ -62,9 +62,7 @@ def analyze_incoming_message(*, message: Message, silent: bool = False) -> Messa
     try:
         result = coach.analyze_message(plain_text(message.body))
     except coach.CoachError as exc:
-        _record_failure(
-            analysis, message, f"{getattr(exc, 'code', 'coach')}: {exc}", silent=silent
-        )
+        _record_failure(analysis, message, f"{getattr(exc, 'code', 'coach')}: {exc}", silent=silent)
         raise AnalysisError(str(exc), permanent=True) from exc
     except Exception as exc:
         logger.exception("coach failed on message %s", message.pk)

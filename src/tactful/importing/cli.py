@@ -204,9 +204,7 @@ def export_main(argv: list[str], *, out: IO[str] | None = None, err: IO[str] | N
             if found is None:
                 print(f"tactful export: no customer {args.customer!r}", file=err)
                 return EXIT_REFUSALS
-            json.dump(
-                exporting.customer_document(found), target, ensure_ascii=False, indent=2
-            )
+            json.dump(exporting.customer_document(found), target, ensure_ascii=False, indent=2)
             target.write("\n")
             return EXIT_OK
         lines = exporting.export_desk(target)

@@ -41,7 +41,7 @@ class _Ids:
         self.kind = kind
         self.known: dict[int, str] = {}
 
-    def load(self, pks: Iterable[int]) -> None:
+    def load(self, pks: Iterable[int | None]) -> None:
         wanted = [pk for pk in set(pks) if pk is not None and pk not in self.known]
         for start in range(0, len(wanted), 5000):
             part = wanted[start : start + 5000]
@@ -152,7 +152,10 @@ class _Exporter:
                 content: str | None = base64.b64encode(handle.read()).decode("ascii")
         except (OSError, ValueError):
             content = None  # the file is gone from storage: say so rather than fail
-        item = {"filename": attachment.filename, "content_type": attachment.content_type}
+        item: dict[str, Any] = {
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+        }
         if content is None:
             item["missing"] = True
         else:
@@ -280,9 +283,7 @@ def customer_document(customer: Customer) -> dict[str, Any]:
         )
     )
     exporter.prepare(tickets)
-    details = exporter.customer(
-        Customer.objects.prefetch_related("identities").get(pk=customer.pk)
-    )
+    details = exporter.customer(Customer.objects.prefetch_related("identities").get(pk=customer.pk))
     details.pop("type")
     return {
         "format": CUSTOMER_EXPORT_FORMAT,

@@ -24,10 +24,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -336,7 +336,9 @@ class _Writer:
             team = Team.objects.create(name=name, auto_assign=False)
             self.summary.imported["teams"] += 1
         if team is None:
-            self.summary.warnings[f"team {name!r} is not in the desk (tickets left without team)"] += 1
+            self.summary.warnings[
+                f"team {name!r} is not in the desk (tickets left without team)"
+            ] += 1
             return None
         self.teams[folded] = team.pk
         return int(team.pk)
@@ -454,8 +456,7 @@ class _Writer:
             ).values_list("external_id", "object_id")
         )
         chunk.customers.update({k: int(v) for k, v in found.items()})
-        for key in listed & set(found):
-            self.summary.skipped["customers"] += 1
+        self.summary.skipped["customers"] += len(listed & set(found))
         pending = {k: p for k, p in persons.items() if k not in found}
         # Someone the desk already knows by e-mail stays who they are: linked, not changed.
         by_email: dict[str, list[str]] = {}
@@ -463,13 +464,13 @@ class _Writer:
             if person.described and person.email:
                 address = normalize_handle(channel=Channel.EMAIL, handle=person.email)
                 by_email.setdefault(address, []).append(key)
-        known = dict(
+        known_addresses = dict(
             CustomerIdentity.objects.filter(
                 channel=Channel.EMAIL, handle__in=list(by_email)
             ).values_list("handle", "customer_id")
         )
         links = []
-        for address, customer_id in known.items():
+        for address, customer_id in known_addresses.items():
             for key in by_email[address]:
                 chunk.customers[key] = int(customer_id)
                 links.append(key)
@@ -485,6 +486,7 @@ class _Writer:
             else:
                 new[key] = person
         rows = []
+        now = timezone.now()
         # Two keys with one address in this chunk: one customer.
         address_owner: dict[str, str] = {}
         for key, person in new.items():
@@ -501,7 +503,7 @@ class _Writer:
                         email=address if _EMAIL.match(address or "") else "",
                         preferred_language=normalize_language(person.language),
                         notes=person.notes,
-                        created_at=person.created_at,
+                        created_at=person.created_at or now,
                     ),
                 )
             )
@@ -552,9 +554,9 @@ class _Writer:
             if (channel, handle) not in taken
         ]
         if len(rows) < len(wanted):
-            self.summary.warnings["identity already belongs to another customer (left out)"] += (
-                len(wanted) - len(rows)
-            )
+            self.summary.warnings["identity already belongs to another customer (left out)"] += len(
+                wanted
+            ) - len(rows)
         history.insert_rows(CustomerIdentity, rows)
 
     # --- tickets and messages ------------------------------------------------------------------
@@ -605,9 +607,7 @@ class _Writer:
                     self.summary.skipped["tickets deleted in Tactful since"] += 1
                     continue
                 if fresh:
-                    self.summary.imported["messages added to tickets imported before"] += len(
-                        fresh
-                    )
+                    self.summary.imported["messages added to tickets imported before"] += len(fresh)
                     appended.add(int(ticket_id))
                 else:
                     self.summary.skipped["tickets"] += 1
@@ -800,7 +800,7 @@ class _Writer:
         now = timezone.now()
         rows: list[TicketEvent] = []
         opened: dict[int, int | None] = {}
-        for _, message_record, message in messages:
+        for _, _, message in messages:
             if message.kind == MessageKind.INCOMING:
                 opened.setdefault(int(message.ticket_id), int(message.pk))
         run_id = self.run.pk if self.run is not None else None
@@ -840,7 +840,10 @@ class _Writer:
             )
         for _, _, message in messages:
             if message.kind == MessageKind.INCOMING:
-                if opened.get(int(message.ticket_id)) == message.pk and message.ticket_id in new_ids:
+                if (
+                    opened.get(int(message.ticket_id)) == message.pk
+                    and message.ticket_id in new_ids
+                ):
                     continue  # the message that opened the ticket
                 kind, data = events.CustomerWrote.kind, {}
             elif message.kind == MessageKind.OUTGOING:
@@ -891,12 +894,16 @@ class _Writer:
             batch_size=2000,
         )
 
-    def _touch(self, ticket_ids: set[int], messages: Sequence[tuple[int, MessageRecord, Message]]):
+    def _touch(
+        self, ticket_ids: set[int], messages: Sequence[tuple[int, MessageRecord, Message]]
+    ) -> None:
         """A ticket imported before that got new messages: its last activity moves on."""
         newest: dict[int, datetime] = {}
         for ticket_id, _, message in messages:
             if ticket_id in ticket_ids:
-                newest[ticket_id] = max(newest.get(ticket_id, message.created_at), message.created_at)
+                newest[ticket_id] = max(
+                    newest.get(ticket_id, message.created_at), message.created_at
+                )
         for ticket_id, at in newest.items():
             Ticket.objects.filter(pk=ticket_id, updated_at__lt=at).update(updated_at=at)
 
@@ -916,7 +923,7 @@ class _Writer:
         self.summary.analyses_queued += len(ids)
         for start in range(0, len(ids), ANALYSIS_BATCH):
             part = ids[start : start + ANALYSIS_BATCH]
-            transaction.on_commit(lambda part=part: tasks.queue_history_analysis(part))
+            transaction.on_commit(partial(tasks.queue_history_analysis, part))
 
 
 def _first_response(messages: Sequence[MessageRecord]) -> datetime | None:

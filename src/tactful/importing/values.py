@@ -177,7 +177,7 @@ PRIORITY_LABELS = {int(v): k for k, v in PRIORITY_NAMES.items() if k != "medium"
 def status(value: Any, *, table: dict[Any, str] | None = None) -> str:
     """A Tactful status from the source's value, through its documented table."""
     lookup = value.strip().lower() if isinstance(value, str) else value
-    found = (table or {}).get(lookup) or STATUS_NAMES.get(lookup)  # type: ignore[call-overload]
+    found = (table or {}).get(lookup) or STATUS_NAMES.get(lookup)
     if found is None:
         raise RecordError(f"unknown status {value!r}")
     return str(found)
@@ -188,7 +188,7 @@ def priority(value: Any, *, table: dict[Any, int] | None = None) -> int:
     if value is None or value == "":
         return int(Priority.NORMAL)
     lookup = value.strip().lower() if isinstance(value, str) else value
-    found = (table or {}).get(lookup) or PRIORITY_NAMES.get(lookup)  # type: ignore[call-overload]
+    found = (table or {}).get(lookup) or PRIORITY_NAMES.get(lookup)
     if found is None:
         raise RecordError(f"unknown priority {value!r}")
     return int(found)

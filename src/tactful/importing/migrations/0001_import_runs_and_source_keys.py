@@ -5,49 +5,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=16, verbose_name='source')),
-                ('namespace', models.CharField(max_length=32, verbose_name='namespace')),
-                ('path', models.CharField(max_length=1000, verbose_name='path')),
-                ('fingerprint', models.CharField(db_index=True, max_length=64, verbose_name='fingerprint')),
-                ('state', models.CharField(choices=[('running', 'Running'), ('finished', 'Finished'), ('stopped', 'Stopped before the end')], default='running', max_length=8, verbose_name='state')),
-                ('records_done', models.PositiveIntegerField(default=0, verbose_name='records done')),
-                ('counts', models.JSONField(blank=True, default=dict, verbose_name='counts')),
-                ('refusals', models.JSONField(blank=True, default=list, verbose_name='refusals')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=16, verbose_name="source")),
+                ("namespace", models.CharField(max_length=32, verbose_name="namespace")),
+                ("path", models.CharField(max_length=1000, verbose_name="path")),
+                (
+                    "fingerprint",
+                    models.CharField(db_index=True, max_length=64, verbose_name="fingerprint"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("stopped", "Stopped before the end"),
+                        ],
+                        default="running",
+                        max_length=8,
+                        verbose_name="state",
+                    ),
+                ),
+                (
+                    "records_done",
+                    models.PositiveIntegerField(default=0, verbose_name="records done"),
+                ),
+                ("counts", models.JSONField(blank=True, default=dict, verbose_name="counts")),
+                ("refusals", models.JSONField(blank=True, default=list, verbose_name="refusals")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished"),
+                ),
             ],
             options={
-                'verbose_name': 'import run',
-                'verbose_name_plural': 'import runs',
-                'ordering': ['-id'],
+                "verbose_name": "import run",
+                "verbose_name_plural": "import runs",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='SourceKey',
+            name="SourceKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('namespace', models.CharField(max_length=32, verbose_name='namespace')),
-                ('kind', models.CharField(choices=[('ticket', 'Ticket'), ('message', 'Message'), ('customer', 'Customer'), ('agent', 'Agent')], max_length=8, verbose_name='kind')),
-                ('external_id', models.CharField(max_length=255, verbose_name='id in the source')),
-                ('object_id', models.BigIntegerField(verbose_name='object')),
-                ('run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='importing.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("namespace", models.CharField(max_length=32, verbose_name="namespace")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ticket", "Ticket"),
+                            ("message", "Message"),
+                            ("customer", "Customer"),
+                            ("agent", "Agent"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=255, verbose_name="id in the source")),
+                ("object_id", models.BigIntegerField(verbose_name="object")),
+                (
+                    "run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="importing.importrun",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported object',
-                'verbose_name_plural': 'imported objects',
-                'indexes': [models.Index(fields=['kind', 'object_id'], name='source_key_object')],
-                'constraints': [models.UniqueConstraint(fields=('namespace', 'kind', 'external_id'), name='unique_source_key')],
+                "verbose_name": "imported object",
+                "verbose_name_plural": "imported objects",
+                "indexes": [models.Index(fields=["kind", "object_id"], name="source_key_object")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("namespace", "kind", "external_id"), name="unique_source_key"
+                    )
+                ],
             },
         ),
     ]

@@ -183,6 +183,17 @@ def guarded(location: str, key: str, build: Callable[[], T]) -> T | Refusal:
         return Refusal(location, f"not shaped as expected ({type(exc).__name__}: {exc})", key)
 
 
+def sub(obj: dict[str, Any], name: str) -> dict[str, Any]:
+    """``obj[name]`` when it is an object, else an empty one (exports leave things out)."""
+    value = obj.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def size(value: Any) -> int:
+    """A byte count from an export, 0 when it is not one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
 def mapping(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise values.RecordError(f"{what} is not an object")
@@ -221,11 +232,10 @@ def inline_attachment(item: dict[str, Any], *, folder: str, what: str) -> Attach
         with open(target, "rb") as handle:
             content = handle.read()
     url = values.text(item.get("url"), limit=2000, what=f"{what} link")
-    size = len(content) if content is not None else _size(item.get("size"))
     return AttachmentRecord(
-        filename=filename, content_type=content_type, size=size, content=content, url=url
+        filename=filename,
+        content_type=content_type,
+        size=len(content) if content is not None else size(item.get("size")),
+        content=content,
+        url=url,
     )
-
-
-def _size(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0

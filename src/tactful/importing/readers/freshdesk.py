@@ -14,11 +14,12 @@ custom status (6 and above) is treated as pending. Attachments are links
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from tactful.customers.models import Channel
 from tactful.importing import values
-from tactful.importing.readers.base import Reader, guarded, listing, mapping
+from tactful.importing.readers.base import Reader, guarded, listing, mapping, size, sub
 from tactful.importing.records import (
     AttachmentRecord,
     MessageRecord,
@@ -37,7 +38,7 @@ PRIORITIES: dict[Any, int] = {
     3: Priority.HIGH,
     4: Priority.URGENT,
 }
-SOURCES = {
+SOURCES: dict[Any, str] = {
     1: Channel.EMAIL,
     2: Channel.WEB,
     3: Channel.PHONE,
@@ -128,9 +129,10 @@ class FreshdeskReader(Reader):
                     if obj.get("deleted") or obj.get("spam"):
                         yield Skip(where, "tickets deleted or marked spam in the source", key)
                         continue
-                    yield guarded(where, key, lambda obj=obj, where=where: self._build(where, obj))
+                    yield guarded(where, key, partial(self._build, where, obj))
 
     def _contact(self, contact_id: Any, embedded: Any, warnings: list[str]) -> Person:
+        contact: dict[str, Any] | None
         listed = self.contacts.get(str(contact_id if contact_id is not None else ""))
         if isinstance(embedded, dict):
             contact = {**(listed or {}), **{k: v for k, v in embedded.items() if v is not None}}
@@ -163,7 +165,7 @@ class FreshdeskReader(Reader):
         agent = self.agents.get(str(agent_id))
         if agent is None:
             return Person(key=values.key(agent_id, what="agent id"), role="agent", reference=True)
-        contact = agent.get("contact") if isinstance(agent.get("contact"), dict) else {}
+        contact = sub(agent, "contact")
         return Person(
             key=values.key(agent.get("id"), what="agent id"),
             role="agent",
@@ -216,7 +218,7 @@ class FreshdeskReader(Reader):
             raise values.RecordError(f"{len(conversations):,} conversations (too many)")
         for n, item in enumerate(conversations, start=1):
             messages.append(self._conversation(mapping(item, "conversation"), n, channel, warnings))
-        stats = obj.get("stats") if isinstance(obj.get("stats"), dict) else {}
+        stats = sub(obj, "stats")
         custom = obj.get("custom_fields") or {}
         group = self.groups.get(str(obj.get("group_id")), "") if obj.get("group_id") else ""
         return TicketRecord(
@@ -240,7 +242,9 @@ class FreshdeskReader(Reader):
             team=values.short_text(group, limit=100),
             assignee=responder,
             messages=tuple(messages),
-            custom_fields={k: v for k, v in mapping(custom, "custom_fields").items() if v is not None},
+            custom_fields={
+                k: v for k, v in mapping(custom, "custom_fields").items() if v is not None
+            },
             number=ticket_key,
             warnings=tuple(dict.fromkeys(warnings)),
         )
@@ -250,7 +254,7 @@ class FreshdeskReader(Reader):
             AttachmentRecord(
                 filename=values.safe_filename(a.get("name") or ""),
                 content_type=values.text(a.get("content_type"), limit=100),
-                size=a.get("size") if isinstance(a.get("size"), int) else 0,
+                size=size(a.get("size")),
                 url=values.text(a.get("attachment_url"), limit=2000),
             )
             for a in (mapping(x, "attachment") for x in listing(value, "attachments"))

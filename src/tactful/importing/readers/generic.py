@@ -10,11 +10,11 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 from collections.abc import Iterator
 from datetime import tzinfo
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tactful.customers.models import Channel
 from tactful.importing import values
@@ -156,7 +156,9 @@ def ticket(obj: dict[str, Any], *, location: str, naive_zone: tzinfo, folder: st
     ticket_channel = channel(obj.get("channel"))
     raw_messages = listing(obj.get("messages"), "messages")
     if len(raw_messages) > values.MAX_MESSAGES:
-        raise values.RecordError(f"{len(raw_messages):,} messages (at most {values.MAX_MESSAGES:,})")
+        raise values.RecordError(
+            f"{len(raw_messages):,} messages (at most {values.MAX_MESSAGES:,})"
+        )
     messages = tuple(
         message(
             mapping(item, f"message {n}"),
@@ -188,9 +190,7 @@ def ticket(obj: dict[str, Any], *, location: str, naive_zone: tzinfo, folder: st
         created_at=created,
         updated_at=values.optional_when(obj.get("updated_at"), naive_zone=naive_zone),
         solved_at=values.optional_when(obj.get("solved_at"), naive_zone=naive_zone),
-        first_response_at=values.optional_when(
-            obj.get("first_response_at"), naive_zone=naive_zone
-        ),
+        first_response_at=values.optional_when(obj.get("first_response_at"), naive_zone=naive_zone),
         tags=values.tags(obj.get("tags")),
         team=values.short_text(obj.get("team"), limit=100, what="team"),
         assignee=_person_ref(obj.get("assignee"), role="agent", naive_zone=naive_zone),
@@ -287,7 +287,7 @@ class _Lines:
     """The file's lines decoded one by one, so a line in another encoding refuses only the
     row it belongs to; remembers which physical lines could not be decoded."""
 
-    def __init__(self, handle: io.BufferedReader, encoding: str):
+    def __init__(self, handle: IO[bytes], encoding: str):
         self.handle = handle
         self.encoding = codecs.lookup(encoding).name
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
@@ -337,7 +337,7 @@ class CsvReader(Reader):
     def _file(self, path: Path) -> Iterator[Record]:
         name = self.label(path)
         with path.open("rb") as raw:
-            lines = _Lines(raw, self.encoding)  # type: ignore[arg-type]
+            lines = _Lines(raw, self.encoding)
             reader = csv.DictReader(lines, strict=False)
             try:
                 header = reader.fieldnames or []
@@ -383,7 +383,7 @@ class CsvReader(Reader):
         head: TicketRecord | None = None
         for start, end, row in rows:
             location = f"{name} line {start}" if start == end else f"{name} lines {start}-{end}"
-            built = guarded(location, str(row.get("ticket_id") or ""), lambda: self._row(row))
+            built = guarded(location, str(row.get("ticket_id") or ""), partial(self._row, row))
             if isinstance(built, Refusal):
                 yield built
                 continue
@@ -473,4 +473,3 @@ class CsvReader(Reader):
             ),
             number=ticket_key,
         )
-

@@ -21,7 +21,7 @@ from typing import Any
 
 from tactful.customers.models import Channel
 from tactful.importing import values
-from tactful.importing.readers.base import Reader, guarded, listing, mapping
+from tactful.importing.readers.base import Reader, guarded, listing, mapping, size, sub
 from tactful.importing.records import (
     AttachmentRecord,
     MessageRecord,
@@ -55,7 +55,7 @@ def _name(obj: dict[str, Any]) -> str:
 def _email(obj: dict[str, Any]) -> str:
     if obj.get("email"):
         return str(obj["email"])
-    emails = (obj.get("_embedded") or {}).get("emails") or obj.get("emails") or []
+    emails = sub(obj, "_embedded").get("emails") or obj.get("emails") or []
     for item in emails:
         if isinstance(item, dict) and item.get("value"):
             return str(item["value"])
@@ -92,7 +92,7 @@ class HelpScoutReader(Reader):
     def _index_value(self, path: Path, location: str, value: Any) -> None:
         if not isinstance(value, dict):
             return
-        embedded = value.get("_embedded") if isinstance(value.get("_embedded"), dict) else {}
+        embedded = sub(value, "_embedded")
         if "threads" in embedded and "conversations" not in embedded and "subject" not in value:
             conversation_id = value.get("conversationId")
             if conversation_id is None:
@@ -131,7 +131,7 @@ class HelpScoutReader(Reader):
             for location, value in self.values_in(path):
                 if not isinstance(value, dict):
                     continue
-                embedded = value.get("_embedded") if isinstance(value.get("_embedded"), dict) else {}
+                embedded = sub(value, "_embedded")
                 if "subject" in value and "id" in value:
                     yield self._conversation(location, value)
                 for n, item in enumerate(embedded.get("conversations") or [], start=1):
@@ -155,7 +155,7 @@ class HelpScoutReader(Reader):
         if not email and not _name(merged):
             warnings.append("customer missing from the export (imported without name)")
         identities = [(Channel.EMAIL.value, email)] if email else []
-        for phone in (merged.get("_embedded") or {}).get("phones") or []:
+        for phone in sub(merged, "_embedded").get("phones") or []:
             if isinstance(phone, dict) and phone.get("value"):
                 identities.append((Channel.PHONE.value, str(phone["value"])[:64]))
         return Person(
@@ -174,7 +174,9 @@ class HelpScoutReader(Reader):
         if merged.get("type") == "team":
             return None
         if not _email(merged) and not _name(merged):
-            return Person(key=values.key(merged["id"], what="user id"), role="agent", reference=True)
+            return Person(
+                key=values.key(merged["id"], what="user id"), role="agent", reference=True
+            )
         return Person(
             key=values.key(merged["id"], what="user id"),
             role="agent",
@@ -188,11 +190,11 @@ class HelpScoutReader(Reader):
         ticket_key = values.key(obj.get("id"), what="conversation id")
         warnings: list[str] = []
         customer = self._customer(obj.get("primaryCustomer") or obj.get("customer"), warnings)
-        source = obj.get("source") if isinstance(obj.get("source"), dict) else {}
+        source = sub(obj, "source")
         channel = SOURCE_CHANNELS.get(
             str(source.get("type", "")), CHANNELS.get(str(obj.get("type", "")), Channel.EMAIL)
         )
-        embedded = obj.get("_embedded") if isinstance(obj.get("_embedded"), dict) else {}
+        embedded = sub(obj, "_embedded")
         threads = embedded.get("threads")
         if threads is None:
             threads = self.threads.get(ticket_key, [])
@@ -213,7 +215,9 @@ class HelpScoutReader(Reader):
         for field in listing(obj.get("customFields"), "customFields"):
             field = mapping(field, "custom field")
             if field.get("value") not in (None, ""):
-                custom[str(field.get("name") or field.get("id"))] = field.get("text") or field["value"]
+                custom[str(field.get("name") or field.get("id"))] = (
+                    field.get("text") or field["value"]
+                )
         return TicketRecord(
             key=ticket_key,
             location=location,
@@ -242,7 +246,7 @@ class HelpScoutReader(Reader):
         thread_type = str(obj.get("type") or "")
         if thread_type in LEFT_OUT_TYPES or obj.get("state") in {"draft", "hidden"}:
             return None
-        created_by = obj.get("createdBy") if isinstance(obj.get("createdBy"), dict) else {}
+        created_by = sub(obj, "createdBy")
         by_customer = created_by.get("type") == "customer"
         if thread_type == "customer" or (thread_type in BY_AUTHOR_TYPES and by_customer):
             kind = "in"
@@ -265,19 +269,19 @@ class HelpScoutReader(Reader):
             AttachmentRecord(
                 filename=values.safe_filename(a.get("filename") or ""),
                 content_type=values.text(a.get("mimeType"), limit=100),
-                size=a.get("size") if isinstance(a.get("size"), int) else 0,
+                size=size(a.get("size")),
                 url=values.text(
-                    ((a.get("_links") or {}).get("web") or {}).get("href")
-                    or ((a.get("_links") or {}).get("data") or {}).get("href"),
+                    sub(sub(a, "_links"), "web").get("href")
+                    or sub(sub(a, "_links"), "data").get("href"),
                     limit=2000,
                 ),
             )
             for a in (
                 mapping(x, "attachment")
-                for x in listing((obj.get("_embedded") or {}).get("attachments"), "attachments")
+                for x in listing(sub(obj, "_embedded").get("attachments"), "attachments")
             )
         )
-        source = obj.get("source") if isinstance(obj.get("source"), dict) else {}
+        source = sub(obj, "source")
         return MessageRecord(
             key=values.key(obj.get("id"), what=f"{what} id"),
             kind=kind,  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from typing import Any
 
 from tactful.customers.models import Channel
 from tactful.importing import values
-from tactful.importing.readers.base import Reader, guarded, listing, mapping
+from tactful.importing.readers.base import Reader, guarded, listing, mapping, size, sub
 from tactful.importing.records import (
     AttachmentRecord,
     MessageRecord,
@@ -39,7 +39,7 @@ from tactful.importing.records import (
 from tactful.tickets.models import Status
 
 #: Zendesk's ticket statuses (``hold`` is waiting on a third party: pending here).
-STATUSES = {
+STATUSES: dict[Any, str] = {
     "new": Status.NEW,
     "open": Status.OPEN,
     "pending": Status.PENDING,
@@ -228,7 +228,7 @@ class ZendeskReader(Reader):
         if requester_id is None:
             raise values.RecordError("requester_id is missing")
         customer = self._person(requester_id, warnings=warnings)
-        via = obj.get("via") if isinstance(obj.get("via"), dict) else {}
+        via = sub(obj, "via")
         channel = CHANNELS.get(str(via.get("channel", "")).lower(), Channel.API)
         created = values.when(obj.get("created_at"), naive_zone=zone, what="created_at")
         raw_comments = obj.get("comments")
@@ -236,7 +236,9 @@ class ZendeskReader(Reader):
             raw_comments = self.comments.get(ticket_key, [])
         comments = listing(raw_comments, "comments")
         if len(comments) > values.MAX_MESSAGES:
-            raise values.RecordError(f"{len(comments):,} comments (at most {values.MAX_MESSAGES:,})")
+            raise values.RecordError(
+                f"{len(comments):,} comments (at most {values.MAX_MESSAGES:,})"
+            )
         messages = [
             self._comment(mapping(c, "comment"), n, requester_id, channel, warnings)
             for n, c in enumerate(comments, start=1)
@@ -251,7 +253,7 @@ class ZendeskReader(Reader):
                     channel=channel,
                 )
             )
-        metric_set = obj.get("metric_set") if isinstance(obj.get("metric_set"), dict) else {}
+        metric_set = sub(obj, "metric_set")
         custom = {}
         for field in listing(obj.get("custom_fields"), "custom_fields"):
             field = mapping(field, "custom field")
@@ -315,12 +317,14 @@ class ZendeskReader(Reader):
             AttachmentRecord(
                 filename=values.safe_filename(a.get("file_name") or a.get("name") or ""),
                 content_type=values.text(a.get("content_type"), limit=100),
-                size=a.get("size") if isinstance(a.get("size"), int) else 0,
+                size=size(a.get("size")),
                 url=values.text(a.get("content_url"), limit=2000),
             )
-            for a in (mapping(x, "attachment") for x in listing(obj.get("attachments"), "attachments"))
+            for a in (
+                mapping(x, "attachment") for x in listing(obj.get("attachments"), "attachments")
+            )
         )
-        via = obj.get("via") if isinstance(obj.get("via"), dict) else {}
+        via = sub(obj, "via")
         return MessageRecord(
             key=values.key(obj.get("id"), what=f"{what} id"),
             kind=kind,  # type: ignore[arg-type]

@@ -29,7 +29,9 @@ def test_importing_a_zendesk_export_reports_what_it_did_and_what_it_refused(caps
     assert code == 1  # some records were refused; the rest is imported
     assert "Imported from zendesk (ids kept under 'zendesk')" in out
     assert "imported: 4 tickets, 9 messages, 4 customers, 2 agents" in out
-    assert "skipped, already imported: 1 tickets, 1 messages, 1 tickets deleted in the source" in out
+    assert (
+        "skipped, already imported: 1 tickets, 1 messages, 1 tickets deleted in the source" in out
+    )
     assert "refused: 3" in out
     assert "tickets.json line 5 (id 505): created_at 'not a date' is not an ISO 8601 date" in out
     assert "tickets.json line 9 (id 508): unknown status 'escalated'" in out

@@ -51,7 +51,10 @@ def build_a_desk(desk) -> None:
     lucia = desk.customer("lucia@example.es", name="Lucía Pérez", language="es")
     customer_services.add_identity(customer=lucia, channel="social", handle="@lucia")
     ticket = desk.ticket(
-        customer=lucia, body="Me cobraron dos veces", subject="Cobro doble", team=team,
+        customer=lucia,
+        body="Me cobraron dos veces",
+        subject="Cobro doble",
+        team=team,
         language="es",
     )
     ticket_services.record_reply(

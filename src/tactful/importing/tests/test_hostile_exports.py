@@ -7,6 +7,7 @@ import base64
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 CSV_HEADER = "ticket_id,subject,customer_email,message_id,kind,body,created_at\n"
 
 
-def ticket_line(n: int | str, **changes) -> dict:
+def ticket_line(n: int | str, **changes) -> dict[str, Any]:
     line = {
         "id": f"t{n}",
         "subject": f"Ticket {n}",
@@ -69,12 +70,20 @@ def test_a_broken_json_document_refuses_its_file_only(tmp_path):
     (folder / "page-1.json").write_text('{"tickets": [{"id": 1, "subject": "x"', encoding="utf-8")
     jsonl(
         folder / "tickets.jsonl",
-        {"id": 2, "subject": "Fine", "status": "open", "requester_id": 5,
-         "created_at": "2024-01-01T00:00:00Z", "comments": []},
+        {
+            "id": 2,
+            "subject": "Fine",
+            "status": "open",
+            "requester_id": 5,
+            "created_at": "2024-01-01T00:00:00Z",
+            "comments": [],
+        },
     )
     summary = imported(ZendeskReader(folder))
     assert Ticket.objects.count() == 1
-    assert summary.refused == ["page-1.json: not valid JSON (Expecting ',' delimiter at line 1 column 38)"]
+    assert summary.refused == [
+        "page-1.json: not valid JSON (Expecting ',' delimiter at line 1 column 38)"
+    ]
 
 
 def test_huge_fields_are_refused_or_cut_where_they_are_only_display_text(tmp_path):
@@ -84,7 +93,9 @@ def test_huge_fields_are_refused_or_cut_where_they_are_only_display_text(tmp_pat
         ticket_line(2, id="x" * 300),
         ticket_line(
             3,
-            messages=[{"id": "big", "body": "B" * (values.MAX_BODY + 1), "created_at": "2024-01-01"}],
+            messages=[
+                {"id": "big", "body": "B" * (values.MAX_BODY + 1), "created_at": "2024-01-01"}
+            ],
         ),
         ticket_line(4, tags=[f"tag{n}" for n in range(500)]),
     )
@@ -122,7 +133,9 @@ def test_a_csv_in_another_encoding_is_refused_by_row_until_its_encoding_is_given
     export = tmp_path / "latin.csv"
     export.write_bytes(
         CSV_HEADER.encode("cp1252")
-        + "1,Factura,eva@example.es,m1,in,Aquí está el recibo,2024-01-01T00:00:00Z\n".encode("cp1252")
+        + "1,Factura,eva@example.es,m1,in,Aquí está el recibo,2024-01-01T00:00:00Z\n".encode(
+            "cp1252"
+        )
         + b"2,Plain,bo@example.com,m2,in,Plain ascii,2024-01-01T00:00:00Z\n"
     )
     summary = imported(CsvReader(export))
@@ -157,12 +170,16 @@ def test_attachment_paths_cannot_leave_the_export_folder(tmp_path):
     secret.write_text("do not import me")
     os.symlink(secret, folder / "files" / "link.txt")
 
-    def with_attachment(n: int, attachment: dict) -> dict:
+    def with_attachment(n: int, attachment: dict[str, Any]) -> dict[str, Any]:
         return ticket_line(
             n,
             messages=[
-                {"id": f"m{n}", "body": "See file", "created_at": "2024-01-01",
-                 "attachments": [attachment]}
+                {
+                    "id": f"m{n}",
+                    "body": "See file",
+                    "created_at": "2024-01-01",
+                    "attachments": [attachment],
+                }
             ],
         )
 
@@ -203,22 +220,43 @@ def test_a_50_mb_zendesk_export_streams_through(tmp_path):
         while size < 50 * 1024 * 1024:
             n += 1
             comments = [
-                {"id": n * 10 + i, "author_id": 100 + n % 50, "public": True,
-                 "html_body": f"<p>{paragraph}</p>", "created_at": f"2023-05-0{1 + i}T10:00:00Z"}
+                {
+                    "id": n * 10 + i,
+                    "author_id": 100 + n % 50,
+                    "public": True,
+                    "html_body": f"<p>{paragraph}</p>",
+                    "created_at": f"2023-05-0{1 + i}T10:00:00Z",
+                }
                 for i in range(4)
             ]
             line = json.dumps(
-                {"id": n, "subject": f"Заказ {n}", "status": "solved", "priority": "normal",
-                 "requester_id": 100 + n % 50, "created_at": "2023-05-01T10:00:00Z",
-                 "comments": comments},
+                {
+                    "id": n,
+                    "subject": f"Заказ {n}",
+                    "status": "solved",
+                    "priority": "normal",
+                    "requester_id": 100 + n % 50,
+                    "created_at": "2023-05-01T10:00:00Z",
+                    "comments": comments,
+                },
                 ensure_ascii=False,
             )
             handle.write(line + "\n")
             size += len(line.encode()) + 1
     with (folder / "users.json").open("w", encoding="utf-8") as handle:
         for u in range(50):
-            handle.write(json.dumps({"id": 100 + u, "name": f"Клиент {u}", "role": "end-user",
-                                     "email": f"client{u}@example.ru", "locale": "ru"}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "id": 100 + u,
+                        "name": f"Клиент {u}",
+                        "role": "end-user",
+                        "email": f"client{u}@example.ru",
+                        "locale": "ru",
+                    }
+                )
+                + "\n"
+            )
     summary = imported(ZendeskReader(folder))
     assert summary.refused_count == 0
     assert Ticket.objects.count() == n and Message.objects.count() == 4 * n

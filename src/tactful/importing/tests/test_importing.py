@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -25,7 +26,9 @@ pytestmark = pytest.mark.django_db
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def generic_ticket(n: int | str, *, messages: int = 2, body: str = "Where is my order {n}?") -> dict:
+def generic_ticket(
+    n: int | str, *, messages: int = 2, body: str = "Where is my order {n}?"
+) -> dict[str, Any]:
     return {
         "type": "ticket",
         "id": f"t{n}",
@@ -46,7 +49,7 @@ def generic_ticket(n: int | str, *, messages: int = 2, body: str = "Where is my 
     }
 
 
-def write_lines(path: Path, lines: list[dict]) -> Path:
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
     return path
 
@@ -115,7 +118,9 @@ def test_history_is_silent_no_rule_notification_reply_or_analysis(desk, heard, t
         actions=[{"type": "notify_leads", "text": "new"}, {"type": "set_priority", "priority": 4}],
     )
     before = (RuleFiring.objects.count(), Notification.objects.count())
-    threats = [generic_ticket(n, body="You idiots, I will sue you and find you {n}") for n in (1, 2)]
+    threats = [
+        generic_ticket(n, body="You idiots, I will sue you and find you {n}") for n in (1, 2)
+    ]
     export = write_lines(tmp_path / "threats.jsonl", threats)
     summary = services.import_export(reader=JsonLinesReader(export))
     assert summary.imported["tickets"] == 2
@@ -234,7 +239,9 @@ def test_a_chunk_the_database_rejects_is_retried_record_by_record(tmp_path, monk
     export = write_lines(tmp_path / "c.jsonl", [generic_ticket(n) for n in (1, 2, 3)])
     summary = services.import_export(reader=JsonLinesReader(export))
     assert Ticket.objects.count() == 2
-    assert summary.refused == ["c.jsonl line 2 (id t2): could not be stored (RuntimeError: disk full)"]
+    assert summary.refused == [
+        "c.jsonl line 2 (id t2): could not be stored (RuntimeError: disk full)"
+    ]
     assert summary.imported["tickets"] == 2
 
 

@@ -166,8 +166,7 @@ CSV_HEADER = (
 def test_generic_csv_groups_rows_by_ticket_and_refuses_only_bad_rows(tmp_path):
     export = tmp_path / "tickets.csv"
     export.write_text(
-        CSV_HEADER
-        + "1,Refund,open,high,email,en,billing;vip,,,,c1,Ann,ann@example.com,en,m1,in,,,"
+        CSV_HEADER + "1,Refund,open,high,email,en,billing;vip,,,,c1,Ann,ann@example.com,en,m1,in,,,"
         '"Line one\nline two, with a comma",2024-01-02T10:00:00Z\n'
         "1,Refund,open,high,email,en,billing;vip,,,,c1,Ann,ann@example.com,en,m2,out,Bo,"
         "bo@acme.example,Done.,2024-01-02T11:00:00Z\n"
@@ -193,8 +192,7 @@ def test_generic_csv_groups_rows_by_ticket_and_refuses_only_bad_rows(tmp_path):
 def test_generic_csv_without_message_ids_gets_stable_ones(tmp_path):
     export = tmp_path / "t.csv"
     export.write_text(
-        "ticket_id,customer_email,body,created_at\n"
-        "9,a@example.com,Hello,2024-01-02T10:00:00Z\n",
+        "ticket_id,customer_email,body,created_at\n9,a@example.com,Hello,2024-01-02T10:00:00Z\n",
         encoding="utf-8",
     )
     first = tickets(CsvReader(export).records())["9"].messages[0].key

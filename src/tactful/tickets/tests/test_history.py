@@ -33,7 +33,10 @@ def test_rows_keep_their_timestamps_and_get_primary_keys(desk):
         Message,
         [
             Message(
-                ticket=ticket, kind=MessageKind.INCOMING, channel="email", body="Hi",
+                ticket=ticket,
+                kind=MessageKind.INCOMING,
+                channel="email",
+                body="Hi",
                 created_at=LONG_AGO,
             )
         ],
