@@ -577,6 +577,12 @@ class _Writer:
                 namespace=self.namespace, kind=SourceKind.MESSAGE, external_id__in=message_keys
             ).values_list("external_id", flat=True)
         )
+        # Tickets imported before and not deleted in Tactful since, in one query.
+        still_there = set(
+            Ticket.objects.filter(pk__in=[int(v) for v in existing.values()]).values_list(
+                "pk", flat=True
+            )
+        )
         new_tickets: list[tuple[TicketRecord, Ticket]] = []
         # (record, ticket id, message record) for every message to write.
         to_write: list[tuple[TicketRecord, int | None, MessageRecord]] = []
@@ -603,7 +609,7 @@ class _Writer:
                 fresh.append(message)
             ticket_id = existing.get(record.key)
             if ticket_id is not None:
-                if not Ticket.objects.filter(pk=ticket_id).exists():
+                if int(ticket_id) not in still_there:
                     self.summary.skipped["tickets deleted in Tactful since"] += 1
                     continue
                 if fresh:
@@ -870,7 +876,8 @@ class _Writer:
         new_tickets: Sequence[tuple[TicketRecord, Ticket]],
         messages: Sequence[tuple[int, MessageRecord, Message]],
     ) -> None:
-        SourceKey.objects.bulk_create(
+        history.insert_rows(
+            SourceKey,
             [
                 SourceKey(
                     namespace=self.namespace,
@@ -891,7 +898,6 @@ class _Writer:
                 )
                 for _, record, message in messages
             ],
-            batch_size=2000,
         )
 
     def _touch(
