@@ -136,6 +136,7 @@ class _Exporter:
             "channel": message.channel,
             "author": author,
             "body": message.body,
+            "original_body": message.original_body,
             "created_at": _iso(message.created_at),
             "external_id": message.external_id,
             "metadata": message.metadata,

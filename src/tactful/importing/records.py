@@ -70,6 +70,8 @@ class MessageRecord:
     attachments: tuple[AttachmentRecord, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
     review: dict[str, Any] | None = None
+    #: The message as the source had it, when ``body`` is a cleaned version (a reply's HTML).
+    original_body: str = ""
 
 
 @dataclass(frozen=True)

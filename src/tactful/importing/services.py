@@ -760,6 +760,7 @@ class _Writer:
                         author_agent_id=author_agent_id,
                         author_customer_id=author_customer_id,
                         body=message.body,
+                        original_body=message.original_body,
                         external_id=external_id,
                         metadata=metadata,
                         review=message.review,

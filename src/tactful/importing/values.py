@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from tactful.customers.models import normalize_language
 from tactful.tickets.models import Priority, Status
+from tactful.tickets.rendering import plain_text
 
 #: Source ids longer than this are refused (the key column's width).
 MAX_KEY = 255
@@ -74,6 +75,16 @@ def optional_key(value: Any, *, what: str = "id") -> str:
 
 def body(value: Any, *, what: str = "body") -> str:
     return text(value, limit=MAX_BODY, what=what)
+
+
+def reply_body(*, plain: Any, html: Any, what: str = "body") -> tuple[str, str]:
+    """(text, original) of a reply or note: the desk shows replies as the plain text agents
+    type, so an HTML body becomes its text and the HTML is kept as the original."""
+    html_text = body(html, what=what) if html else ""
+    text_value = body(plain, what=what) if plain else ""
+    if not text_value and html_text:
+        text_value = re.sub(r"\n{3,}", "\n\n", plain_text(html_text)).strip()
+    return text_value, html_text if html_text and html_text != text_value else ""
 
 
 def zone(name: str) -> tzinfo:

@@ -199,11 +199,21 @@ class FreshdeskReader(Reader):
         description = obj.get("description") or obj.get("description_text")
         if description:
             outbound = source == OUTBOUND_EMAIL
+            text, original = (
+                values.reply_body(
+                    plain=obj.get("description_text"),
+                    html=obj.get("description"),
+                    what="description",
+                )
+                if outbound
+                else (values.body(description, what="description"), "")
+            )
             messages.append(
                 MessageRecord(
                     key=f"{ticket_key}:description",
                     kind="out" if outbound else "in",
-                    body=values.body(description, what="description"),
+                    body=text,
+                    original_body=original,
                     created_at=created,
                     author=responder if outbound else None,
                     channel=channel,
@@ -279,6 +289,12 @@ class FreshdeskReader(Reader):
             if author is not None and author.reference:
                 warnings.append("conversation author missing from the export's agents")
                 author = None
+        if kind == "in":
+            text, original = values.body(obj.get("body") or obj.get("body_text"), what=what), ""
+        else:
+            text, original = values.reply_body(
+                plain=obj.get("body_text"), html=obj.get("body"), what=what
+            )
         metadata: dict[str, Any] = {}
         for field in ("from_email", "to_emails", "cc_emails", "support_email"):
             if obj.get(field):
@@ -286,7 +302,8 @@ class FreshdeskReader(Reader):
         return MessageRecord(
             key=values.key(obj.get("id"), what=f"{what} id"),
             kind=kind,  # type: ignore[arg-type]
-            body=values.body(obj.get("body") or obj.get("body_text"), what=what),
+            body=text,
+            original_body=original,
             created_at=values.when(obj.get("created_at"), naive_zone=self.naive_zone, what=what),
             author=author,
             channel=channel,

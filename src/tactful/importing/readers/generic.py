@@ -148,6 +148,7 @@ def message(
         attachments=attachments,
         metadata=mapping(metadata, f"{what} metadata"),
         review=mapping(review, f"{what} review") if review is not None else None,
+        original_body=values.body(obj.get("original_body"), what=f"{what} original"),
     )
 
 

@@ -282,12 +282,20 @@ class HelpScoutReader(Reader):
             )
         )
         source = sub(obj, "source")
+        if kind == "in":
+            text, original = values.body(obj.get("body"), what=what), ""
+        else:
+            text, original = values.reply_body(plain=None, html=obj.get("body"), what=what)
         return MessageRecord(
             key=values.key(obj.get("id"), what=f"{what} id"),
             kind=kind,  # type: ignore[arg-type]
-            body=values.body(obj.get("body"), what=what),
+            body=text,
+            original_body=original,
             created_at=values.when(obj.get("createdAt"), naive_zone=self.naive_zone, what=what),
             author=author,
-            channel=SOURCE_CHANNELS.get(str(source.get("type", "")), channel),
+            # Where the customer wrote from; a reply goes back the conversation's way.
+            channel=SOURCE_CHANNELS.get(str(source.get("type", "")), channel)
+            if kind == "in"
+            else channel,
             attachments=attachments,
         )

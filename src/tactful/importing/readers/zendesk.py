@@ -313,6 +313,12 @@ class ZendeskReader(Reader):
             warnings.append("comment author missing from the export's users")
             kind, author = ("out" if public else "note"), None
         html = obj.get("html_body")
+        if kind == "in":
+            text, original = values.body(html or obj.get("body") or obj.get("plain_body")), ""
+        else:  # Zendesk's ``body`` is the plain text of the comment
+            text, original = values.reply_body(
+                plain=obj.get("plain_body") or obj.get("body"), html=html, what=what
+            )
         attachments = tuple(
             AttachmentRecord(
                 filename=values.safe_filename(a.get("file_name") or a.get("name") or ""),
@@ -328,9 +334,14 @@ class ZendeskReader(Reader):
         return MessageRecord(
             key=values.key(obj.get("id"), what=f"{what} id"),
             kind=kind,  # type: ignore[arg-type]
-            body=values.body(html if html else obj.get("body") or obj.get("plain_body"), what=what),
+            body=text,
+            original_body=original,
             created_at=values.when(obj.get("created_at"), naive_zone=self.naive_zone, what=what),
             author=author,
-            channel=CHANNELS.get(str(via.get("channel", "")).lower(), channel),
+            # A customer may write on another channel than the ticket's; an agent's ``via`` is
+            # the tool they used (the web UI), not the way the reply went.
+            channel=CHANNELS.get(str(via.get("channel", "")).lower(), channel)
+            if kind == "in"
+            else channel,
             attachments=attachments,
         )

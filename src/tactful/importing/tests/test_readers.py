@@ -48,6 +48,11 @@ def test_zendesk_full_json_export_maps_statuses_channels_authors_and_time_zones(
     assert kinds == [("10001", "in"), ("10002", "out"), ("10003", "note"), ("10004", "out")]
     assert charged.messages[3].author is None
     assert "<strong>dos veces</strong>" in charged.messages[0].body  # HTML kept as received
+    # A reply is shown as the text agents type: Zendesk's plain body, the HTML kept aside; and
+    # it went out the ticket's way, whatever tool the agent used ("via": web).
+    reply = charged.messages[1]
+    assert reply.body.startswith("Lo siento, Lucía") and "<p>" not in reply.body
+    assert reply.original_body.startswith("<p>") and reply.channel == "email"
     # "+01:00" in the export is kept as the same instant.
     assert charged.messages[1].created_at == datetime(2022, 3, 1, 9, 15, tzinfo=UTC)
     [pdf] = charged.messages[0].attachments
@@ -121,6 +126,9 @@ def test_help_scout_conversations_threads_statuses_and_spam():
     records = list(HelpScoutReader(FIXTURES / "helpscout").records())
     found = tickets(records)
     invoice = found["7001"]
+    reply = invoice.messages[1] if len(invoice.messages) > 1 else None
+    assert reply is not None and reply.body.startswith("Kim, I've reissued the invoice")
+    assert reply.original_body.startswith("<p>Kim")
     assert invoice.status == "solved" and invoice.team == "Billing" and invoice.number == "341"
     assert invoice.tags == ("invoices",) and invoice.custom_fields == {"Plan": "Team"}
     # Threads come newest first from the API; the line item (the desk's own log) is left out.
