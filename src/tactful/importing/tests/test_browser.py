@@ -28,7 +28,12 @@ def test_an_imported_ticket_reads_as_it_happened(live_server: Any, page: Any, de
         namespace="zendesk", kind="ticket", external_id="501"
     ).object_id
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def refuse_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse_dialog)
     page.set_default_timeout(15_000)
     page.set_viewport_size({"width": 1360, "height": 1000})
 
