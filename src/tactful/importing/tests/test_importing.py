@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from tactful.automation.models import Notification, Rule, RuleFiring
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
@@ -282,3 +283,17 @@ def test_queries_grow_with_chunks_not_with_tickets(tmp_path):
     assert small_reads == large_reads
     # 200 tickets: 200 customers, identities and keys, 400 messages and keys, 800 events.
     assert large_inserts <= small_inserts + 25
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("es", "Importado de Zendesk (ticket 501)"),
+        ("ru", "Импортировано из Zendesk (заявка 501)"),
+    ],
+)
+def test_the_timeline_says_where_a_ticket_came_from_in_the_agent_s_language(language, sentence):
+    services.import_export(reader=ZendeskReader(FIXTURES / "zendesk"))
+    ticket = Ticket.objects.get(pk=SourceKey.objects.get(external_id="501").object_id)
+    with translation.override(language):
+        assert selectors.timeline(ticket)[-1].text == sentence
