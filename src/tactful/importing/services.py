@@ -266,13 +266,7 @@ class _Writer:
         """Write ``batch`` (one transaction) and move the run's position to ``position``."""
         if not batch and self.run is None:
             return
-        saved = (
-            Counter(self.summary.imported),
-            Counter(self.summary.skipped),
-            Counter(self.summary.warnings),
-            list(self.summary.refused),
-            self.summary.refused_count,
-        )
+        before = self._counts()
         try:
             with events.atomic():
                 self._write(batch)
@@ -280,20 +274,14 @@ class _Writer:
             return
         except Exception:
             logger.exception("import chunk failed; retrying its records one by one")
-            (
-                self.summary.imported,
-                self.summary.skipped,
-                self.summary.warnings,
-                self.summary.refused,
-                self.summary.refused_count,
-            ) = saved
-            self._reset_caches()  # ids made in the rolled-back transaction are gone
+            self._restore(before)
         for record in batch:
+            before = self._counts()
             try:
                 with events.atomic():
                     self._write([record])
             except Exception as exc:
-                self._reset_caches()
+                self._restore(before)
                 location = getattr(record, "location", "")
                 key = getattr(record, "key", "")
                 self.summary.refuse(
@@ -301,6 +289,30 @@ class _Writer:
                 )
         with events.atomic():
             self._checkpoint(position)
+
+    def _counts(self) -> tuple[Counter[str], Counter[str], Counter[str], list[str], int]:
+        summary = self.summary
+        return (
+            Counter(summary.imported),
+            Counter(summary.skipped),
+            Counter(summary.warnings),
+            list(summary.refused),
+            summary.refused_count,
+        )
+
+    def _restore(
+        self, counts: tuple[Counter[str], Counter[str], Counter[str], list[str], int]
+    ) -> None:
+        """Undo what a rolled-back attempt counted, and forget the ids it made (gone too)."""
+        summary = self.summary
+        (
+            summary.imported,
+            summary.skipped,
+            summary.warnings,
+            summary.refused,
+            summary.refused_count,
+        ) = counts
+        self._reset_caches()
 
     def _checkpoint(self, position: int) -> None:
         if self.run is None:

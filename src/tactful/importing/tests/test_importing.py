@@ -125,6 +125,8 @@ def test_history_is_silent_no_rule_notification_reply_or_analysis(desk, heard, t
     export = write_lines(tmp_path / "threats.jsonl", threats)
     summary = services.import_export(reader=JsonLinesReader(export))
     assert summary.imported["tickets"] == 2
+    # What the failed attempts counted was undone with their rows: t2's customer is not there.
+    assert summary.imported["customers"] == Customer.objects.count() == 2
     assert heard.events == []
     assert (RuleFiring.objects.count(), Notification.objects.count()) == before
     assert not MessageAnalysis.objects.exists()
