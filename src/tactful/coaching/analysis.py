@@ -23,7 +23,7 @@ from tactful import coach
 from tactful.coaching import events as coaching_events
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import events, services, timeline
-from tactful.tickets.models import CoachState, Message, MessageKind, Ticket
+from tactful.tickets.models import CoachState, Message, MessageKind, Ticket, TicketEvent
 from tactful.tickets.rendering import plain_text
 
 logger = logging.getLogger(__name__)
@@ -43,12 +43,16 @@ def _spans(spans: Any) -> list[list[int]]:
     return [[int(span.start), int(span.end)] for span in spans]
 
 
-def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
+def analyze_incoming_message(*, message: Message, silent: bool = False) -> MessageAnalysis:
     """Run the coach on ``message`` and store what it read, on the message and the ticket.
 
     Idempotent: an analysis already done is returned as it is. A failure is recorded (status,
     error, attempt count, a timeline event on the first one) and raised as ``AnalysisError``
     so the task can retry; the message itself was saved long before.
+
+    ``silent``: the message is history (an import): the reading is stored and written on the
+    timeline, but emitted to nobody (no rule, no rebalancing acts on the past) and the
+    ticket's last activity does not move.
     """
     if message.kind != MessageKind.INCOMING and not message.is_call_note:
         raise ValueError("only customer messages and call notes are analysed")
@@ -62,13 +66,33 @@ def analyze_incoming_message(*, message: Message) -> MessageAnalysis:
     try:
         result = coach.analyze_message(plain_text(message.body))
     except coach.CoachError as exc:
-        _record_failure(analysis, message, f"{getattr(exc, 'code', 'coach')}: {exc}")
+        _record_failure(analysis, message, f"{getattr(exc, 'code', 'coach')}: {exc}", silent=silent)
         raise AnalysisError(str(exc), permanent=True) from exc
     except Exception as exc:
         logger.exception("coach failed on message %s", message.pk)
-        _record_failure(analysis, message, f"{type(exc).__name__}: {exc}")
+        _record_failure(analysis, message, f"{type(exc).__name__}: {exc}", silent=silent)
         raise AnalysisError(str(exc), permanent=False) from exc
-    return _record_success(analysis, message, result, coach_seconds=time.perf_counter() - started)
+    return _record_success(
+        analysis, message, result, coach_seconds=time.perf_counter() - started, silent=silent
+    )
+
+
+def _write(change: events.TicketChange, *, silent: bool) -> None:
+    """On the timeline and to the subscribers; for history, on the timeline only."""
+    if not silent:
+        timeline.record(change)
+        return
+    timeline.record_history(
+        [
+            TicketEvent(
+                ticket=change.ticket,
+                kind=change.kind,
+                actor=change.by,
+                message=change.message,
+                data=change.data(),
+            )
+        ]
+    )
 
 
 def _record_success(
@@ -77,6 +101,7 @@ def _record_success(
     result: coach.MessageAnalysis,
     *,
     coach_seconds: float | None = None,
+    silent: bool = False,
 ) -> MessageAnalysis:
     with events.atomic():
         analysis.status = AnalysisStatus.DONE
@@ -142,8 +167,11 @@ def _record_success(
         if previous_language == "und" and analysis.language in {"en", "es", "ru"}:
             ticket.language = analysis.language
             fields.append("language")
-        services.touch(ticket, *fields)
-        timeline.record(
+        if silent:
+            ticket.save(update_fields=fields)
+        else:
+            services.touch(ticket, *fields)
+        _write(
             coaching_events.MessageAnalysed(
                 ticket=ticket,
                 message=message,
@@ -154,14 +182,25 @@ def _record_success(
                 company_fault=analysis.company_fault,
                 language=analysis.language,
                 coach_seconds=coach_seconds,
-            )
+            ),
+            silent=silent,
         )
         if ticket.language != previous_language:
-            services.language_changed(ticket=ticket, previous=previous_language, by=None)
+            if silent:
+                _write(
+                    events.LanguageChanged(
+                        ticket=ticket, previous=previous_language, language=ticket.language
+                    ),
+                    silent=True,
+                )
+            else:
+                services.language_changed(ticket=ticket, previous=previous_language, by=None)
     return analysis
 
 
-def _record_failure(analysis: MessageAnalysis, message: Message, error: str) -> None:
+def _record_failure(
+    analysis: MessageAnalysis, message: Message, error: str, *, silent: bool = False
+) -> None:
     with events.atomic():
         analysis.status = AnalysisStatus.FAILED
         analysis.attempts += 1
@@ -169,10 +208,11 @@ def _record_failure(analysis: MessageAnalysis, message: Message, error: str) -> 
         analysis.save(update_fields=["status", "attempts", "error"])
         Ticket.objects.filter(pk=message.ticket_id).update(coach_state=CoachState.FAILED)
         if analysis.attempts == 1:
-            timeline.record(
+            _write(
                 coaching_events.AnalysisFailed(
                     ticket=Ticket.objects.get(pk=message.ticket_id),
                     message=message,
                     error=analysis.error,
-                )
+                ),
+                silent=silent,
             )

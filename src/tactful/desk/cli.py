@@ -140,8 +140,20 @@ def manage(argv: list[str]) -> int:
     return 0
 
 
+def import_export(command: str, argv: list[str]) -> int:
+    """``tactful import …`` / ``tactful export …`` on a configured install."""
+    _setup_django()
+    from tactful.importing import cli as importing_cli
+
+    if command == "import":
+        return importing_cli.import_main(argv)
+    return importing_cli.export_main(argv)
+
+
 def run(command: str, argv: list[str]) -> int:
     """Entry point used by ``tactful.cli``."""
+    if command in {"import", "export"}:
+        return import_export(command, argv)
     commands = {"demo": demo, "serve": serve, "manage": manage}
     if command not in commands:
         print(f"tactful: unknown desk command {command!r}", file=sys.stderr)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "tactful.reports",
     "tactful.playbooks",
     "tactful.knowledge",
+    "tactful.importing",
 ]
 
 MIDDLEWARE = [

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TypeVar
 
-from tactful.tickets import events
+from tactful.tickets import events, history
 from tactful.tickets.models import TicketEvent
 
 C = TypeVar("C", bound=events.TicketChange)
@@ -39,6 +39,7 @@ def record_history(rows: Iterable[TicketEvent], *, batch_size: int = 2000) -> li
     """Write events that happened elsewhere or long ago (an import, seeded data), emitting
     nothing: history must not send notifications, run rules or start clocks.
 
-    ``rows`` are unsaved ``TicketEvent`` instances (their ``created_at`` is kept when set).
+    ``rows`` are unsaved ``TicketEvent`` instances (their ``created_at`` is kept when set:
+    ``bulk_create`` would stamp the time of the import on them).
     """
-    return TicketEvent.objects.bulk_create(list(rows), batch_size=batch_size)
+    return history.insert_rows(TicketEvent, list(rows), batch_size=batch_size)

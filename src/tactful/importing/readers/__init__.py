@@ -1,0 +1,1 @@
+"""Readers of other help desks' exports, one module per format, all yielding ``records``."""
