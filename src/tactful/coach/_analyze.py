@@ -448,7 +448,7 @@ def analyze_doc(doc: Doc, embedding: npt.NDArray[np.float32] | None = None) -> M
 
 
 def analyze_message(text: str | bytes, *, language: str | None = None) -> MessageAnalysis:
-    """Read one customer message (C1).
+    """Read one customer message.
 
     Args:
         text: the message; bytes are decoded as UTF-8 (invalid bytes replaced, with a finding);

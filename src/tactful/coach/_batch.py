@@ -1,4 +1,4 @@
-"""C5: score an archive (JSONL or CSV) of messages, replies or conversations into JSONL.
+"""Score an archive (JSONL or CSV) of messages, replies or conversations into JSONL.
 
 Each input row is one of:
     {"id": …, "text": …}                         a customer message → MessageAnalysis

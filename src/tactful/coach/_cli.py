@@ -26,22 +26,22 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tactful coach", description="The Tactful empathy coach.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    analyze = sub.add_parser("analyze", help="read a customer message (C1)")
+    analyze = sub.add_parser("analyze", help="read a customer message")
     analyze.add_argument("text")
     analyze.add_argument("--language", choices=["en", "es", "ru", "und"])
     analyze.add_argument("--json", action="store_true", help="print the MessageAnalysis as JSON")
 
-    review = sub.add_parser("review", help="review a draft reply (C2)")
+    review = sub.add_parser("review", help="review a draft reply")
     review.add_argument("reply")
     review.add_argument("--customer", help="the customer message being answered")
     review.add_argument("--language", choices=["en", "es", "ru", "und"])
     review.add_argument("--json", action="store_true", help="print the ReplyReview as JSON")
 
-    paraphrase = sub.add_parser("paraphrase", help="paraphrase a customer message (C3)")
+    paraphrase = sub.add_parser("paraphrase", help="paraphrase a customer message")
     paraphrase.add_argument("text")
     paraphrase.add_argument("--language", choices=["en", "es", "ru", "und"])
 
-    score = sub.add_parser("score", help="score an archive of messages or conversations (C5)")
+    score = sub.add_parser("score", help="score an archive of messages or conversations")
     score.add_argument("file", type=Path, help="JSONL or CSV input")
     score.add_argument(
         "--out", type=Path, required=True, help="JSONL output (appended to: resumable)"

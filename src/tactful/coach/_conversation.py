@@ -125,7 +125,7 @@ def dead_end_evidence(
 def review_conversation(
     messages: Sequence[ConversationMessage | dict[str, str]], *, language: str | None = None
 ) -> ConversationReview:
-    """Review a whole thread (C4).
+    """Review a whole thread.
 
     Args:
         messages: turns in order, as :class:`ConversationMessage` or ``{"author", "text"}`` dicts.

@@ -353,7 +353,7 @@ def emotion_rows(data: Path, vader: Callable[[str], float] | None) -> list[Row]:
 
 # --- real text: sets the project never wrote, per judgement and language ---------------------------
 
-#: Goal for every customer-side judgement on real text it never saw (issue 17).
+#: Goal for every customer-side judgement on real text it never saw.
 REAL_TEXT_TARGET = 0.75
 #: UMSAB Spanish sentiment, test split, macro-F1 (the XLM-T repository's table).
 PUBLISHED_UMSAB_ES = {"FastText": 0.501, "XLM-R": 0.659, "XLM-Tw": 0.685}

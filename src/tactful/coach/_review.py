@@ -565,7 +565,7 @@ def review_reply(
     conversation: Sequence[ConversationMessage] | None = None,
     language: str | None = None,
 ) -> ReplyReview:
-    """Review a draft reply (C2).
+    """Review a draft reply.
 
     Args:
         reply: the agent's draft.

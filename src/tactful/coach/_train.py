@@ -54,7 +54,7 @@ SPECS: dict[str, HeadSpec] = {
         "multiclass",
         EMOTIONS,
         True,
-        "Customer emotions (C1): trained on the project's own customer messages, reading the sentence vector, lexicon and n-grams, and the `emotion` head's seven scores (stacking).",
+        "Customer emotions: trained on the project's own customer messages, reading the sentence vector, lexicon and n-grams, and the `emotion` head's seven scores (stacking).",
     ),
     "ekman": HeadSpec(
         "ekman",
@@ -68,7 +68,7 @@ SPECS: dict[str, HeadSpec] = {
         "multiclass",
         ("none", "abuse", "threat"),
         True,
-        "Abuse aimed at the agent vs threats vs neither (C1). Own examples, plus RuSSE ParaDetox "
+        "Abuse aimed at the agent vs threats vs neither. Own examples, plus RuSSE ParaDetox "
         "train pairs (a toxic Russian comment as abuse, its neutral rewrite as none) at a weight "
         "chosen by cross-validation on both training sets: toxic is not always aimed at the agent, "
         "so the weight trades the own examples' fit for real Russian comments.",
@@ -78,7 +78,7 @@ SPECS: dict[str, HeadSpec] = {
         "binary",
         ("other", "company_fault"),
         True,
-        "The customer reports our mistake (C1).",
+        "The customer reports our mistake.",
     ),
     "formality": HeadSpec(
         "formality",
@@ -92,35 +92,35 @@ SPECS: dict[str, HeadSpec] = {
         "binary",
         ("ok", "over_apology"),
         False,
-        "More apologies than the reply needs (C2).",
+        "More apologies than the reply needs.",
     ),
     "empathy_without_action": HeadSpec(
         "empathy_without_action",
         "binary",
         ("ok", "empathy_without_action"),
         False,
-        "Sympathy with no action or next step (C2).",
+        "Sympathy with no action or next step.",
     ),
     "assumption": HeadSpec(
         "assumption",
         "binary",
         ("ok", "assumption"),
         False,
-        "Assumptions about what the customer did or knows (C2).",
+        "Assumptions about what the customer did or knows.",
     ),
     "fault_admission": HeadSpec(
         "fault_admission",
         "binary",
         ("deflected", "admitted"),
         False,
-        "The reply admits our mistake plainly (C2).",
+        "The reply admits our mistake plainly.",
     ),
     "next_step": HeadSpec(
         "next_step",
         "binary",
         ("none", "next_step"),
         False,
-        "The reply says what was done and what happens next (C2).",
+        "The reply says what was done and what happens next.",
     ),
     "emotional_reaction": HeadSpec(
         "emotional_reaction",

@@ -97,7 +97,7 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class MessageAnalysis:
-    """What the coach reads in one customer message (C1)."""
+    """What the coach reads in one customer message."""
 
     text: str
     language: Language
@@ -136,7 +136,7 @@ class RubricScore:
 
 @dataclass(frozen=True, slots=True)
 class ReplyReview:
-    """What the coach thinks of a draft reply (C2)."""
+    """What the coach thinks of a draft reply."""
 
     text: str
     language: Language
@@ -197,7 +197,7 @@ class DeadEndEvidence:
 
 @dataclass(frozen=True, slots=True)
 class ConversationReview:
-    """The arc of a whole conversation (C4)."""
+    """The arc of a whole conversation."""
 
     language: Language
     trajectory: Trajectory

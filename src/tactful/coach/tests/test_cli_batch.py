@@ -1,4 +1,4 @@
-"""The command line and archive scoring (C5), with hostile and malformed input."""
+"""The command line and archive scoring, with hostile and malformed input."""
 
 from __future__ import annotations
 

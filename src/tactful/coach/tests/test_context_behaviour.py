@@ -1,4 +1,4 @@
-"""Judgements that depend on the customer's state and the whole thread (issue 17), en/es/ru.
+"""Judgements that depend on the customer's state and the whole thread, en/es/ru.
 
 Each case comes with its counterpart, so a test fails if the coach flags everything as well as
 if it flags nothing.
