@@ -140,7 +140,10 @@ def test_a_lead_sets_a_policy_sees_the_risk_the_breach_and_the_reports(
 
     # Fifteen minutes later the beat's check finds the breach; the rule acts on it.
     result = sla_services.check_deadlines(now=timezone.now() + timedelta(minutes=15))
-    assert result.breaches == 1
+    # At least the waiting ticket's first reply (the generated history behind the charts may
+    # leave a few conversations of its own open, and they breach too).
+    assert result.breaches >= 1
+    assert TicketEvent.objects.filter(ticket=ticket, kind="sla_breached").exists()
     page.reload()
     timeline = page.inner_text("#timeline")
     assert "SLA breached: First response" in timeline
