@@ -73,10 +73,10 @@ def timed(request: Any, *, count: int, budget_s: float) -> list[float]:
 
 
 def setup(args: argparse.Namespace) -> bool:
-    url = database_url(args.database_url, DATABASE)
+    url = database_url(args.database_url, args.database)
     reuse = args.keep and count_rows(url, "tickets_ticket") == args.tickets
     if not reuse:
-        recreate_database(args.database_url, DATABASE)
+        recreate_database(args.database_url, args.database)
     os.environ.update(
         DATABASE_URL=url,
         DJANGO_SETTINGS_MODULE="tactful.desk.settings",
@@ -325,13 +325,22 @@ def main() -> None:
         help="tickets generated in Python; the rest are copies of them made in SQL",
     )
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--database", default=DATABASE, help="the scratch database's name (dropped unless --keep)"
+    )
+    parser.add_argument("--seed-only", action="store_true", help="seed, measure nothing")
+    parser.add_argument(
+        "--only", help="measure only what has this in its name (e.g. inbox); skips the baseline"
+    )
     parser.add_argument("--out", help="write the figures as JSON here")
     args = parser.parse_args()
     reuse = setup(args)
     if not reuse:
         seed(args)
     else:
-        log(f"reusing {DATABASE} ({args.tickets:,} tickets)")
+        log(f"reusing {args.database} ({args.tickets:,} tickets)")
+    if args.seed_only:
+        return
 
     from django.db.models import Sum
     from django.test import Client

@@ -11,6 +11,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tactful.customers.models import Channel, Language
+from tactful.sla.selectors import DueCursor
 from tactful.tickets.models import Priority, Status
 from tactful.tickets.selectors import DEFAULT_SORT, MAX_PAGE, PAGE_SIZES, TicketFilters
 from tactful.tickets.services import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
@@ -71,6 +72,15 @@ def _id_choice(value: str, *, allow_me: bool) -> str:
     raise ValidationError(_("Not a valid choice: %(value)s") % {"value": value[:20]})
 
 
+def _cursor(token: str) -> DueCursor | None:
+    if not token:
+        return None
+    try:
+        return DueCursor.parse(token)
+    except ValueError as error:
+        raise ValidationError(_("This page link is damaged; start from the first page.")) from error
+
+
 class InboxFilterForm(forms.Form):
     """The inbox's query string; anything invalid is refused with a message (400)."""
 
@@ -104,6 +114,10 @@ class InboxFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=200, strip=True)
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
     page = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    #: "Breaches soonest" pages seek from a row instead of counting rows to skip (keyset):
+    #: the next page starts after the last row shown, the previous one ends before the first.
+    after = forms.CharField(required=False, max_length=40)
+    before = forms.CharField(required=False, max_length=40)
     size = forms.TypedChoiceField(
         label=_("Per page"),
         required=False,
@@ -127,6 +141,18 @@ class InboxFilterForm(forms.Form):
         if "\x00" in value:
             raise ValidationError(_("Search text may not contain NUL characters."))
         return value
+
+    def clean_after(self) -> DueCursor | None:
+        return _cursor(self.cleaned_data.get("after", ""))
+
+    def clean_before(self) -> DueCursor | None:
+        return _cursor(self.cleaned_data.get("before", ""))
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("after") and data.get("before"):
+            raise ValidationError(_("A page starts after one ticket or ends before one, not both."))
+        return data
 
     def filters(self) -> TicketFilters:
         data: dict[str, Any] = self.cleaned_data

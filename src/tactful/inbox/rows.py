@@ -24,10 +24,11 @@ from tactful.inbox.templatetags.desk_tags import filesize
 from tactful.satisfaction import scales
 from tactful.sla import presenters as sla_presenters
 from tactful.sla.models import TicketSla
+from tactful.sla.selectors import DuePage
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
 from tactful.tickets.rendering import render_body
-from tactful.tickets.selectors import TimelineEntry
+from tactful.tickets.selectors import MAX_PAGE, Page, TimelineEntry
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,34 @@ def inbox_rows(tickets: list[Ticket]) -> list[InboxRow]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """The inbox's previous/next links as query strings ("" when there is no such page)."""
+
+    previous: str
+    next: str
+    start: int
+    end: int
+
+
+def pager(page: Page | DuePage, query: str) -> Pager:
+    """Links that keep the filters: page numbers for the offset orders, cursors (the row to
+    seek from, plus the page number for the "Tickets 26–50" label) for "breaches soonest"."""
+    base = f"{query}&" if query else ""
+    previous = next_ = ""
+    if isinstance(page, DuePage):
+        if page.has_previous:
+            previous = f"{base}page={max(1, page.number - 1)}&before={page.previous_cursor}"
+        if page.has_next and page.number < MAX_PAGE:
+            next_ = f"{base}page={page.number + 1}&after={page.next_cursor}"
+    else:
+        if page.has_previous:
+            previous = f"{base}page={page.previous_number}"
+        if page.has_next:
+            next_ = f"{base}page={page.next_number}"
+    return Pager(previous=previous, next=next_, start=page.start_index, end=page.end_index)
 
 
 @dataclass(frozen=True, slots=True)

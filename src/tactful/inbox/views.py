@@ -91,16 +91,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     if form.cleaned_data.get("csat"):
         tickets = satisfaction_selectors.with_rating(tickets, form.cleaned_data["csat"])
-    page = selectors.paginate(
-        tickets,
-        number=form.cleaned_data.get("page") or 1,
-        size=size,
-    )
+    number = form.cleaned_data.get("page") or 1
+    page: selectors.Page | sla_selectors.DuePage
+    if filters.sort == "sla_due":
+        # Seek from the row the link names (keyset): as fast on page 400 as on page 1.
+        page = sla_selectors.due_page(
+            tickets,
+            size=size,
+            number=number,
+            after=form.cleaned_data.get("after"),
+            before=form.cleaned_data.get("before"),
+        )
+    else:
+        page = selectors.paginate(tickets, number=number, size=size)
     query = forms.non_empty(request.GET)
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     context = {
         "form": form,
         "page": page,
+        "pager": rows.pager(page, query.urlencode()),
         "rows": rows.inbox_rows(page.items),
         "filters": filters,
         "query": query.urlencode(),

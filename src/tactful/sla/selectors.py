@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -33,10 +35,131 @@ def with_state(
     raise ValueError(f"unknown SLA state {state!r}")
 
 
-def breaches_soonest(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    """Tickets with a running target, the soonest deadline first (one index walk on
-    ``TicketSla.due_at``; tickets with nothing running are left out)."""
-    return queryset.filter(sla__due_at__isnull=False).order_by("sla__due_at", "id")
+@dataclass(frozen=True, slots=True)
+class DueCursor:
+    """Where a page of the "breaches soonest" order starts or ends: a deadline and a ticket id.
+
+    Pages of that order are found by seeking from the last row shown (keyset), never by
+    OFFSET: the walk reads only the rows it shows, however deep the page."""
+
+    due_at: datetime
+    ticket_id: int
+
+    def token(self) -> str:
+        """The cursor as it travels in a link: microseconds since the epoch, a dot, the id."""
+        delta = self.due_at - _EPOCH
+        micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        return f"{micros}.{self.ticket_id}"
+
+    @classmethod
+    def parse(cls, token: str) -> DueCursor:
+        """The cursor back from a link; ``ValueError`` for anything another page did not write."""
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            raise ValueError("not a cursor")
+        micros, ticket_id = int(match[1]), int(match[2])
+        try:
+            due_at = _EPOCH + timedelta(microseconds=micros)
+        except OverflowError as error:
+            raise ValueError("not a cursor") from error
+        return cls(due_at=due_at, ticket_id=ticket_id)
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> DueCursor:
+        summary: TicketSla = ticket.sla  # type: ignore[attr-defined]
+        assert summary.due_at is not None
+        return cls(due_at=summary.due_at, ticket_id=ticket.pk)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Microseconds (18 digits reach past the year 9999, which Python refuses), signed for
+#: deadlines before 1970; ids of up to 12 digits, as the inbox's other id fields.
+_TOKEN = re.compile(r"(-?[0-9]{1,18})\.([0-9]{1,12})")
+
+
+def breaches_soonest(
+    queryset: QuerySet[Ticket],
+    *,
+    after: DueCursor | None = None,
+    before: DueCursor | None = None,
+) -> QuerySet[Ticket]:
+    """Tickets with a running target, the soonest deadline first; tickets with nothing
+    running are left out.
+
+    On PostgreSQL this is a walk of the small partial index ``ticketsla_running_due`` (only
+    rows with a running deadline) in order, joined to each ticket by its key, stopping at the
+    page's LIMIT. ``after`` starts past a row (the next page); ``before`` ends before one and
+    walks backwards (the previous page: the caller reverses the rows it gets).
+    """
+    queryset = queryset.filter(sla__due_at__isnull=False)
+    if after is not None:
+        # The redundant "deadline >= x" is the index condition that starts the walk at x;
+        # the OR only sorts out the few rows sharing that deadline.
+        queryset = queryset.filter(
+            Q(sla__due_at__gt=after.due_at) | Q(sla__due_at=after.due_at, id__gt=after.ticket_id),
+            sla__due_at__gte=after.due_at,
+        )
+    if before is not None:
+        queryset = queryset.filter(
+            Q(sla__due_at__lt=before.due_at)
+            | Q(sla__due_at=before.due_at, id__lt=before.ticket_id),
+            sla__due_at__lte=before.due_at,
+        )
+        return queryset.order_by("-sla__due_at", "-id")
+    return queryset.order_by("sla__due_at", "id")
+
+
+@dataclass(frozen=True, slots=True)
+class DuePage:
+    """One page of the "breaches soonest" order, found by seeking (no OFFSET, no COUNT).
+
+    ``number`` only labels the rows ("Tickets 26–50"); the cursors find them."""
+
+    items: list[Ticket]
+    number: int
+    size: int
+    has_next: bool
+    has_previous: bool
+    next_cursor: str
+    previous_cursor: str
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def due_page(
+    queryset: QuerySet[Ticket],
+    *,
+    size: int,
+    number: int = 1,
+    after: DueCursor | None = None,
+    before: DueCursor | None = None,
+) -> DuePage:
+    """A page of ``queryset`` (already filtered) in "breaches soonest" order: the first page,
+    the page after the row ``after`` or the page before the row ``before``. One query of
+    ``size + 1`` rows; the extra row says whether another page follows (or precedes)."""
+    rows = list(breaches_soonest(queryset, after=after, before=before)[: size + 1])
+    more = len(rows) > size
+    items = rows[:size]
+    if before is not None:
+        items.reverse()
+        has_previous, has_next = more, True
+    else:
+        has_previous, has_next = after is not None, more
+    return DuePage(
+        items=items,
+        number=max(1, number),
+        size=size,
+        has_next=has_next and bool(items),
+        has_previous=has_previous and bool(items),
+        next_cursor=DueCursor.of(items[-1]).token() if items else "",
+        previous_cursor=DueCursor.of(items[0]).token() if items else "",
+    )
 
 
 def ticket_clocks(ticket: Ticket) -> list[Clock]:
