@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from tactful.sla.models import OPEN_STATES, BusinessHours, Clock, ClockState, Policy, TicketSla
@@ -93,20 +95,24 @@ def breaches_soonest(
     """
     queryset = queryset.filter(sla__due_at__isnull=False)
     if after is not None:
-        # The redundant "deadline >= x" is the index condition that starts the walk at x;
-        # the OR only sorts out the few rows sharing that deadline.
-        queryset = queryset.filter(
-            Q(sla__due_at__gt=after.due_at) | Q(sla__due_at=after.due_at, id__gt=after.ticket_id),
-            sla__due_at__gte=after.due_at,
-        )
+        queryset = queryset.filter(_row_compare(">", after, queryset.db))
     if before is not None:
-        queryset = queryset.filter(
-            Q(sla__due_at__lt=before.due_at)
-            | Q(sla__due_at=before.due_at, id__lt=before.ticket_id),
-            sla__due_at__lte=before.due_at,
-        )
+        queryset = queryset.filter(_row_compare("<", before, queryset.db))
         return queryset.order_by("-sla__due_at", "-id")
     return queryset.order_by("sla__due_at", "id")
+
+
+def _row_compare(operator: str, cursor: DueCursor, using: str) -> ExpressionWrapper:
+    """``(due_at, ticket_id) > (x, y)`` on the joined summary: one row comparison, which
+    PostgreSQL uses as where to start the index walk and estimates as "deadlines after x".
+    The same condition spelt with OR (``due_at > x OR (due_at = x AND id > y)``) is split
+    into a bitmap of two scans whose row estimate came out twenty times too low at a million
+    tickets, and the planner then sorted all 48,000 running tickets for each page (1.3 s)."""
+    table = TicketSla._meta.db_table
+    sql = f'("{table}"."due_at", "{table}"."ticket_id") {operator} (%s, %s)'
+    # Raw SQL gets the value as the database stores it (SQLite: text in UTC, as the ORM writes).
+    due_at = connections[using].ops.adapt_datetimefield_value(cursor.due_at)
+    return ExpressionWrapper(RawSQL(sql, (due_at, cursor.ticket_id)), output_field=BooleanField())
 
 
 @dataclass(frozen=True, slots=True)
