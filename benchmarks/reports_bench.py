@@ -379,6 +379,7 @@ def main() -> None:
         ),
         "inbox, breaches soonest (admin)": lambda: lead_client.get("/inbox/?sort=sla_due"),
         "inbox, breaches soonest, next page (agent)": lambda: agent_client.get(next_page),
+        "inbox, breaches soonest, page 201 (agent)": lambda: agent_client.get(deep_page),
         "inbox sidebar: queue counts (agent)": lambda: agent_client.get("/inbox/counts/"),
     }
     # PostgreSQL plans the inbox's LIMIT 26 index walk with two parallel workers; starting them
@@ -391,15 +392,20 @@ def main() -> None:
             "/inbox/?sla=at_risk_or_breached&sort=sla_due"
         ),
     }
+
     # The second page of the sorted inbox, as its "Next" link asks for it: a cursor where the
     # inbox pages by seeking from a row, a page number where it still pages by OFFSET.
-    first_page = agent_client.get("/inbox/?sort=sla_due").content.decode()
-    link = re.search(r'href="\?([^"]*page=2[^"]*)"', first_page)
-    next_page = "/inbox/?" + (link[1].replace("&amp;", "&") if link else "sort=sla_due&page=2")
+    def next_link(page: int) -> str:
+        shown = agent_client.get(f"/inbox/?sort=sla_due&page={page}").content.decode()
+        link = re.search(rf'href="\?([^"]*page={page + 1}[^"&]*(&amp;[^"]*)?)"', shown)
+        fallback = f"sort=sla_due&page={page + 1}"
+        return "/inbox/?" + (link[1].replace("&amp;", "&") if link else fallback)
+
+    next_page, deep_page = next_link(1), next_link(200)
     if args.only:
         measures = {k: v for k, v in measures.items() if args.only in k}
         measures_serial = {k: v for k, v in measures_serial.items() if args.only in k}
-    log(f"load average {os.getloadavg()}; next page: {next_page}")
+    log(f"load average {os.getloadavg()}; next page: {next_page}; page 201: {deep_page}")
     results: dict[str, Any] = {}
     for name, request in measures.items():
         response = request()

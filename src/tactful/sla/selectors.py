@@ -149,14 +149,18 @@ def due_page(
     """A page of ``queryset`` (already filtered) in "breaches soonest" order: the first page,
     the page after the row ``after`` or the page before the row ``before``. One query of
     ``size + 1`` rows; the extra row says whether another page follows (or precedes)."""
-    rows = list(breaches_soonest(queryset, after=after, before=before)[: size + 1])
+    ordered = breaches_soonest(queryset, after=after, before=before)
+    # A page number without a cursor (a link saved before pages had cursors, or typed by
+    # hand) still opens that page, by OFFSET; its own links then carry cursors.
+    skip = (max(1, number) - 1) * size if after is None and before is None else 0
+    rows = list(ordered[skip : skip + size + 1])
     more = len(rows) > size
     items = rows[:size]
     if before is not None:
         items.reverse()
         has_previous, has_next = more, True
     else:
-        has_previous, has_next = after is not None, more
+        has_previous, has_next = after is not None or skip > 0, more
     return DuePage(
         items=items,
         number=max(1, number),

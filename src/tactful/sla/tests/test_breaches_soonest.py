@@ -185,3 +185,18 @@ def test_a_deep_page_costs_what_the_first_costs(people):
     # Seeking, not skipping: no OFFSET in any query of either page.
     assert not any("OFFSET" in q["sql"] for q in on_deep.captured_queries)
     assert shown(first) and len(shown(page.content.decode())) == 25
+
+
+def test_a_page_number_without_a_cursor_still_opens_that_page(people):
+    ids = bulk_tickets(150, teams=[people["team"]], agents=[people["agent"]], with_sla=True)
+    expected = due_in_order(ids)
+    assert len(expected) >= 75
+    client = client_for(people["agent"])
+    url = reverse("inbox:inbox")
+    second = client.get(f"{url}?sort=sla_due&page=2").content.decode()
+    assert shown(second) == expected[25:50]
+    assert "Tickets 26–50" in second
+    third = client.get(f"{url}?{link(NEXT, second)}").content.decode()
+    assert shown(third) == expected[50:75]
+    back = client.get(f"{url}?{link(PREVIOUS, second)}").content.decode()
+    assert shown(back) == expected[:25]
