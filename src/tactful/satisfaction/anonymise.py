@@ -202,8 +202,10 @@ _POSTCODE_WORDS = re.compile(
 
 #: The last digits of a card ("Visa ending 4821", "terminada en 4821", "оканчивающуюся на 4821").
 _CARD_ENDING = re.compile(
-    r"(?:ending(?:\s+in)?|ends\s+in|terminada\s+en|acabada\s+en|termina\s+en|"
-    r"оканчивающ\w*\s+на|заканчивающ\w*\s+на|последние\s+цифры)\s*:?\s*(\d{4})\b",
+    r"(?:ending(?:\s+(?:in|with))?|ends\s+(?:in|with)|last\s+(?:four|4)\s+digits(?:\s+are)?|"
+    r"(?:terminad|acabad)[ao]\s+en|(?:termina|acaba)n?\s+en|"
+    r"últimos\s+(?:cuatro\s+|4\s+)?(?:dígitos|números)|"
+    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры)\s*:?\s*(\d{4})\b",
     re.I,
 )
 #: Street addresses: "42 Baker Street", "Calle Mayor 14, 3º B", "ул. Ленина, д. 14, кв. 3".
@@ -219,6 +221,36 @@ _STREET = re.compile(
     r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
     r"(?:,?\s*(?:кв\.|квартира)\s*\d+)?"
 )
+
+
+#: A house, flat or door number after the word that says so ("at number 17", "el portal 17",
+#: "у дома 17", "кв. 5"), and the numbers joined to it ("17 instead of 71", "17 en vez del 71").
+#: Not a number of days, hours or times ("дома 3 дня").
+_HOUSE_NUMBER = re.compile(
+    r"(?:\b(?:(?:at|to|from|in|on|house|door|flat)\s+(?:no\.?|number)|house|flat|apartment|apt\.?|"
+    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|"
+    r"(?:en|al|del|el)\s+(?:n[úu]mero|n\.?º)|"
+    r"д\.|дом|дома|доме|дому|домом|подъезд\w*|квартир\w*|кв\.|корпус\w*|корп\.|строени\w*|"
+    r"стр\.|этаж\w*)(?!\w)\s*)"
+    r"(\d{1,4}[a-zа-я]?(?:(?:\s*[/-]\s*|,?\s+(?:instead\s+of|not|or|and|rather\s+than|"
+    r"en\s+vez\s+del?|en\s+lugar\s+del?|y\s+no|y|o|ni|no|вместо|а\s+не|или|и)"
+    r"(?:\s+(?:en|at|to|in|у|к))?(?:\s+(?:el|al|del|la|the|number|n[úu]mero|дом[ауе]?))?\s+)"
+    r"\d{1,4}[a-zа-я]?)*)"
+    r"(?![\d.,:]?\d)(?!\s*(?:times|days?|hours?|minutes?|weeks?|months?|years?|"
+    r"am|pm|%|veces|d[ií]as?|horas?|minutos?|semanas?|meses|mes|años?|"
+    r"раз|дн|ден|час|минут|недел|месяц|лет|год|%))",
+    re.I,
+)
+_HOUSE_NUMBER_PART = re.compile(r"\d{1,4}[a-zа-я]?", re.I)
+
+
+def _house_number_spans(text: str) -> list[Redaction]:
+    spans = []
+    for match in _HOUSE_NUMBER.finditer(text):
+        offset = match.start(1)
+        for part in _HOUSE_NUMBER_PART.finditer(match.group(1)):
+            spans.append(Redaction(offset + part.start(), offset + part.end(), ADDRESS))
+    return spans
 
 
 def _url_spans(text: str) -> list[Redaction]:
@@ -248,6 +280,7 @@ def _pattern_spans(text: str) -> list[Redaction]:
             spans.append(Redaction(match.start(), match.start() + len(match.group()), PHONE))
     spans.extend(Redaction(m.start(1), m.end(1), CARD) for m in _CARD_ENDING.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _STREET.finditer(text))
+    spans.extend(_house_number_spans(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _HASH_NUMBER.finditer(text))
     spans.extend(Redaction(m.start(1), m.end(1), NUMBER) for m in _REFERENCE_WORDS.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_DASHED.finditer(text))
@@ -275,6 +308,17 @@ class NameData:
     not_names: frozenset[str]
     post_cues: tuple[str, ...]
     inflected_cues: bool
+    #: Given names of the other languages in the same script.
+    other_first: frozenset[str] = frozenset()
+    #: Prepositions after which a capitalised word is a place ("в Казани", "en Valencia").
+    place_words: frozenset[str] = frozenset()
+    #: Words that join two names ("Yusuf y Mei Lin", "Юсуфу и Мэй Лин").
+    and_words: frozenset[str] = frozenset()
+
+
+def fold(word: str) -> str:
+    """A word as the lists hold it: case-folded, and "ё" written "е" (both spellings occur)."""
+    return word.casefold().replace("ё", "е")
 
 
 def _read_list(path: Path) -> set[str]:
@@ -292,26 +336,52 @@ def name_data(language: str) -> NameData:
     folder = LANG_DIR / language
     first = _read_list(folder / "first_names.txt") | _read_list(folder / "extra_names.txt")
     cues = _read_list(folder / "name_cues.txt")
+    # A name from another language's list counts too, away from a sentence's start ("para
+    # Yusuf"): customers and agents are named in every language.
+    other_first: set[str] = set()
+    for other in LANGUAGES:
+        if other != language and (other == "ru") == (language == "ru"):
+            other_first |= _read_list(LANG_DIR / other / "first_names.txt")
+            other_first |= _read_list(LANG_DIR / other / "extra_names.txt")
     return NameData(
-        first=frozenset(name.casefold() for name in first),
-        surnames=frozenset(name.casefold() for name in _read_list(folder / "surnames.txt")),
-        ambiguous=frozenset(name.casefold() for name in _read_list(folder / "ambiguous.txt")),
-        honorifics=frozenset(h.casefold() for h in _read_list(folder / "honorifics.txt")),
-        cues=tuple(sorted((cue.casefold() for cue in cues), key=len, reverse=True)),
-        particles=frozenset(p.casefold() for p in _read_list(folder / "particles.txt")),
+        first=frozenset(fold(name) for name in first),
+        surnames=frozenset(fold(name) for name in _read_list(folder / "surnames.txt")),
+        ambiguous=frozenset(fold(name) for name in _read_list(folder / "ambiguous.txt")),
+        honorifics=frozenset(fold(h) for h in _read_list(folder / "honorifics.txt")),
+        cues=tuple(sorted((fold(cue) for cue in cues), key=len, reverse=True)),
+        particles=frozenset(fold(p) for p in _read_list(folder / "particles.txt")),
         not_names=frozenset(
-            w.casefold()
-            for w in _read_list(folder / "not_names.txt") | _read_list(folder / "honorifics.txt")
+            fold(w)
+            for w in _read_list(folder / "not_names.txt")
+            | _read_list(folder / "honorifics.txt")
+            | _read_list(folder / "places.txt")
         ),
         inflected_cues=language == "ru",
         post_cues=tuple(
-            cue.casefold().replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
+            fold(cue).replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
         ),
+        other_first=frozenset(fold(name) for name in other_first),
+        place_words=frozenset(fold(w) for w in _read_list(folder / "not_name_cues.txt")),
+        and_words=frozenset(fold(w) for w in _read_list(folder / "and_words.txt")),
     )
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
-_SENTENCE_END = re.compile(r"[.!?…:;\n\"«»“”(]\s*$")
+_SENTENCE_ENDS = frozenset('.!?…:;\n"«»“”(')
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    """Whether ``position`` is where a sentence starts: the text's start, or after ". " etc.
+
+    Looks back over whitespace only (not a regex over everything before: a long comment with
+    many words would make that quadratic)."""
+    while position > 0 and text[position - 1].isspace():
+        if text[position - 1] == "\n":
+            return True
+        position -= 1
+    return position == 0 or text[position - 1] in _SENTENCE_ENDS
+
+
 #: Russian case endings a name may take ("Ольге", "Петровой", "Сергеем").
 _RU_ENDINGS = (
     "ями",
@@ -341,8 +411,15 @@ _RU_ENDINGS = (
 )
 _RU_SURNAME = re.compile(
     r"^[А-ЯЁ][а-яё]+(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ом|е|ой|ую|ого|ому|ых|ыми)?$"
-    r"|^[А-ЯЁ][а-яё]+(?:ский|цкий|ская|цкая|ского|цкого|скому|цкому|ской|цкой|ским|цким)$"
+    r"|^[А-ЯЁ][а-яё]+(?:ский|цкий|ская|цкая|ского|цкого|скому|цкому|ской|цкой|ским|цким|скую|цкую)$"
 )
+#: Russian patronymics, full ("Ивановна", "Сергеевичем") and short ("Ильич", "Кузьмича").
+_RU_PATRONYMIC = re.compile(
+    r"^[А-ЯЁ][а-яё]{2,}(?:ович|евич|ич)(?:а|у|ем|ом|е)?$"
+    r"|^[А-ЯЁ][а-яё]{2,}(?:овн|евн|ичн|иничн)(?:а|ы|е|у|ой|ою)$"
+)
+#: A word in Cyrillic (a Latin-script word in a Russian comment is a product or a brand).
+_CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё'’-]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,15 +439,14 @@ def _words(text: str) -> list[_Word]:
     for match in _WORD.finditer(text):
         raw = match.group()
         core = raw[:-1] if raw.endswith(".") else raw
-        before = text[: match.start()]
-        sentence_start = not before.strip() or bool(_SENTENCE_END.search(before))
+        sentence_start = _starts_sentence(text, match.start())
         words.append(_Word(match.start(), match.start() + len(core), core, sentence_start))
     return words
 
 
 def _lemmas(word: str, language: str) -> list[str]:
     """The word, and for Russian the nominative forms its case ending may hide."""
-    folded = word.casefold()
+    folded = fold(word)
     found = [folded]
     if language == "ru":
         for ending in _RU_ENDINGS:
@@ -414,14 +490,16 @@ _FILLERS = frozenset(
 
 def _is_cue(words: Sequence[_Word], index: int, data: NameData) -> bool:
     """Whether the words just before ``index`` are a cue ("the agent", "спасибо", "gracias a")."""
-    before = [w.text.casefold() for w in words[max(0, index - 5) : index]]
+    before = [fold(w.text) for w in words[max(0, index - 5) : index]]
     while before:
         tail = " ".join(before[-3:])
         if any(tail == cue or tail.endswith(" " + cue) for cue in data.cues):
             return True
-        # Russian cues change their ending ("помощник" → "помощником"): match the stem.
-        if data.inflected_cues and any(
-            before[-1].startswith(cue) for cue in data.cues if " " not in cue and len(cue) >= 5
+        # Russian cues change their ending ("помощник" → "помощником", "жена" → "с женой"):
+        # match the stem, or a nominative form the ending may hide.
+        if data.inflected_cues and (
+            any(before[-1].startswith(cue) for cue in data.cues if " " not in cue and len(cue) >= 5)
+            or any(lemma in data.cues for lemma in _lemmas(before[-1], "ru")[1:])
         ):
             return True
         if before[-1] not in _FILLERS:
@@ -432,7 +510,7 @@ def _is_cue(words: Sequence[_Word], index: int, data: NameData) -> bool:
 
 def _is_post_cue(text: str, word: _Word, data: NameData) -> bool:
     """Whether what follows ``word`` says it is a person ("Zara, your colleague", "Ana de soporte")."""
-    after = text[word.end : word.end + 40].casefold()
+    after = fold(text[word.end : word.end + 40])
     return any(after.startswith(cue) for cue in data.post_cues)
 
 
@@ -446,18 +524,52 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
     for index, word in enumerate(words):
         if index in taken or not word.capitalised:
             continue
-        folded = word.text.casefold()
-        if folded in data.not_names:
+        folded = fold(word.text)
+        if folded in data.not_names or (
+            language == "ru" and _in(word.text, data.not_names, language)
+        ):
             continue
         previous = words[index - 1] if index else None
-        after_honorific = previous is not None and previous.text.casefold().rstrip(".") in {
+        after_honorific = previous is not None and fold(previous.text).rstrip(".") in {
             h.rstrip(".") for h in data.honorifics
         }
         is_first = _in(word.text, data.first, language)
         if is_first and word.sentence_start and _in(word.text, data.ambiguous, language):
             is_first = False
-        shaped_surname = language == "ru" and bool(_RU_SURNAME.match(word.text))
+        shaped_surname = language == "ru" and bool(
+            _RU_SURNAME.match(word.text) or _RU_PATRONYMIC.match(word.text)
+        )
         cue = not word.sentence_start and _is_cue(words, index, data)
+        mid_sentence = not word.sentence_start
+        # "Yusuf y Mei Lin", "Юсуфу и Мэй Лин": a capitalised word joined to a name found just
+        # before it is a name too.
+        joined = (
+            mid_sentence
+            and index >= 2
+            and index - 2 in taken
+            and fold(words[index - 1].text) in data.and_words
+        )
+        previous_word = words[index - 1] if index else None
+        # After a preposition of place ("в Казани") or a word of a known brand ("Сбербанк
+        # Онлайн") a capitalised word is a place or a product's name.
+        after_place_word = previous_word is not None and (
+            _in(previous_word.text, data.place_words, language)
+            or (
+                previous_word.capitalised
+                and text[previous_word.end : word.start] == " "
+                and _in(previous_word.text, data.not_names, language)
+            )
+        )
+        # In Russian only names, places and brands are capitalised inside a sentence, and a
+        # brand is usually in Latin letters: a capitalised Cyrillic word there that no list
+        # knows as something else, and that no preposition of place comes before, is a name.
+        unknown_russian = (
+            language == "ru"
+            and mid_sentence
+            and not after_place_word
+            and bool(_CYRILLIC_WORD.match(word.text))
+        )
+        other_language_name = mid_sentence and not after_place_word and folded in data.other_first
         if is_first is False and word.sentence_start and _in(word.text, data.first, language):
             # "Grace Hopper" at the start: an ambiguous name followed by a surname is a name.
             following = words[index + 1] if index + 1 < len(words) else None
@@ -465,11 +577,14 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
                 following is not None
                 and following.capitalised
                 and text[word.end : following.start] == " "
-                and following.text.casefold() not in data.not_names
+                and fold(following.text) not in data.not_names
             )
         if not (
             is_first
             or after_honorific
+            or joined
+            or unknown_russian
+            or other_language_name
             or _is_post_cue(text, word, data)
             or (cue and folded not in data.not_names)
             or (shaped_surname and not word.sentence_start)
@@ -484,23 +599,24 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             gap = text[words[probe - 1].end : candidate.start]
             if gap.strip(" ") not in {"", "-"} or "\n" in gap:
                 break
-            if candidate.text.casefold() in data.particles and probe + 1 < len(words):
+            if fold(candidate.text) in data.particles and probe + 1 < len(words):
                 if words[probe + 1].capitalised:
                     probe += 1
                     continue
                 break
-            if candidate.capitalised and candidate.text.casefold() not in data.not_names:
+            if candidate.capitalised and fold(candidate.text) not in data.not_names:
                 end_index = probe
                 probe += 1
                 continue
             break
         start_index = index
         # A given name the lists lack, just before a recognised surname: "Nadia Petrova".
-        while start_index > 0 and not is_first and not after_honorific:
+        # (Not before a word taken only for its place in a Russian sentence: "Это Рави".)
+        while start_index > 0 and not is_first and not after_honorific and not unknown_russian:
             candidate = words[start_index - 1]
             if (
                 not candidate.capitalised
-                or candidate.text.casefold() in data.not_names
+                or fold(candidate.text) in data.not_names
                 or text[candidate.end : words[start_index].start] != " "
                 or start_index - 1 in taken
             ):
@@ -555,10 +671,10 @@ def _ner_spans(text: str) -> list[Redaction]:
         words = _words(span.text)
         # The model takes a sentence's first word for a name too often ("Перезвоните мне…"):
         # alone at a sentence start, only a word the lists know counts.
-        at_start = not text[: span.start].strip() or bool(_SENTENCE_END.search(text[: span.start]))
+        at_start = _starts_sentence(text, span.start)
         if len(words) == 1 and at_start:
             word = words[0].text
-            if word.casefold() in data.not_names or not (
+            if fold(word) in data.not_names or not (
                 _in(word, data.first, "ru") or _in(word, data.surnames, "ru")
             ):
                 continue
