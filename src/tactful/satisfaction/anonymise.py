@@ -167,6 +167,8 @@ def _known_spans(text: str, known: Known) -> list[Redaction]:
 # --- layer 2: patterns ------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: A channel handle ("@ivan_petrov88", "@maria.lopez"): an "@" not inside an e-mail address.
+_HANDLE = re.compile(r"(?<![\w.+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,30}[A-Za-z0-9_])?(?![\w@])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"«»]+", re.I)
 _URL_TRAILING = ".,;:!?)]}»'\""
 _TOKENISH = re.compile(r"(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{8,}")
@@ -266,6 +268,7 @@ def _url_spans(text: str) -> list[Redaction]:
 def _pattern_spans(text: str) -> list[Redaction]:
     spans: list[Redaction] = []
     spans.extend(Redaction(m.start(), m.end(), EMAIL) for m in _EMAIL.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), HANDLE) for m in _HANDLE.finditer(text))
     spans.extend(_url_spans(text))
     spans.extend(Redaction(m.start(), m.end(), IBAN) for m in _IBAN.finditer(text))
     for match in _CARD.finditer(text):
@@ -331,6 +334,33 @@ def _read_list(path: Path) -> set[str]:
     }
 
 
+_TRANSLIT = {
+    "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",),
+    "ё": ("e", "yo"), "ж": ("zh",), "з": ("z",), "и": ("i",), "й": ("i", "y"), "к": ("k",),
+    "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",),
+    "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("kh", "h"), "ц": ("ts",), "ч": ("ch",),
+    "ш": ("sh",), "щ": ("shch",), "ъ": ("",), "ы": ("y",), "ь": ("",), "э": ("e",),
+    "ю": ("yu",), "я": ("ya",),
+}  # fmt: skip
+
+
+def _latin_spellings(name: str) -> set[str]:
+    """A Russian name in the Latin spellings people use ("Дмитрий" → "Dmitrii", "Dmitriy"…)."""
+    spellings = {""}
+    for char in name.casefold():
+        options = _TRANSLIT.get(char, (char,))
+        spellings = {s + o for s in spellings for o in options}
+        if len(spellings) > 16:  # a name with many variant letters: keep the first spellings
+            spellings = set(sorted(spellings)[:16])
+    found = set(spellings)
+    # "-ий" is written "-y" or "-i" as often as "-iy"/"-ii": Dmitry, Yuri.
+    for spelling in spellings:
+        for ending in ("iy", "ii", "yi"):
+            if spelling.endswith(ending):
+                found |= {spelling[:-2] + "y", spelling[:-2] + "i"}
+    return {s for s in found if len(s) >= 3}
+
+
 @cache
 def name_data(language: str) -> NameData:
     folder = LANG_DIR / language
@@ -343,6 +373,10 @@ def name_data(language: str) -> NameData:
         if other != language and (other == "ru") == (language == "ru"):
             other_first |= _read_list(LANG_DIR / other / "first_names.txt")
             other_first |= _read_list(LANG_DIR / other / "extra_names.txt")
+    if language != "ru":
+        # Russian given names as English and Spanish comments spell them ("Svetlana").
+        for name in _read_list(LANG_DIR / "ru" / "first_names.txt"):
+            other_first |= _latin_spellings(name)
     return NameData(
         first=frozenset(fold(name) for name in first),
         surnames=frozenset(fold(name) for name in _read_list(folder / "surnames.txt")),
@@ -368,6 +402,9 @@ def name_data(language: str) -> NameData:
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
 _SENTENCE_ENDS = frozenset('.!?…:;\n"«»“”(')
+#: What may stand between two words of one sentence; after anything else (a closing ")", the
+#: "smile" many Russian comments end a sentence with, an emoji) a new sentence starts.
+_WITHIN_SENTENCE = frozenset(",-–—/&+'’")
 
 
 def _starts_sentence(text: str, position: int) -> bool:
@@ -379,7 +416,10 @@ def _starts_sentence(text: str, position: int) -> bool:
         if text[position - 1] == "\n":
             return True
         position -= 1
-    return position == 0 or text[position - 1] in _SENTENCE_ENDS
+    if position == 0:
+        return True
+    previous = text[position - 1]
+    return previous in _SENTENCE_ENDS or not (previous.isalnum() or previous in _WITHIN_SENTENCE)
 
 
 #: Russian case endings a name may take ("Ольге", "Петровой", "Сергеем").
@@ -415,7 +455,7 @@ _RU_SURNAME = re.compile(
 )
 #: Russian patronymics, full ("Ивановна", "Сергеевичем") and short ("Ильич", "Кузьмича").
 _RU_PATRONYMIC = re.compile(
-    r"^[А-ЯЁ][а-яё]{2,}(?:ович|евич|ич)(?:а|у|ем|ом|е)?$"
+    r"^[А-ЯЁ][а-яё]{2,}(?:ович|евич|ич|ыч)(?:а|у|ем|ом|е)?$"
     r"|^[А-ЯЁ][а-яё]{2,}(?:овн|евн|ичн|иничн)(?:а|ы|е|у|ой|ою)$"
 )
 #: A word in Cyrillic (a Latin-script word in a Russian comment is a product or a brand).

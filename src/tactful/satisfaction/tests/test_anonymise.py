@@ -239,3 +239,40 @@ def test_huge_digits_only_and_mixed_script_comments_finish(text, language):
     # looking back over whitespace only): each of these takes about a second at most.
     result = anonymise(text, language=language, use_ner=False)
     assert len(result.text) <= len(text) + 20 * len(result.redactions)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "gone", "kept"),
+    [
+        ("My Telegram is @ivan_petrov88, write there.", "en", "ivan_petrov88", "Telegram"),
+        ("Escríbeme a @maria.lopez por Instagram.", "es", "maria.lopez", "Instagram"),
+        ("Пишите в телеграм @olga_p_1990, отвечу.", "ru", "olga_p_1990", "отвечу"),
+        ("Mail me at ana@example.com please.", "en", "ana@example", "please"),
+    ],
+)
+def test_handles_nobody_told_us_about(text, language, gone, kept):
+    result = anonymise(text, language=language, use_ner=False).text
+    assert gone not in result and kept in result, result
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "names"),
+    [
+        ("Lunch with Svetlana and Dmitry sorted it out.", "en", ["Svetlana", "Dmitry"]),
+        ("Hablé con Sergey, muy amable.", "es", ["Sergey"]),
+        ("Иван Палыч помог 🙂 Спасибо", "ru", ["Палыч"]),
+    ],
+)
+def test_russian_names_in_latin_letters_and_colloquial_patronymics(text, language, names):
+    result = anonymise(text, language=language, use_ner=False).text
+    for name in names:
+        assert name not in result, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Всё супер) Доставили быстро.", "Спасибо 🙂 Очень помогли!", "Ок… Разобрались за час."],
+)
+def test_a_sentence_after_a_smile_or_an_emoji_starts_a_new_one(text):
+    # Its first word is capitalised because it starts a sentence, not because it is a name.
+    assert find_identifying(text, language="ru", use_ner=False) == []
