@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/csat_report_bench.py                    # 100,000 tickets
     .venv/bin/python benchmarks/csat_report_bench.py --tickets 20000 --keep
+    .venv/bin/python benchmarks/csat_report_bench.py --layouts 2000   # WeasyPrint alone
 
 Seeds N tickets solved in one month with one survey each (30% answered, a third of the answers
 with a comment, one or two rated agents) into a scratch database, then times, in process:
@@ -168,13 +169,103 @@ def previous_layout_pdf(report: Any) -> bytes:
     return body
 
 
+#: Comments for ``--layouts``: one-line ones as in the seeded month, a fifth of them longer.
+LAYOUT_COMMENTS = (
+    "[name] fixed it in minutes, thank you!",
+    "Clear explanation, step by step. Thanks!",
+    "So patient and kind with me, lovely service.",
+    "[имя] всё решила за несколько минут, спасибо!",
+    "Me lo explicaron paso a paso, muy claro.",
+)
+
+
+def compare_layouts(count: int) -> None:
+    """CPU seconds WeasyPrint takes for ``count`` highlighted comments, laid out several ways.
+
+    No database: one page of the report's stylesheet and only the comments, each layout twice,
+    alternating, with one font configuration for all (the CPU time is this process's own, so a
+    busy machine changes it less than the wall-clock time, which is printed too).
+    """
+    import html
+    import random
+
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    rng = random.Random(1)
+    comments = [
+        html.escape(rng.choice(LAYOUT_COMMENTS))
+        + (" And it was a long story, so this one wraps onto a second line." * (rng.random() < 0.2))
+        for _ in range(count)
+    ]
+    quoted = [f"\u201c{c}\u201d" for c in comments]
+    style = (
+        '@page { size: A4; margin: 16mm 14mm; @bottom-right { content: counter(page) " / " '
+        "counter(pages); } } body { font-family: 'DejaVu Sans', sans-serif; font-size: 9.5pt; }"
+        " .highlight { background: #fff4c2; margin: 0 0 1.5pt; }"
+        " .run { margin: 0; white-space: pre-line; line-height: 1.45; }"
+    )
+
+    def runs(size: int) -> str:
+        return "".join(
+            '<div class="highlight run">' + "\n".join(quoted[i : i + size]) + "</div>"
+            for i in range(0, count, size)
+        )
+
+    layouts = {
+        "a div per comment, each with its lang (previous)": "".join(
+            f'<div class="highlight" lang="en">{q}</div>' for q in quoted
+        ),
+        "a div per comment, no lang": "".join(f'<div class="highlight">{q}</div>' for q in quoted),
+        "an inline span per comment, 20 a paragraph": "".join(
+            "<p>"
+            + " ".join(f'<span class="highlight">{q}</span>' for q in quoted[i : i + 20])
+            + "</p>"
+            for i in range(0, count, 20)
+        ),
+        "runs of 10, a comment a line": runs(10),
+        "runs of 50, a comment a line (now)": runs(50),
+        "runs of 400, a comment a line": runs(400),
+    }
+    font_config = FontConfiguration()
+    weasyprint.HTML(string="<p>warm up</p>").write_pdf(font_config=font_config)
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in layouts}
+    for _ in range(2):
+        for name, body in layouts.items():
+            page = f"<!doctype html><html><head><meta charset=utf-8><style>{style}</style></head><body>{body}</body></html>"
+            wall, cpu, _pdf = timed(
+                lambda p=page: weasyprint.HTML(string=p).write_pdf(font_config=font_config)
+            )
+            results[name].append((wall, cpu))
+            log(f"  {name}: {cpu:.2f} s CPU, {wall:.2f} s wall, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"\n{count:,} highlighted comments (s; two runs each, alternating; load average "
+        f"{os.getloadavg()[0]:.1f} at the end, {os.cpu_count()} CPUs)\n"
+    )
+    print("| layout | CPU, run 1 | CPU, run 2 | ms CPU a comment | wall, run 1 | wall, run 2 |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, ((w1, c1), (w2, c2)) in results.items():
+        print(
+            f"| {name} | {c1:.2f} | {c2:.2f} | {(c1 + c2) / 2 / count * 1000:.2f} | {w1:.1f} | {w2:.1f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--layouts",
+        type=int,
+        metavar="N",
+        help="only compare layouts of N highlighted comments in WeasyPrint (no database)",
+    )
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep", action="store_true", help="reuse the seeded database")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    if args.layouts:
+        compare_layouts(args.layouts)
+        return
 
     url = database_url(args.database_url, DB_NAME)
     reuse = args.keep and count_rows(url, "satisfaction_survey") == args.tickets

@@ -373,6 +373,8 @@ def name_data(language: str) -> NameData:
         if other != language and (other == "ru") == (language == "ru"):
             other_first |= _read_list(LANG_DIR / other / "first_names.txt")
             other_first |= _read_list(LANG_DIR / other / "extra_names.txt")
+            # Not the names that are ordinary words there too ("Will", "Rosa", "Mercedes").
+            other_first -= _read_list(LANG_DIR / other / "ambiguous.txt")
     if language != "ru":
         # Russian given names as English and Spanish comments spell them ("Svetlana").
         for name in _read_list(LANG_DIR / "ru" / "first_names.txt"):

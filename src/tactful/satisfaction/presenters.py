@@ -196,13 +196,13 @@ _SPACES = re.compile(r"\s+")
 def comment_runs(comments: list[dict[str, Any]], *, size: int = PDF_COMMENTS_PER_RUN) -> list[str]:
     """The PDF's positive comments: one quoted comment a line, ``size`` lines a block.
 
-    WeasyPrint spends most of a big month's PDF on the positive comments, and its cost grows
-    with the boxes it lays out rather than with the text: one highlighted box per comment,
-    each with its own ``lang``, took about twice the time of these blocks (measured in
-    ``benchmarks/csat_report_bench.py``). So the PDF prints each run of comments as one
+    WeasyPrint spends most of a big month's PDF on the positive comments, and its cost follows
+    the boxes it lays out more than the text: one highlighted box per comment, each with its
+    own ``lang``, took twice the CPU time of these blocks (``benchmarks/csat_report_bench.py
+    --layouts``; docs/satisfaction.md). So the PDF prints each run of comments as one
     highlighted block with ``white-space: pre-line``, a comment a line (its own line breaks
-    folded into spaces so a line is always one comment). Runs stay short because WeasyPrint
-    lays out the rest of a block's text again for each line it breaks.
+    folded into spaces, so a line is always one comment). Runs of 10 to 50 cost the same per
+    comment; one run of hundreds costs more.
     """
     lines = ["\u201c" + _SPACES.sub(" ", str(c["text"])).strip() + "\u201d" for c in comments]
     return ["\n".join(lines[i : i + size]) for i in range(0, len(lines), size)]

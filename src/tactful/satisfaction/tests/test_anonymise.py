@@ -3,7 +3,10 @@ layer — known identities, patterns, names — does its part."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from tactful.satisfaction import anonymisation_eval
 from tactful.satisfaction.anonymise import Known, anonymise, find_identifying, natasha_available
@@ -41,10 +44,6 @@ def test_the_evaluator_scores_every_corpus_file_and_says_what_it_is(tmp_path):
 
 
 def test_the_command_lists_every_corpus_file_with_what_it_is():
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out = StringIO()
     call_command("csat_anonymisation_eval", stdout=out)
     table = out.getvalue()
@@ -276,3 +275,22 @@ def test_russian_names_in_latin_letters_and_colloquial_patronymics(text, languag
 def test_a_sentence_after_a_smile_or_an_emoji_starts_a_new_one(text):
     # Its first word is capitalised because it starts a sentence, not because it is a name.
     assert find_identifying(text, language="ru", use_ner=False) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо Вам большое, Вы очень помогли, Ваш сотрудник молодец, Вашей компании успехов.",
+        "Огромное спасибо Службе Поддержки и Вашему Банку!",
+        "Оформил Личный Кабинет, всё ок.",
+        "Приложение Госуслуги работает, Интернет быстрый, Бог в помощь.",
+    ],
+)
+def test_the_polite_you_and_nouns_customers_capitalise_stay(text):
+    assert find_identifying(text, language="ru", use_ner=False) == []
+
+
+def test_a_name_beside_the_polite_you_still_goes():
+    assert anonymise("Спасибо Вам и Ольге Петровне!", language="ru", use_ner=False).text == (
+        "Спасибо Вам и [имя]!"
+    )

@@ -12,8 +12,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tactful.satisfaction import reports, scales, services
+from tactful.satisfaction import presenters, reports, scales, services
 from tactful.satisfaction.models import MonthlyReport, Survey
+from tactful.satisfaction.pdf import render_pdf, report_html
 from tactful.satisfaction.tasks import monthly_reports
 
 pytestmark = pytest.mark.django_db
@@ -181,8 +182,6 @@ def test_a_bad_month_is_refused(client, desk, month):
 
 
 def test_the_pdf_prints_every_positive_comment_a_line_in_highlighted_runs(month_of_answers):
-    from tactful.satisfaction import pdf, presenters
-
     report = reports.generate(team=month_of_answers, month=MONTH, with_pdf=False)
     many = [{"text": f"Comment number {i} was lovely", "language": "en"} for i in range(120)]
     hostile = [
@@ -192,7 +191,7 @@ def test_the_pdf_prints_every_positive_comment_a_line_in_highlighted_runs(month_
         {"text": "", "language": "es"},
     ]
     report.data["positive"] = {"count": 124, "themes": {"speed": many, "other": hostile}}
-    html = pdf.report_html(report, pdf=True)
+    html = report_html(report, pdf=True)
     # 120 comments in runs of 50 (3 blocks), the 4 hostile ones in one block.
     assert html.count('class="highlight run"') == 3 + 1
     assert "<script>" not in html and "&lt;script&gt;" in html
@@ -200,7 +199,7 @@ def test_the_pdf_prints_every_positive_comment_a_line_in_highlighted_runs(month_
     runs = presenters.comment_runs(many)
     assert [len(run.split("\n")) for run in runs] == [50, 50, 20]
     assert runs[0].split("\n")[0] == "“Comment number 0 was lovely”"
-    body = pdf.render_pdf(report, language="en")
+    body = render_pdf(report, language="en")
     assert body.startswith(b"%PDF")
     if shutil.which("pdftotext"):
         text = subprocess.run(
