@@ -215,9 +215,9 @@ _STREET = re.compile(
     r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
     r"Terrace|Crescent|Boulevard|Blvd|Gardens|Grove|Row|Hill)\b\.?"
-    r"|\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía)"
+    r"|\b(?i:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía)"
     r"\s+(?:(?:de|del|la|las|los|el)\s+)*[\w'’.-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’.-]+)*,?\s*"
-    r"(?:n\.?º\s*)?\d{1,5}(?:\s*,?\s*\d{1,2}\s*º\s*[A-Za-z]?)?"
+    r"(?:n\.?º\s*)?\d{1,5}(?:\s*,?\s*\d{1,2}\s*º(?:\s*[A-Za-z](?!\w))?)?"
     r"|(?:\bул\.|\bулица|\bпр-т|\bпроспект|\bпер\.|\bпереулок|\bбульвар|\bш\.|\bшоссе|"
     r"\bнаб\.|\bнабережная)\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)*"
     r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
@@ -311,6 +311,9 @@ class NameData:
     not_names: frozenset[str]
     post_cues: tuple[str, ...]
     inflected_cues: bool
+    #: Places, companies, products (``places.txt``): not taken for a name for being capitalised
+    #: (a name the lists or a cue find still counts: "gracias a Santiago").
+    places: frozenset[str] = frozenset()
     #: Given names of the other languages in the same script.
     other_first: frozenset[str] = frozenset()
     #: Prepositions after which a capitalised word is a place ("в Казани", "en Valencia").
@@ -388,10 +391,9 @@ def name_data(language: str) -> NameData:
         particles=frozenset(fold(p) for p in _read_list(folder / "particles.txt")),
         not_names=frozenset(
             fold(w)
-            for w in _read_list(folder / "not_names.txt")
-            | _read_list(folder / "honorifics.txt")
-            | _read_list(folder / "places.txt")
+            for w in _read_list(folder / "not_names.txt") | _read_list(folder / "honorifics.txt")
         ),
+        places=frozenset(fold(w) for w in _read_list(folder / "places.txt")),
         inflected_cues=language == "ru",
         post_cues=tuple(
             fold(cue).replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
@@ -462,6 +464,7 @@ _RU_PATRONYMIC = re.compile(
 )
 #: A word in Cyrillic (a Latin-script word in a Russian comment is a product or a brand).
 _CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё'’-]*$")
+_LATIN_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -599,19 +602,32 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             or (
                 previous_word.capitalised
                 and text[previous_word.end : word.start] == " "
-                and _in(previous_word.text, data.not_names, language)
+                and (
+                    _in(previous_word.text, data.not_names, language)
+                    or _in(previous_word.text, data.places, language)
+                )
             )
         )
-        # In Russian only names, places and brands are capitalised inside a sentence, and a
-        # brand is usually in Latin letters: a capitalised Cyrillic word there that no list
-        # knows as something else, and that no preposition of place comes before, is a name.
-        unknown_russian = (
-            language == "ru"
-            and mid_sentence
+        known_place = _in(word.text, data.places, language)
+        # Inside a sentence a capitalised word is a name, a place, a brand or a product. In
+        # Russian brands are mostly in Latin letters; in every language the gazetteers
+        # (``places.txt``, ``not_names.txt``) know the common places and brands and a
+        # preposition of place or a product's noun comes before the others ("в Казани", "in
+        # Leeds", "tarifa Premium"). A capitalised word in the comment's script that is none
+        # of these is taken for a name: a place the lists lack is over-redacted, not leaked.
+        unknown_capitalised = (
+            mid_sentence
             and not after_place_word
-            and bool(_CYRILLIC_WORD.match(word.text))
+            and not known_place
+            and bool(
+                _CYRILLIC_WORD.match(word.text)
+                if language == "ru"
+                else _LATIN_WORD.match(word.text)
+            )
         )
-        other_language_name = mid_sentence and not after_place_word and folded in data.other_first
+        other_language_name = (
+            mid_sentence and not after_place_word and not known_place and folded in data.other_first
+        )
         if is_first is False and word.sentence_start and _in(word.text, data.first, language):
             # "Grace Hopper" at the start: an ambiguous name followed by a surname is a name.
             following = words[index + 1] if index + 1 < len(words) else None
@@ -621,17 +637,17 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
                 and text[word.end : following.start] == " "
                 and fold(following.text) not in data.not_names
             )
-        if not (
+        known_sign = (
             is_first
             or after_honorific
             or joined
-            or unknown_russian
             or other_language_name
             or _is_post_cue(text, word, data)
             or (cue and folded not in data.not_names)
             or (shaped_surname and not word.sentence_start)
             or (_in(word.text, data.surnames, language) and not word.sentence_start and cue)
-        ):
+        )
+        if not (known_sign or unknown_capitalised):
             continue
         end_index = index
         # A surname (or a second given name) follows: "María José López de la Fuente".
@@ -653,8 +669,8 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             break
         start_index = index
         # A given name the lists lack, just before a recognised surname: "Nadia Petrova".
-        # (Not before a word taken only for its place in a Russian sentence: "Это Рави".)
-        while start_index > 0 and not is_first and not after_honorific and not unknown_russian:
+        # (Not before a word taken only for being capitalised inside a sentence: "Это Рави".)
+        while start_index > 0 and not is_first and not after_honorific and known_sign:
             candidate = words[start_index - 1]
             if (
                 not candidate.capitalised

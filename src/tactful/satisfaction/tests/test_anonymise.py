@@ -294,3 +294,42 @@ def test_a_name_beside_the_polite_you_still_goes():
     assert anonymise("Спасибо Вам и Ольге Петровне!", language="ru", use_ner=False).text == (
         "Спасибо Вам и [имя]!"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "names"),
+    [
+        ("My neighbour Doreen took the parcel in.", "en", ["Doreen"]),
+        ("The engineer, Tariq, fixed the boiler.", "en", ["Tariq"]),
+        ("Ask Wojciech in billing, he has the details.", "en", ["Wojciech"]),
+        ("Hablé dos veces con Agnieszka y lo tenía claro.", "es", ["Agnieszka"]),
+        ("El bot no sirvió, pero Chidi por teléfono fue genial.", "es", ["Chidi"]),
+        ("Gracias a Santiago y a León, de Valencia.", "es", ["Santiago", "León"]),
+        ("Вчера Гульнара перезвонила и всё объяснила.", "ru", ["Гульнара"]),
+    ],
+)
+def test_a_capitalised_word_inside_a_sentence_that_is_no_known_place_is_a_name(
+    text, language, names
+):
+    result = anonymise(text, language=language, use_ner=False).text
+    for name in names:
+        assert name not in result, result
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I use Excel and Outlook on the Gold plan in Dublin.", "en"),
+        ("The Help Centre article was clear, thanks Customer Service.", "en"),
+        ("The parcel went from Leeds to Glasgow via Carlisle.", "en"),
+        ("Lo pagué con Bizum y llegó por Correos a Zaragoza.", "es"),
+        ("Buen trabajo del equipo de Facturación, desde Oviedo.", "es"),
+    ],
+)
+def test_known_places_brands_and_departments_are_not_names(text, language):
+    assert find_identifying(text, language=language, use_ner=False) == []
+
+
+def test_a_spanish_street_written_in_lower_case():
+    result = anonymise("Vivo en la calle Alcalá 120, 4º izquierda.", language="es", use_ner=False)
+    assert result.text == "Vivo en la [dirección] izquierda."
