@@ -167,6 +167,8 @@ def _known_spans(text: str, known: Known) -> list[Redaction]:
 # --- layer 2: patterns ------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: A channel handle ("@ivan_petrov88", "@maria.lopez"): an "@" not inside an e-mail address.
+_HANDLE = re.compile(r"(?<![\w.+-])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{1,30}[A-Za-z0-9_])?(?![\w@])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"«»]+", re.I)
 _URL_TRAILING = ".,;:!?)]}»'\""
 _TOKENISH = re.compile(r"(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{8,}")
@@ -202,8 +204,10 @@ _POSTCODE_WORDS = re.compile(
 
 #: The last digits of a card ("Visa ending 4821", "terminada en 4821", "оканчивающуюся на 4821").
 _CARD_ENDING = re.compile(
-    r"(?:ending(?:\s+in)?|ends\s+in|terminada\s+en|acabada\s+en|termina\s+en|"
-    r"оканчивающ\w*\s+на|заканчивающ\w*\s+на|последние\s+цифры)\s*:?\s*(\d{4})\b",
+    r"(?:ending(?:\s+(?:in|with))?|ends\s+(?:in|with)|last\s+(?:four|4)\s+digits(?:\s+are)?|"
+    r"(?:terminad|acabad)[ao]\s+en|(?:termina|acaba)n?\s+en|"
+    r"últimos\s+(?:cuatro\s+|4\s+)?(?:dígitos|números)|"
+    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры)\s*:?\s*(\d{4})\b",
     re.I,
 )
 #: Street addresses: "42 Baker Street", "Calle Mayor 14, 3º B", "ул. Ленина, д. 14, кв. 3".
@@ -211,14 +215,44 @@ _STREET = re.compile(
     r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
     r"Terrace|Crescent|Boulevard|Blvd|Gardens|Grove|Row|Hill)\b\.?"
-    r"|\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía)"
+    r"|\b(?i:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía)"
     r"\s+(?:(?:de|del|la|las|los|el)\s+)*[\w'’.-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’.-]+)*,?\s*"
-    r"(?:n\.?º\s*)?\d{1,5}(?:\s*,?\s*\d{1,2}\s*º\s*[A-Za-z]?)?"
+    r"(?:n\.?º\s*)?\d{1,5}(?:\s*,?\s*\d{1,2}\s*º(?:\s*[A-Za-z](?!\w))?)?"
     r"|(?:\bул\.|\bулица|\bпр-т|\bпроспект|\bпер\.|\bпереулок|\bбульвар|\bш\.|\bшоссе|"
     r"\bнаб\.|\bнабережная)\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)*"
     r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
     r"(?:,?\s*(?:кв\.|квартира)\s*\d+)?"
 )
+
+
+#: A house, flat or door number after the word that says so ("at number 17", "el portal 17",
+#: "у дома 17", "кв. 5"), and the numbers joined to it ("17 instead of 71", "17 en vez del 71").
+#: Not a number of days, hours or times ("дома 3 дня").
+_HOUSE_NUMBER = re.compile(
+    r"(?:\b(?:(?:at|to|from|in|on|house|door|flat)\s+(?:no\.?|number)|house|flat|apartment|apt\.?|"
+    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|"
+    r"(?:en|al|del|el)\s+(?:n[úu]mero|n\.?º)|"
+    r"д\.|дом|дома|доме|дому|домом|подъезд\w*|квартир\w*|кв\.|корпус\w*|корп\.|строени\w*|"
+    r"стр\.|этаж\w*)(?!\w)\s*)"
+    r"(\d{1,4}[a-zа-я]?(?:(?:\s*[/-]\s*|,?\s+(?:instead\s+of|not|or|and|rather\s+than|"
+    r"en\s+vez\s+del?|en\s+lugar\s+del?|y\s+no|y|o|ni|no|вместо|а\s+не|или|и)"
+    r"(?:\s+(?:en|at|to|in|у|к))?(?:\s+(?:el|al|del|la|the|number|n[úu]mero|дом[ауе]?))?\s+)"
+    r"\d{1,4}[a-zа-я]?)*)"
+    r"(?![\d.,:]?\d)(?!\s*(?:times|days?|hours?|minutes?|weeks?|months?|years?|"
+    r"am|pm|%|veces|d[ií]as?|horas?|minutos?|semanas?|meses|mes|años?|"
+    r"раз|дн|ден|час|минут|недел|месяц|лет|год|%))",
+    re.I,
+)
+_HOUSE_NUMBER_PART = re.compile(r"\d{1,4}[a-zа-я]?", re.I)
+
+
+def _house_number_spans(text: str) -> list[Redaction]:
+    spans = []
+    for match in _HOUSE_NUMBER.finditer(text):
+        offset = match.start(1)
+        for part in _HOUSE_NUMBER_PART.finditer(match.group(1)):
+            spans.append(Redaction(offset + part.start(), offset + part.end(), ADDRESS))
+    return spans
 
 
 def _url_spans(text: str) -> list[Redaction]:
@@ -234,6 +268,7 @@ def _url_spans(text: str) -> list[Redaction]:
 def _pattern_spans(text: str) -> list[Redaction]:
     spans: list[Redaction] = []
     spans.extend(Redaction(m.start(), m.end(), EMAIL) for m in _EMAIL.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), HANDLE) for m in _HANDLE.finditer(text))
     spans.extend(_url_spans(text))
     spans.extend(Redaction(m.start(), m.end(), IBAN) for m in _IBAN.finditer(text))
     for match in _CARD.finditer(text):
@@ -248,6 +283,7 @@ def _pattern_spans(text: str) -> list[Redaction]:
             spans.append(Redaction(match.start(), match.start() + len(match.group()), PHONE))
     spans.extend(Redaction(m.start(1), m.end(1), CARD) for m in _CARD_ENDING.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _STREET.finditer(text))
+    spans.extend(_house_number_spans(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _HASH_NUMBER.finditer(text))
     spans.extend(Redaction(m.start(1), m.end(1), NUMBER) for m in _REFERENCE_WORDS.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_DASHED.finditer(text))
@@ -275,6 +311,20 @@ class NameData:
     not_names: frozenset[str]
     post_cues: tuple[str, ...]
     inflected_cues: bool
+    #: Places, companies, products (``places.txt``): not taken for a name for being capitalised
+    #: (a name the lists or a cue find still counts: "gracias a Santiago").
+    places: frozenset[str] = frozenset()
+    #: Given names of the other languages in the same script.
+    other_first: frozenset[str] = frozenset()
+    #: Prepositions after which a capitalised word is a place ("в Казани", "en Valencia").
+    place_words: frozenset[str] = frozenset()
+    #: Words that join two names ("Yusuf y Mei Lin", "Юсуфу и Мэй Лин").
+    and_words: frozenset[str] = frozenset()
+
+
+def fold(word: str) -> str:
+    """A word as the lists hold it: case-folded, and "ё" written "е" (both spellings occur)."""
+    return word.casefold().replace("ё", "е")
 
 
 def _read_list(path: Path) -> set[str]:
@@ -287,31 +337,95 @@ def _read_list(path: Path) -> set[str]:
     }
 
 
+_TRANSLIT = {
+    "а": ("a",), "б": ("b",), "в": ("v",), "г": ("g",), "д": ("d",), "е": ("e",),
+    "ё": ("e", "yo"), "ж": ("zh",), "з": ("z",), "и": ("i",), "й": ("i", "y"), "к": ("k",),
+    "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",),
+    "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("kh", "h"), "ц": ("ts",), "ч": ("ch",),
+    "ш": ("sh",), "щ": ("shch",), "ъ": ("",), "ы": ("y",), "ь": ("",), "э": ("e",),
+    "ю": ("yu",), "я": ("ya",),
+}  # fmt: skip
+
+
+def _latin_spellings(name: str) -> set[str]:
+    """A Russian name in the Latin spellings people use ("Дмитрий" → "Dmitrii", "Dmitriy"…)."""
+    spellings = {""}
+    for char in name.casefold():
+        options = _TRANSLIT.get(char, (char,))
+        spellings = {s + o for s in spellings for o in options}
+        if len(spellings) > 16:  # a name with many variant letters: keep the first spellings
+            spellings = set(sorted(spellings)[:16])
+    found = set(spellings)
+    # "-ий" is written "-y" or "-i" as often as "-iy"/"-ii": Dmitry, Yuri.
+    for spelling in spellings:
+        for ending in ("iy", "ii", "yi"):
+            if spelling.endswith(ending):
+                found |= {spelling[:-2] + "y", spelling[:-2] + "i"}
+    return {s for s in found if len(s) >= 3}
+
+
 @cache
 def name_data(language: str) -> NameData:
     folder = LANG_DIR / language
     first = _read_list(folder / "first_names.txt") | _read_list(folder / "extra_names.txt")
     cues = _read_list(folder / "name_cues.txt")
+    # A name from another language's list counts too, away from a sentence's start ("para
+    # Yusuf"): customers and agents are named in every language.
+    other_first: set[str] = set()
+    for other in LANGUAGES:
+        if other != language and (other == "ru") == (language == "ru"):
+            other_first |= _read_list(LANG_DIR / other / "first_names.txt")
+            other_first |= _read_list(LANG_DIR / other / "extra_names.txt")
+            # Not the names that are ordinary words there too ("Will", "Rosa", "Mercedes").
+            other_first -= _read_list(LANG_DIR / other / "ambiguous.txt")
+    if language != "ru":
+        # Russian given names as English and Spanish comments spell them ("Svetlana").
+        for name in _read_list(LANG_DIR / "ru" / "first_names.txt"):
+            other_first |= _latin_spellings(name)
     return NameData(
-        first=frozenset(name.casefold() for name in first),
-        surnames=frozenset(name.casefold() for name in _read_list(folder / "surnames.txt")),
-        ambiguous=frozenset(name.casefold() for name in _read_list(folder / "ambiguous.txt")),
-        honorifics=frozenset(h.casefold() for h in _read_list(folder / "honorifics.txt")),
-        cues=tuple(sorted((cue.casefold() for cue in cues), key=len, reverse=True)),
-        particles=frozenset(p.casefold() for p in _read_list(folder / "particles.txt")),
+        first=frozenset(fold(name) for name in first),
+        surnames=frozenset(fold(name) for name in _read_list(folder / "surnames.txt")),
+        ambiguous=frozenset(fold(name) for name in _read_list(folder / "ambiguous.txt")),
+        honorifics=frozenset(fold(h) for h in _read_list(folder / "honorifics.txt")),
+        cues=tuple(sorted((fold(cue) for cue in cues), key=len, reverse=True)),
+        particles=frozenset(fold(p) for p in _read_list(folder / "particles.txt")),
         not_names=frozenset(
-            w.casefold()
+            fold(w)
             for w in _read_list(folder / "not_names.txt") | _read_list(folder / "honorifics.txt")
         ),
+        places=frozenset(fold(w) for w in _read_list(folder / "places.txt")),
         inflected_cues=language == "ru",
         post_cues=tuple(
-            cue.casefold().replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
+            fold(cue).replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
         ),
+        other_first=frozenset(fold(name) for name in other_first),
+        place_words=frozenset(fold(w) for w in _read_list(folder / "not_name_cues.txt")),
+        and_words=frozenset(fold(w) for w in _read_list(folder / "and_words.txt")),
     )
 
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*\.?")
-_SENTENCE_END = re.compile(r"[.!?…:;\n\"«»“”(]\s*$")
+_SENTENCE_ENDS = frozenset('.!?…:;\n"«»“”(')
+#: What may stand between two words of one sentence; after anything else (a closing ")", the
+#: "smile" many Russian comments end a sentence with, an emoji) a new sentence starts.
+_WITHIN_SENTENCE = frozenset(",-–—/&+'’")
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    """Whether ``position`` is where a sentence starts: the text's start, or after ". " etc.
+
+    Looks back over whitespace only (not a regex over everything before: a long comment with
+    many words would make that quadratic)."""
+    while position > 0 and text[position - 1].isspace():
+        if text[position - 1] == "\n":
+            return True
+        position -= 1
+    if position == 0:
+        return True
+    previous = text[position - 1]
+    return previous in _SENTENCE_ENDS or not (previous.isalnum() or previous in _WITHIN_SENTENCE)
+
+
 #: Russian case endings a name may take ("Ольге", "Петровой", "Сергеем").
 _RU_ENDINGS = (
     "ями",
@@ -341,8 +455,16 @@ _RU_ENDINGS = (
 )
 _RU_SURNAME = re.compile(
     r"^[А-ЯЁ][а-яё]+(?:ов|ев|ёв|ин|ын)(?:а|у|ым|ом|е|ой|ую|ого|ому|ых|ыми)?$"
-    r"|^[А-ЯЁ][а-яё]+(?:ский|цкий|ская|цкая|ского|цкого|скому|цкому|ской|цкой|ским|цким)$"
+    r"|^[А-ЯЁ][а-яё]+(?:ский|цкий|ская|цкая|ского|цкого|скому|цкому|ской|цкой|ским|цким|скую|цкую)$"
 )
+#: Russian patronymics, full ("Ивановна", "Сергеевичем") and short ("Ильич", "Кузьмича").
+_RU_PATRONYMIC = re.compile(
+    r"^[А-ЯЁ][а-яё]{2,}(?:ович|евич|ич|ыч)(?:а|у|ем|ом|е)?$"
+    r"|^[А-ЯЁ][а-яё]{2,}(?:овн|евн|ичн|иничн)(?:а|ы|е|у|ой|ою)$"
+)
+#: A word in Cyrillic (a Latin-script word in a Russian comment is a product or a brand).
+_CYRILLIC_WORD = re.compile(r"^[А-ЯЁа-яё][А-ЯЁа-яё'’-]*$")
+_LATIN_WORD = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,15 +484,14 @@ def _words(text: str) -> list[_Word]:
     for match in _WORD.finditer(text):
         raw = match.group()
         core = raw[:-1] if raw.endswith(".") else raw
-        before = text[: match.start()]
-        sentence_start = not before.strip() or bool(_SENTENCE_END.search(before))
+        sentence_start = _starts_sentence(text, match.start())
         words.append(_Word(match.start(), match.start() + len(core), core, sentence_start))
     return words
 
 
 def _lemmas(word: str, language: str) -> list[str]:
     """The word, and for Russian the nominative forms its case ending may hide."""
-    folded = word.casefold()
+    folded = fold(word)
     found = [folded]
     if language == "ru":
         for ending in _RU_ENDINGS:
@@ -414,14 +535,16 @@ _FILLERS = frozenset(
 
 def _is_cue(words: Sequence[_Word], index: int, data: NameData) -> bool:
     """Whether the words just before ``index`` are a cue ("the agent", "спасибо", "gracias a")."""
-    before = [w.text.casefold() for w in words[max(0, index - 5) : index]]
+    before = [fold(w.text) for w in words[max(0, index - 5) : index]]
     while before:
         tail = " ".join(before[-3:])
         if any(tail == cue or tail.endswith(" " + cue) for cue in data.cues):
             return True
-        # Russian cues change their ending ("помощник" → "помощником"): match the stem.
-        if data.inflected_cues and any(
-            before[-1].startswith(cue) for cue in data.cues if " " not in cue and len(cue) >= 5
+        # Russian cues change their ending ("помощник" → "помощником", "жена" → "с женой"):
+        # match the stem, or a nominative form the ending may hide.
+        if data.inflected_cues and (
+            any(before[-1].startswith(cue) for cue in data.cues if " " not in cue and len(cue) >= 5)
+            or any(lemma in data.cues for lemma in _lemmas(before[-1], "ru")[1:])
         ):
             return True
         if before[-1] not in _FILLERS:
@@ -432,7 +555,7 @@ def _is_cue(words: Sequence[_Word], index: int, data: NameData) -> bool:
 
 def _is_post_cue(text: str, word: _Word, data: NameData) -> bool:
     """Whether what follows ``word`` says it is a person ("Zara, your colleague", "Ana de soporte")."""
-    after = text[word.end : word.end + 40].casefold()
+    after = fold(text[word.end : word.end + 40])
     return any(after.startswith(cue) for cue in data.post_cues)
 
 
@@ -446,18 +569,65 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
     for index, word in enumerate(words):
         if index in taken or not word.capitalised:
             continue
-        folded = word.text.casefold()
-        if folded in data.not_names:
+        folded = fold(word.text)
+        if folded in data.not_names or (
+            language == "ru" and _in(word.text, data.not_names, language)
+        ):
             continue
         previous = words[index - 1] if index else None
-        after_honorific = previous is not None and previous.text.casefold().rstrip(".") in {
+        after_honorific = previous is not None and fold(previous.text).rstrip(".") in {
             h.rstrip(".") for h in data.honorifics
         }
         is_first = _in(word.text, data.first, language)
         if is_first and word.sentence_start and _in(word.text, data.ambiguous, language):
             is_first = False
-        shaped_surname = language == "ru" and bool(_RU_SURNAME.match(word.text))
+        shaped_surname = language == "ru" and bool(
+            _RU_SURNAME.match(word.text) or _RU_PATRONYMIC.match(word.text)
+        )
         cue = not word.sentence_start and _is_cue(words, index, data)
+        mid_sentence = not word.sentence_start
+        # "Yusuf y Mei Lin", "Юсуфу и Мэй Лин": a capitalised word joined to a name found just
+        # before it is a name too.
+        joined = (
+            mid_sentence
+            and index >= 2
+            and index - 2 in taken
+            and fold(words[index - 1].text) in data.and_words
+        )
+        previous_word = words[index - 1] if index else None
+        # After a preposition of place ("в Казани") or a word of a known brand ("Сбербанк
+        # Онлайн") a capitalised word is a place or a product's name.
+        after_place_word = previous_word is not None and (
+            _in(previous_word.text, data.place_words, language)
+            or (
+                previous_word.capitalised
+                and text[previous_word.end : word.start] == " "
+                and (
+                    _in(previous_word.text, data.not_names, language)
+                    or _in(previous_word.text, data.places, language)
+                )
+            )
+        )
+        known_place = _in(word.text, data.places, language)
+        # Inside a sentence a capitalised word is a name, a place, a brand or a product. In
+        # Russian brands are mostly in Latin letters; in every language the gazetteers
+        # (``places.txt``, ``not_names.txt``) know the common places and brands and a
+        # preposition of place or a product's noun comes before the others ("в Казани", "in
+        # Leeds", "tarifa Premium"). A capitalised word in the comment's script that is none
+        # of these is taken for a name: a place the lists lack is over-redacted, not leaked.
+        unknown_capitalised = (
+            mid_sentence
+            and not after_place_word
+            and not known_place
+            and bool(
+                _CYRILLIC_WORD.match(word.text)
+                if language == "ru"
+                else _LATIN_WORD.match(word.text)
+            )
+        )
+        other_language_name = (
+            mid_sentence and not after_place_word and not known_place and folded in data.other_first
+        )
         if is_first is False and word.sentence_start and _in(word.text, data.first, language):
             # "Grace Hopper" at the start: an ambiguous name followed by a surname is a name.
             following = words[index + 1] if index + 1 < len(words) else None
@@ -465,16 +635,19 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
                 following is not None
                 and following.capitalised
                 and text[word.end : following.start] == " "
-                and following.text.casefold() not in data.not_names
+                and fold(following.text) not in data.not_names
             )
-        if not (
+        known_sign = (
             is_first
             or after_honorific
+            or joined
+            or other_language_name
             or _is_post_cue(text, word, data)
             or (cue and folded not in data.not_names)
             or (shaped_surname and not word.sentence_start)
             or (_in(word.text, data.surnames, language) and not word.sentence_start and cue)
-        ):
+        )
+        if not (known_sign or unknown_capitalised):
             continue
         end_index = index
         # A surname (or a second given name) follows: "María José López de la Fuente".
@@ -484,23 +657,24 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             gap = text[words[probe - 1].end : candidate.start]
             if gap.strip(" ") not in {"", "-"} or "\n" in gap:
                 break
-            if candidate.text.casefold() in data.particles and probe + 1 < len(words):
+            if fold(candidate.text) in data.particles and probe + 1 < len(words):
                 if words[probe + 1].capitalised:
                     probe += 1
                     continue
                 break
-            if candidate.capitalised and candidate.text.casefold() not in data.not_names:
+            if candidate.capitalised and fold(candidate.text) not in data.not_names:
                 end_index = probe
                 probe += 1
                 continue
             break
         start_index = index
         # A given name the lists lack, just before a recognised surname: "Nadia Petrova".
-        while start_index > 0 and not is_first and not after_honorific:
+        # (Not before a word taken only for being capitalised inside a sentence: "Это Рави".)
+        while start_index > 0 and not is_first and not after_honorific and known_sign:
             candidate = words[start_index - 1]
             if (
                 not candidate.capitalised
-                or candidate.text.casefold() in data.not_names
+                or fold(candidate.text) in data.not_names
                 or text[candidate.end : words[start_index].start] != " "
                 or start_index - 1 in taken
             ):
@@ -555,10 +729,10 @@ def _ner_spans(text: str) -> list[Redaction]:
         words = _words(span.text)
         # The model takes a sentence's first word for a name too often ("Перезвоните мне…"):
         # alone at a sentence start, only a word the lists know counts.
-        at_start = not text[: span.start].strip() or bool(_SENTENCE_END.search(text[: span.start]))
+        at_start = _starts_sentence(text, span.start)
         if len(words) == 1 and at_start:
             word = words[0].text
-            if word.casefold() in data.not_names or not (
+            if fold(word) in data.not_names or not (
                 _in(word, data.first, "ru") or _in(word, data.surnames, "ru")
             ):
                 continue

@@ -3,6 +3,7 @@ a ticket's survey panel, and feed items."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -187,6 +188,26 @@ def month_label(month: str) -> str:
     return date_format(date(int(year), int(number), 1), "YEAR_MONTH_FORMAT")
 
 
+#: Comments per highlighted block in the PDF (see ``comment_runs``).
+PDF_COMMENTS_PER_RUN = 50
+_SPACES = re.compile(r"\s+")
+
+
+def comment_runs(comments: list[dict[str, Any]], *, size: int = PDF_COMMENTS_PER_RUN) -> list[str]:
+    """The PDF's positive comments: one quoted comment a line, ``size`` lines a block.
+
+    WeasyPrint spends most of a big month's PDF on the positive comments, and its cost follows
+    the boxes it lays out more than the text: one highlighted box per comment, each with its
+    own ``lang``, took twice the CPU time of these blocks (``benchmarks/csat_report_bench.py
+    --layouts``; docs/satisfaction.md). So the PDF prints each run of comments as one
+    highlighted block with ``white-space: pre-line``, a comment a line (its own line breaks
+    folded into spaces, so a line is always one comment). Runs of 10 to 50 cost the same per
+    comment; one run of hundreds costs more.
+    """
+    lines = ["\u201c" + _SPACES.sub(" ", str(c["text"])).strip() + "\u201d" for c in comments]
+    return ["\n".join(lines[i : i + size]) for i in range(0, len(lines), size)]
+
+
 def report_context(report: MonthlyReport, *, pdf: bool = False) -> dict[str, Any]:
     """Everything the report template prints, in the active language."""
     data = report.data
@@ -320,6 +341,8 @@ def report_context(report: MonthlyReport, *, pdf: bool = False) -> dict[str, Any
         "chart_data": chart_data,
     }
     if pdf:
+        for group in positive_groups:
+            group["runs"] = comment_runs(group["comments"])
         context["svg"] = {
             "trend": _svg_line(
                 [(month_label(t["month"])[:8], t["csat"], t["happiness"]) for t in trend]

@@ -3,19 +3,52 @@ layer — known identities, patterns, names — does its part."""
 
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from tactful.satisfaction import anonymisation_eval
 from tactful.satisfaction.anonymise import Known, anonymise, find_identifying, natasha_available
 
+#: The files the rules were developed against (in-sample), per language.
+DEVELOPMENT = ("", "_formerly_heldout")
+
 
 @pytest.mark.parametrize("language", ["en", "es", "ru"])
 def test_the_corpus_recall_is_at_least_098(language):
-    examples = anonymisation_eval.load(anonymisation_eval.CORPUS_DIR / f"{language}.jsonl")
-    assert len(examples) >= 60
-    score = anonymisation_eval.score(examples, language=language)
+    examples = []
+    for suffix in DEVELOPMENT:
+        path = anonymisation_eval.CORPUS_DIR / f"{language}{suffix}.jsonl"
+        assert anonymisation_eval.kind_of(path.stem).startswith("development")
+        examples += anonymisation_eval.load(path)
+    assert len(examples) >= 80
+    score = anonymisation_eval.score(examples, language=language, use_ner=False)
     assert score.recall >= 0.98, score.missed
     assert score.wrongly_removed <= 0.01
+
+
+def test_the_evaluator_scores_every_corpus_file_and_says_what_it_is(tmp_path):
+    line = '{"text": "Thanks [[Zbigniew]] for the help.", "known": {}}\n'
+    for name in ("en.jsonl", "ru_blind.jsonl", "es_blind.jsonl", "en_notes.jsonl"):
+        (tmp_path / name).write_text(line, encoding="utf-8")
+    (tmp_path / "README.md").write_text("not a corpus file", encoding="utf-8")
+    scores = anonymisation_eval.evaluate(use_ner=False, directory=tmp_path)
+    assert sorted(scores) == ["en", "en_notes", "es_blind", "ru_blind"]
+    assert scores["en"].spans == 1
+    assert anonymisation_eval.kind_of("ru_blind").startswith("blind")
+    assert anonymisation_eval.kind_of("en").startswith("development")
+    assert anonymisation_eval.kind_of("en_formerly_heldout").startswith("development since")
+    assert "not described" in anonymisation_eval.kind_of("en_notes")
+    assert anonymisation_eval.language_of("ru_blind") == "ru"
+
+
+def test_the_command_lists_every_corpus_file_with_what_it_is():
+    out = StringIO()
+    call_command("csat_anonymisation_eval", stdout=out)
+    table = out.getvalue()
+    for path in anonymisation_eval.CORPUS_DIR.glob("*.jsonl"):
+        assert f"| {path.stem} | {anonymisation_eval.kind_of(path.stem)} | rules |" in table
 
 
 def test_the_customers_own_details_go_first():
@@ -74,12 +107,229 @@ def test_russian_names_in_any_case_form_are_found():
 
 @pytest.mark.skipif(not natasha_available(), reason="natasha is not installed")
 def test_natasha_finds_a_russian_name_the_lists_lack():
-    text = "Мы с женой Беатой очень довольны."
-    assert not find_identifying(text, language="ru", use_ner=False)
-    assert "Беатой" not in anonymise(text, language="ru").text
+    # A given name no list knows, at the start of a sentence, before a surname: the rules take
+    # only the surname (the first word could be any word), the model both.
+    text = "Беата Ковач очень помогла."
+    assert "Беата" in anonymise(text, language="ru", use_ner=False).text
+    assert anonymise(text, language="ru").text == "[имя] очень помогла."
 
 
 def test_huge_and_odd_text_does_not_break_it():
     text = ("Thanks Anna! " * 5000) + "\x00\ufffd" + "🙂" * 100
     result = anonymise(text, language="en", use_ner=False)
     assert "Anna" not in result.text
+
+
+# --- the rules added for what the held-out comments showed (now development data) -------------
+# The sentences below are new: none is in the corpus.
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "gone", "kept"),
+    [
+        ("The parcel went to number 9 rather than 19 again.", "en", ["9", "19"], ["parcel"]),
+        ("Please deliver to flat 4B, the buzzer is broken.", "en", ["4B"], ["buzzer"]),
+        ("We live at house number 12, near the park.", "en", ["12"], ["park"]),
+        ("Lo dejaron en el número 23 y no en el 32.", "es", ["23", "32"], ["dejaron"]),
+        ("Vivo en el piso 5, puerta 2, y nadie llamó.", "es", ["5", "2"], ["nadie"]),
+        ("Курьер приехал к дому 5 вместо 15.", "ru", ["5"], ["Курьер"]),
+        ("Живу в квартире 12, третий этаж.", "ru", ["12"], ["третий"]),
+    ],
+)
+def test_house_and_flat_numbers_on_their_own(text, language, gone, kept):
+    result = anonymise(text, language=language, use_ner=False).text
+    for number in gone:
+        assert f" {number} " not in f" {result} ".replace(",", " ").replace(".", " "), result
+    for word in kept:
+        assert word in result
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I called 3 times and waited 2 days at home.", "en"),
+        ("The flat 3 days later was fine, thanks.", "en"),
+        ("Esperé 3 días y llamé 4 veces.", "es"),
+        ("Я был дома 3 дня и ждал.", "ru"),
+        ("Перезвонили через 2 часа, дома 5 минут сидел.", "ru"),
+    ],
+)
+def test_counts_of_days_and_times_are_not_house_numbers(text, language):
+    assert find_identifying(text, language=language, use_ner=False) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "digits"),
+    [
+        ("My card ends with 5521 and it was charged twice.", "en", "5521"),
+        ("The last four digits are 7730, please check.", "en", "7730"),
+        ("La tarjeta termina en 8812, revisen el cargo.", "es", "8812"),
+        ("Los últimos cuatro dígitos: 1209.", "es", "1209"),
+        ("Карта заканчивается на 4417, проверьте списание.", "ru", "4417"),
+        ("Списали с карты, которая оканчивается на 0093.", "ru", "0093"),
+        ("Последние 4 цифры 6610, это моя карта.", "ru", "6610"),
+    ],
+)
+def test_the_last_digits_of_a_card_in_other_words(text, language, digits):
+    assert digits not in anonymise(text, language=language, use_ner=False).text
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "names"),
+    [
+        ("Big thanks to Nkechi and Tomasz for the quick fix.", "en", ["Nkechi", "Tomasz"]),
+        ("Muchas gracias a Olusegun y Harriet por la paciencia.", "es", ["Olusegun", "Harriet"]),
+        ("Cinco estrellas para Bethany, muy paciente.", "es", ["Bethany"]),
+        ("Спасибо Анне Сергеевне и Игорю за помощь.", "ru", ["Анне", "Сергеевне", "Игорю"]),
+        ("Мой муж Дмитрий Олегович очень доволен.", "ru", ["Дмитрий", "Олегович"]),
+        ("Ваш сотрудник Кузьмич всё наладил, а Петрович помог.", "ru", ["Кузьмич", "Петрович"]),
+        ("С мамой Зульфиёй мы всё оформили за вечер.", "ru", ["Зульфиёй"]),
+        ("Передайте спасибо моего начальника Гвидо Маркетти.", "ru", ["Гвидо", "Маркетти"]),
+        ("Отдельная благодарность Нодиру, он всё объяснил.", "ru", ["Нодиру"]),
+        ("Честно, Пётр Ильич молодец.", "ru", ["Пётр", "Ильич"]),
+    ],
+)
+def test_names_the_lists_lack_after_cues_joins_and_in_any_form(text, language, names):
+    result = anonymise(text, language=language, use_ner=False).text
+    for name in names:
+        assert name not in result, result
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Посылка из Самары пришла в Тулу за два дня.", "ru"),
+        ("Оплатил через Сбербанк Онлайн, всё прошло.", "ru"),
+        ("Заказывал на Вайлдберриз, приложение Яндекс Маркет тоже удобное.", "ru"),
+        ("Работаю в Новосибирске, доставка в Бердск быстрая.", "ru"),
+        ("Подключили тариф Максимум, работает в Android и WhatsApp.", "ru"),
+        ("El equipo en Bilbao lo arregló rápido con PayPal.", "es"),
+        ("The team in Birmingham fixed it on Wednesday.", "en"),
+    ],
+)
+def test_places_products_and_brands_stay(text, language):
+    assert find_identifying(text, language=language, use_ner=False) == []
+
+
+def test_the_word_before_a_name_taken_for_its_place_stays():
+    # "Рави" is a name by its place in the sentence; "Это" before it is not part of it.
+    result = anonymise("Это Рави: всё правильно.", language="ru", use_ner=False)
+    assert result.text == "Это [имя]: всё правильно."
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Many words: finding a sentence's start once looked back over the whole text.
+        ("Thanks Anna and Bob. " * 20_000, "en"),
+        ("дом 1 и " * 20_000 + "5 дней", "ru"),
+        ("at number 1 / " * 20_000, "en"),
+        ("en el número 1 y no en el " * 20_000 + "x", "es"),
+        ("Спасибо Ольге и " * 10_000, "ru"),
+        ("1" * 200_000, "en"),
+        ("4" * 19 + " " + "7" * 50_000, "es"),
+        ("Anna Анна Ἀθηνᾶ 山田 " * 10_000, "ru"),
+        ("Ж" * 100_000 + " 0" * 50_000, "en"),
+        (("\u200b\u0301Ивано\u0301в " * 10_000), "ru"),
+    ],
+)
+def test_huge_digits_only_and_mixed_script_comments_finish(text, language):
+    # Linear by design (no nested quantifiers that can backtrack, sentence starts found by
+    # looking back over whitespace only): each of these takes about a second at most.
+    result = anonymise(text, language=language, use_ner=False)
+    assert len(result.text) <= len(text) + 20 * len(result.redactions)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "gone", "kept"),
+    [
+        ("My Telegram is @ivan_petrov88, write there.", "en", "ivan_petrov88", "Telegram"),
+        ("Escríbeme a @maria.lopez por Instagram.", "es", "maria.lopez", "Instagram"),
+        ("Пишите в телеграм @olga_p_1990, отвечу.", "ru", "olga_p_1990", "отвечу"),
+        ("Mail me at ana@example.com please.", "en", "ana@example", "please"),
+    ],
+)
+def test_handles_nobody_told_us_about(text, language, gone, kept):
+    result = anonymise(text, language=language, use_ner=False).text
+    assert gone not in result and kept in result, result
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "names"),
+    [
+        ("Lunch with Svetlana and Dmitry sorted it out.", "en", ["Svetlana", "Dmitry"]),
+        ("Hablé con Sergey, muy amable.", "es", ["Sergey"]),
+        ("Иван Палыч помог 🙂 Спасибо", "ru", ["Палыч"]),
+    ],
+)
+def test_russian_names_in_latin_letters_and_colloquial_patronymics(text, language, names):
+    result = anonymise(text, language=language, use_ner=False).text
+    for name in names:
+        assert name not in result, result
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Всё супер) Доставили быстро.", "Спасибо 🙂 Очень помогли!", "Ок… Разобрались за час."],
+)
+def test_a_sentence_after_a_smile_or_an_emoji_starts_a_new_one(text):
+    # Its first word is capitalised because it starts a sentence, not because it is a name.
+    assert find_identifying(text, language="ru", use_ner=False) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо Вам большое, Вы очень помогли, Ваш сотрудник молодец, Вашей компании успехов.",
+        "Огромное спасибо Службе Поддержки и Вашему Банку!",
+        "Оформил Личный Кабинет, всё ок.",
+        "Приложение Госуслуги работает, Интернет быстрый, Бог в помощь.",
+    ],
+)
+def test_the_polite_you_and_nouns_customers_capitalise_stay(text):
+    assert find_identifying(text, language="ru", use_ner=False) == []
+
+
+def test_a_name_beside_the_polite_you_still_goes():
+    assert anonymise("Спасибо Вам и Ольге Петровне!", language="ru", use_ner=False).text == (
+        "Спасибо Вам и [имя]!"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "names"),
+    [
+        ("My neighbour Doreen took the parcel in.", "en", ["Doreen"]),
+        ("The engineer, Tariq, fixed the boiler.", "en", ["Tariq"]),
+        ("Ask Wojciech in billing, he has the details.", "en", ["Wojciech"]),
+        ("Hablé dos veces con Agnieszka y lo tenía claro.", "es", ["Agnieszka"]),
+        ("El bot no sirvió, pero Chidi por teléfono fue genial.", "es", ["Chidi"]),
+        ("Gracias a Santiago y a León, de Valencia.", "es", ["Santiago", "León"]),
+        ("Вчера Гульнара перезвонила и всё объяснила.", "ru", ["Гульнара"]),
+    ],
+)
+def test_a_capitalised_word_inside_a_sentence_that_is_no_known_place_is_a_name(
+    text, language, names
+):
+    result = anonymise(text, language=language, use_ner=False).text
+    for name in names:
+        assert name not in result, result
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I use Excel and Outlook on the Gold plan in Dublin.", "en"),
+        ("The Help Centre article was clear, thanks Customer Service.", "en"),
+        ("The parcel went from Leeds to Glasgow via Carlisle.", "en"),
+        ("Lo pagué con Bizum y llegó por Correos a Zaragoza.", "es"),
+        ("Buen trabajo del equipo de Facturación, desde Oviedo.", "es"),
+    ],
+)
+def test_known_places_brands_and_departments_are_not_names(text, language):
+    assert find_identifying(text, language=language, use_ner=False) == []
+
+
+def test_a_spanish_street_written_in_lower_case():
+    result = anonymise("Vivo en la calle Alcalá 120, 4º izquierda.", language="es", use_ner=False)
+    assert result.text == "Vivo en la [dirección] izquierda."

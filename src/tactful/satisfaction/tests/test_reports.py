@@ -12,8 +12,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tactful.satisfaction import reports, scales, services
+from tactful.satisfaction import presenters, reports, scales, services
 from tactful.satisfaction.models import MonthlyReport, Survey
+from tactful.satisfaction.pdf import render_pdf, report_html
 from tactful.satisfaction.tasks import monthly_reports
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,42 @@ def test_a_bad_month_is_refused(client, desk, month):
     client.force_login(admin)
     response = client.post("/satisfaction/reports/generate/", {"month": month, "team": "desk"})
     assert response.status_code == 302 and MonthlyReport.objects.count() == 0
+
+
+def test_the_pdf_prints_every_positive_comment_a_line_in_highlighted_runs(month_of_answers):
+    report = reports.generate(team=month_of_answers, month=MONTH, with_pdf=False)
+    many = [{"text": f"Comment number {i} was lovely", "language": "en"} for i in range(120)]
+    hostile = [
+        {"text": "<script>alert(1)</script> & <b>bold</b>", "language": "en"},
+        {"text": "Line one\n\nline   two\r\nline three", "language": "en"},
+        {"text": "Очень быстро, спасибо! " * 40, "language": "ru"},
+        {"text": "", "language": "es"},
+    ]
+    report.data["positive"] = {"count": 124, "themes": {"speed": many, "other": hostile}}
+    html = report_html(report, pdf=True)
+    # 120 comments in runs of 50 (3 blocks), the 4 hostile ones in one block.
+    assert html.count('class="highlight run"') == 3 + 1
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "“Line one line two line three”" in html
+    runs = presenters.comment_runs(many)
+    assert [len(run.split("\n")) for run in runs] == [50, 50, 20]
+    assert runs[0].split("\n")[0] == "“Comment number 0 was lovely”"
+    body = render_pdf(report, language="en")
+    assert body.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=body, capture_output=True, check=True
+        ).stdout.decode()
+        # Every comment, each on its own line of the page.
+        lines = {line.strip() for line in text.splitlines()}
+        assert all(f"“Comment number {i} was lovely”" in lines for i in range(120))
+        assert "<script>alert(1)</script> & <b>bold</b>" in text
+
+
+def test_the_web_page_keeps_a_box_per_comment_with_its_language(client, desk, month_of_answers):
+    report = reports.generate(team=month_of_answers, month=MONTH, with_pdf=False)
+    lead = desk.lead("pagelead", teams=[month_of_answers])
+    client.force_login(lead)
+    html = client.get(f"/satisfaction/reports/{report.pk}/").content.decode()
+    assert 'class="highlight run"' not in html
+    assert '<div class="highlight" lang="en">“Clear explanation, step by step.”</div>' in html

@@ -17,19 +17,21 @@ class Command(BaseCommand):
         runs = [("rules", False)]
         if natasha_available():
             runs.append(("rules + natasha (ru)", True))
+        # Every ``*.jsonl`` file of the corpus, each with what it is (development, blind…).
         self.stdout.write(
-            "| corpus | method | comments | marked spans | found | recall | non-identifying "
-            "characters removed | false redactions |"
+            "| corpus | what it is | method | comments | marked spans | found | recall | "
+            "non-identifying characters removed | false redactions |"
         )
-        self.stdout.write("|---|---|---:|---:|---:|---:|---:|---:|")
+        self.stdout.write("|---|---|---|---:|---:|---:|---:|---:|---:|")
         for label, use_ner in runs:
             for name, score in anonymisation_eval.evaluate(use_ner=use_ner).items():
-                if use_ner and not name.startswith("ru"):
+                if use_ner and anonymisation_eval.language_of(name) != "ru":
                     continue
                 self.stdout.write(
-                    f"| {name} | {label} | {score.comments} | {score.spans} | {score.found} | "
+                    f"| {name} | {anonymisation_eval.kind_of(name)} | {label} | "
+                    f"{score.comments} | {score.spans} | {score.found} | "
                     f"{score.recall:.3f} | {score.wrongly_removed:.2%} "
                     f"({score.other_removed}/{score.other_chars}) | {score.false_redactions} |"
                 )
                 if score.missed:
-                    self.stdout.write(f"|   | missed: {', '.join(score.missed)} | | | | | | |")
+                    self.stdout.write(f"|   | missed: {', '.join(score.missed)} | | | | | | | |")
