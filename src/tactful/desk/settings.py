@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "tactful.playbooks",
     "tactful.knowledge",
     "tactful.importing",
+    "tactful.profiles",
+    "tactful.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+"""The customer portal, mounted at /portal/."""
+
+from django.urls import URLPattern
+
+app_name = "portal"
+
+urlpatterns: list[URLPattern] = []
