@@ -34,13 +34,22 @@ def _check(*, channel: str, handle: str, name: str, email: str) -> None:
     if "\x00" in handle or "\x00" in name:
         raise ValidationError(_("Text may not contain NUL characters."))
     if email:
-        if len(email) > MAX_EMAIL:
-            raise ValidationError(
-                _("The e-mail address is longer than %(n)d characters.") % {"n": MAX_EMAIL}
-            )
-        validate_email(email)
+        check_address(email)
     if channel == Channel.EMAIL:
         validate_email(handle)
+
+
+def check_address(email: str) -> None:
+    """Refuse anything that is not one plausible e-mail address."""
+    if not email:
+        raise ValidationError(_("Enter an e-mail address."))
+    if len(email) > MAX_EMAIL:
+        raise ValidationError(
+            _("The e-mail address is longer than %(n)d characters.") % {"n": MAX_EMAIL}
+        )
+    if "\x00" in email:
+        raise ValidationError(_("Text may not contain NUL characters."))
+    validate_email(email)
 
 
 def get_or_create_customer(
