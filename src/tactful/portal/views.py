@@ -150,7 +150,12 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         return _page(
             request, "portal/login.html", {"error": _refusal_text(refused.reason)}, status=status
         )
-    return _page(request, "portal/continue.html", {"address": row.address}, customer=row.customer)
+    return _page(
+        request,
+        "portal/continue.html",
+        {"address": row.address, "hide_logout": True},
+        customer=row.customer,
+    )
 
 
 def _own_ticket(request: HttpRequest, ticket_id: int) -> tuple[Customer, Any] | None:
