@@ -173,3 +173,4 @@ def test_the_page_at_1000_tickets_makes_the_queries_it_makes_at_10(setup, client
         lambda: grow(customer, 990, team=team, start=10),
     )
     assert count <= 16
+    print(f"customer page: {count} queries at 10 tickets and at 1,000")
