@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tactful.portal import services
 from tactful.portal.models import PortalCode
+from tactful.tickets import inbound
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Message, Status
 
@@ -241,3 +242,44 @@ def test_the_page_links_to_a_waiting_survey(lucia, client):
     )
     page = logged_in(client).get("/portal/").content.decode()
     assert links.page_url(survey) in page.replace("&amp;", "&")
+
+
+@pytest.mark.postgres
+def test_the_ticket_list_makes_the_same_queries_at_3_tickets_as_at_40(lucia, desk, client):
+    from tactful.desk.testing import assert_same_query_count
+
+    customer, _ticket = lucia
+    logged_in(client)
+    for i in range(2):
+        desk.ticket(customer=customer, subject=f"Pedido {i}")
+
+    def grow() -> None:
+        for i in range(37):
+            desk.ticket(customer=customer, subject=f"Otro pedido {i}")
+
+    assert_same_query_count(lambda: client.get("/portal/"), grow)
+    assert client.get("/portal/").content.decode().count('class="num"') == 40
+
+
+@pytest.mark.postgres
+def test_the_thread_makes_the_same_queries_at_2_messages_as_at_40(lucia, desk, client):
+    from tactful.desk.testing import assert_same_query_count
+
+    _customer, ticket = lucia
+    agent = desk.agent("otro")
+    logged_in(client)
+
+    def grow() -> None:
+        for i in range(19):
+            ticket_services.record_reply(ticket=ticket, agent=agent, body=f"Respuesta {i}")
+            inbound.record_incoming_message(ticket=ticket, body=f"Mensaje {i}")
+
+    assert_same_query_count(lambda: client.get(f"/portal/tickets/{ticket.pk}/"), grow)
+
+
+def test_too_many_tries_from_one_client_are_rate_limited(lucia, client, settings):
+    settings.TACTFUL_PORTAL_RATE_PER_IP = 4
+    for i in range(4):
+        client.post("/portal/code/", {"email": "lucia@example.com", "code": f"{i:06d}"})
+    response = client.post("/portal/code/", {"email": "lucia@example.com", "code": "000000"})
+    assert response.status_code == 429

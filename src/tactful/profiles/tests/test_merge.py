@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity, CustomerMerge
@@ -62,6 +63,11 @@ def test_a_merge_moves_identities_tickets_and_messages_and_says_so_on_each_timel
     assert set(events.values_list("ticket_id", flat=True)) == moved
     assert {e.actor_id for e in events} == {lead.pk}
     assert merge.moved["tickets"] == sorted(moved)
+    # The timeline puts it in words on the ticket page.
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/tickets/{min(moved)}/").content.decode()
+    assert f"Customer #{other.pk} merged into customer #{kept.pk}" in page
     # The chat identity now finds the kept customer.
     assert customer_services.get_or_create_customer(channel="chat", handle="visitor-7") == kept
 
