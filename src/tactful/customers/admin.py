@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from tactful.customers.models import Customer, CustomerIdentity
+from tactful.customers.models import Customer, CustomerIdentity, CustomerMerge
 
 
 class IdentityInline(admin.TabularInline):
@@ -22,3 +23,17 @@ class CustomerIdentityAdmin(admin.ModelAdmin):
     list_filter = ["channel"]
     search_fields = ["handle"]
     raw_id_fields = ["customer"]
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    """Read-only: merges are made and undone on the customer page (which keeps the events)."""
+
+    list_display = ["id", "merged", "kept", "by", "created_at", "undone_at"]
+    raw_id_fields = ["kept", "merged", "by", "undone_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -46,6 +46,16 @@ class Customer(models.Model):
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    #: Set when a lead merged this customer into another: the row stays (so the merge can be
+    #: undone) but holds no identities or tickets, and matching never picks it.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("merged into"),
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -80,3 +90,37 @@ class CustomerIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.handle}"
+
+
+class CustomerMerge(models.Model):
+    """Two customers made one: what moved from ``merged`` to ``kept``, so it can be undone.
+
+    ``moved`` keeps the ids that moved (``identities``, ``tickets``, ``messages`` the merged
+    customer wrote) and the details the kept customer took over because it lacked them
+    (``filled``: field → the kept customer's value before). An undo moves back exactly those.
+    """
+
+    kept = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="merges_kept", verbose_name=_("kept")
+    )
+    merged = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="merges_away", verbose_name=_("merged")
+    )
+    #: The lead or admin who merged (``None``: the desk itself, joining equal addresses).
+    by = models.ForeignKey(
+        "accounts.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moved = models.JSONField(_("what moved"), default=dict)
+    created_at = models.DateTimeField(_("merged"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        "accounts.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"#{self.merged_id} → #{self.kept_id}"

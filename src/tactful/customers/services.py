@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from tactful.customers.models import Channel, Customer, CustomerIdentity, normalize_language
 
 MAX_HANDLE = 255
 MAX_NAME = 200
+MAX_EMAIL = 254
 
 
 def normalize_handle(*, channel: str, handle: str) -> str:
@@ -33,9 +34,22 @@ def _check(*, channel: str, handle: str, name: str, email: str) -> None:
     if "\x00" in handle or "\x00" in name:
         raise ValidationError(_("Text may not contain NUL characters."))
     if email:
-        validate_email(email)
+        check_address(email)
     if channel == Channel.EMAIL:
         validate_email(handle)
+
+
+def check_address(email: str) -> None:
+    """Refuse anything that is not one plausible e-mail address."""
+    if not email:
+        raise ValidationError(_("Enter an e-mail address."))
+    if len(email) > MAX_EMAIL:
+        raise ValidationError(
+            _("The e-mail address is longer than %(n)d characters.") % {"n": MAX_EMAIL}
+        )
+    if "\x00" in email:
+        raise ValidationError(_("Text may not contain NUL characters."))
+    validate_email(email)
 
 
 def get_or_create_customer(
@@ -48,7 +62,10 @@ def get_or_create_customer(
 ) -> Customer:
     """The customer behind ``handle`` on ``channel``, created (with that identity) if new.
 
-    Known customers keep their data; a missing name, e-mail or language is filled in.
+    A new identity that comes with an e-mail address joins the customer who already has that
+    address (the e-mail customer who now uses the contact form, the chat visitor who gave
+    their address): one person behind every channel. Known customers keep their data; a
+    missing name, e-mail or language is filled in.
     """
     handle = normalize_handle(channel=channel, handle=handle)
     name = (name or "").strip()
@@ -62,18 +79,11 @@ def get_or_create_customer(
         .first()
     )
     if identity is None:
-        try:
-            with transaction.atomic():
-                customer = Customer.objects.create(
-                    name=name, email=email, preferred_language=normalize_language(language)
-                )
-                CustomerIdentity.objects.create(customer=customer, channel=channel, handle=handle)
-                return customer
-        except IntegrityError:  # a concurrent delivery created it first
-            identity = CustomerIdentity.objects.select_related("customer").get(
-                channel=channel, handle=handle
-            )
-    customer = identity.customer
+        customer = _join_or_create(
+            channel=channel, handle=handle, name=name, email=email, language=language
+        )
+    else:
+        customer = identity.customer
     changed = []
     if name and not customer.name:
         customer.name = name
@@ -87,6 +97,86 @@ def get_or_create_customer(
     if changed:
         customer.save(update_fields=changed)
     return customer
+
+
+def _join_or_create(
+    *, channel: str, handle: str, name: str, email: str, language: str | None
+) -> Customer:
+    """The customer a new identity belongs to: the one with its address, else a new one."""
+    try:
+        with transaction.atomic():
+            customer = None
+            if email:
+                # Two first messages from one address on two channels at once (the contact form
+                # and an e-mail) would each find nobody and create two people: they take turns
+                # on the address (a lock held to the end of the caller's transaction), and the
+                # customer found is row-locked so a merge cannot move it away meanwhile.
+                lock_address(email)
+                customer = customer_with_address(email, lock=True)
+            if customer is None:
+                customer = Customer.objects.create(
+                    name=name, email=email, preferred_language=normalize_language(language)
+                )
+            CustomerIdentity.objects.create(customer=customer, channel=channel, handle=handle)
+            return customer
+    except IntegrityError:  # a concurrent delivery created this identity first
+        return (
+            CustomerIdentity.objects.select_related("customer")
+            .get(channel=channel, handle=handle)
+            .customer
+        )
+
+
+def lock_customer(customer: Customer) -> Customer:
+    """Row-lock ``customer`` for the rest of the transaction; the kept one if it was merged.
+
+    Messages of one customer take turns (the lock waits for the other's commit), so two
+    messages opening the same new thread see each other's ticket. NO KEY UPDATE: rows that
+    merely reference the customer are not held up.
+    """
+    seen: set[int] = set()
+    while True:
+        queryset = Customer.objects.filter(pk=customer.pk)
+        if connection.features.has_select_for_update:
+            queryset = queryset.select_for_update(no_key=True)
+        merged_into = queryset.values_list("merged_into_id", flat=True).get()
+        if merged_into is None or merged_into in seen:
+            return customer
+        # Merged away since the channel found it (a portal session, an API client holding
+        # the old id): the conversation belongs to the customer it was merged into.
+        seen.add(customer.pk)
+        customer = Customer.objects.get(pk=merged_into)
+
+
+def lock_address(email: str) -> None:
+    """Hold a transaction-long lock on one e-mail address (PostgreSQL; elsewhere a no-op).
+
+    An advisory lock, because the row that would be locked (the customer with this address)
+    may not exist yet.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            ["tactful.customer-address:" + email.strip().lower()],
+        )
+
+
+def customer_with_address(email: str, *, lock: bool = False) -> Customer | None:
+    """The (unmerged) customer who has ``email``, the first one when an older desk holds two.
+
+    Whoever wrote from an address by e-mail has it (their e-mail identity set it), and so has
+    whoever gave it on another channel. ``lock``: row-lock it for the rest of the transaction.
+    One query: it runs for every new identity that comes with an address.
+    """
+    email = email.strip().lower()
+    if not email:
+        return None
+    queryset = Customer.objects.filter(email=email, merged_into__isnull=True).order_by("id")
+    if lock and connection.features.has_select_for_update:
+        queryset = queryset.select_for_update(no_key=True)
+    return queryset.first()
 
 
 def add_identity(*, customer: Customer, channel: str, handle: str) -> CustomerIdentity:

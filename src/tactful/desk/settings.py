@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "tactful.playbooks",
     "tactful.knowledge",
     "tactful.importing",
+    "tactful.profiles",
+    "tactful.portal",
 ]
 
 MIDDLEWARE = [
@@ -426,3 +428,12 @@ CELERY_BEAT_SCHEDULE["satisfaction-monthly-reports"] = {
     "task": "tactful.satisfaction.monthly_reports",
     "schedule": crontab(minute=15, hour=0, day_of_month=1),
 }
+
+# --- customer portal (tactful.portal) ---
+#: Minutes an e-mailed login link and code stay valid; hours a portal login lasts.
+TACTFUL_PORTAL_CODE_MINUTES = int(os.environ.get("TACTFUL_PORTAL_CODE_MINUTES", "15"))
+TACTFUL_PORTAL_SESSION_HOURS = int(os.environ.get("TACTFUL_PORTAL_SESSION_HOURS", "12"))
+#: Login e-mails (or code tries) one address, and one client IP, may ask for per window (s).
+TACTFUL_PORTAL_RATE_PER_ADDRESS = int(os.environ.get("TACTFUL_PORTAL_RATE_PER_ADDRESS", "3"))
+TACTFUL_PORTAL_RATE_PER_IP = int(os.environ.get("TACTFUL_PORTAL_RATE_PER_IP", "20"))
+TACTFUL_PORTAL_RATE_WINDOW = int(os.environ.get("TACTFUL_PORTAL_RATE_WINDOW", "900"))

@@ -43,4 +43,6 @@ urlpatterns = [
     path("playbooks/", include("tactful.playbooks.urls")),
     path("knowledge/", include("tactful.knowledge.urls")),
     path("help/", include("tactful.knowledge.help_urls")),
+    path("customers/", include("tactful.profiles.urls")),
+    path("portal/", include("tactful.portal.urls")),
 ]

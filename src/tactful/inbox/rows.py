@@ -38,6 +38,8 @@ class InboxRow:
     subject: str
     customer: str
     channel: str
+    #: For the link to the customer page.
+    customer_id: int
     language: str
     tags: tuple[str, ...]
     status: str
@@ -149,6 +151,7 @@ def inbox_rows(
                 number=ticket.pk,
                 subject=ticket.subject,
                 customer=str(ticket.customer),
+                customer_id=ticket.customer_id,
                 channel=str(channels.get(ticket.channel, ticket.channel)),
                 language=ticket.language,
                 tags=tuple(tag.name for tag in ticket.tags.all()),

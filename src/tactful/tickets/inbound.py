@@ -217,15 +217,11 @@ def _receive(
                 language=sender.language,
             )
         )
-        if connection.features.has_select_for_update:
-            # Messages of one customer take turns (the row lock waits for the other's commit),
-            # so two messages opening the same new thread see each other's ticket. (The same
-            # message delivered twice at once needs no lock: the unique constraint on the
-            # external id refuses the second, and receive() answers it as a duplicate.)
-            # NO KEY UPDATE: rows that merely reference the customer are not held up.
-            Customer.objects.select_for_update(no_key=True).filter(pk=customer.pk).values_list(
-                "pk"
-            ).get()
+        # Messages of one customer take turns (a row lock), and a customer merged into another
+        # writes as the kept one. (The same message delivered twice at once needs no lock: the
+        # unique constraint on the external id refuses the second, and receive() answers it
+        # as a duplicate.)
+        customer = customer_services.lock_customer(customer)
         found = thread(customer) if thread is not None else None
         if found is None:
             ticket, message = _open(incoming, customer)

@@ -23,6 +23,7 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("mail/apps.py", "tactful.outbound"),
     ("outbound/apps.py", "tactful.outbound"),
     ("playbooks/apps.py", "tactful.playbooks"),
+    ("profiles/apps.py", "tactful.profiles"),
     ("outbound/apps.py", "tactful.tickets"),
     ("satisfaction/apps.py", "tactful.satisfaction"),
     ("quality/apps.py", "tactful.quality"),

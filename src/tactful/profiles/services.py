@@ -1,0 +1,241 @@
+"""Merging two customers into one, undoing it, and joining customers who share an address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tactful.accounts.models import Agent
+from tactful.customers.models import Channel, Customer, CustomerIdentity, CustomerMerge
+from tactful.profiles.events import CustomerMerged, CustomerMergeUndone
+from tactful.tickets import events, permissions, search, timeline
+from tactful.tickets.models import Message, Ticket
+
+#: Details the kept customer takes over from the merged one when it has none.
+_FILLED = ("name", "email", "preferred_language")
+_EMPTY = {"name": "", "email": "", "preferred_language": "und"}
+
+
+def can_see_customer(agent: Agent, customer: Customer) -> bool:
+    """Admins see every customer; others those with a ticket they can see."""
+    if not agent.is_active:
+        return False
+    if agent.is_admin:
+        return True
+    return permissions.visible_tickets(agent, Ticket.objects.filter(customer=customer)).exists()
+
+
+def check_can_merge(by: Agent | None, customer: Customer) -> None:
+    """Leads and admins merge; a lead only customers whose every ticket is in their sight."""
+    if by is None or by.is_admin:
+        return
+    permissions.check_is_lead(by)
+    tickets = Ticket.objects.filter(customer=customer)
+    if tickets.count() != permissions.visible_tickets(by, tickets).count():
+        raise PermissionDenied(
+            _("Customer #%(n)s has tickets of another team.") % {"n": customer.pk}
+        )
+
+
+def _locked(*pks: int) -> dict[int, Customer]:
+    # In id order, so two merges of the same pair (either way round) never deadlock.
+    rows = Customer.objects.select_for_update().filter(pk__in=sorted(pks)).order_by("pk")
+    return {customer.pk: customer for customer in rows}
+
+
+def merge_customers(*, kept: Customer, merged: Customer, by: Agent | None) -> CustomerMerge:
+    """Move ``merged``'s identities, tickets and messages to ``kept``; the merge remembers them.
+
+    Every moved ticket gets a ``CustomerMerged`` event on its timeline. ``merged`` stays (for
+    the undo) with ``merged_into`` set, so matching never finds it again.
+
+    Raises:
+        ValidationError: the same customer twice, or either one already merged away.
+        PermissionDenied: ``by`` is not a lead or admin, or cannot see every ticket of both.
+    """
+    if kept.pk == merged.pk:
+        raise ValidationError(_("A customer cannot be merged into themselves."))
+    check_can_merge(by, kept)
+    check_can_merge(by, merged)
+    with events.atomic():
+        rows = _locked(kept.pk, merged.pk)
+        if len(rows) != 2:
+            raise ValidationError(_("That customer does not exist."))
+        kept, merged = rows[kept.pk], rows[merged.pk]
+        for customer in (kept, merged):
+            if customer.merged_into_id is not None:
+                raise ValidationError(
+                    _("Customer #%(n)s was already merged into customer #%(into)s.")
+                    % {"n": customer.pk, "into": customer.merged_into_id}
+                )
+        identity_ids = sorted(merged.identities.values_list("pk", flat=True))
+        ticket_ids = sorted(Ticket.objects.filter(customer=merged).values_list("pk", flat=True))
+        message_ids = sorted(
+            Message.objects.filter(author_customer=merged).values_list("pk", flat=True)
+        )
+        filled = {}
+        for name in _FILLED:
+            if getattr(kept, name) == _EMPTY[name] and getattr(merged, name) != _EMPTY[name]:
+                filled[name] = getattr(kept, name)
+                setattr(kept, name, getattr(merged, name))
+        if filled:
+            kept.save(update_fields=list(filled))
+        merge = CustomerMerge.objects.create(
+            kept=kept,
+            merged=merged,
+            by=by,
+            moved={
+                "identities": identity_ids,
+                "tickets": ticket_ids,
+                "messages": message_ids,
+                "filled": filled,
+            },
+        )
+        CustomerIdentity.objects.filter(pk__in=identity_ids).update(customer=kept)
+        Ticket.objects.filter(pk__in=ticket_ids).update(customer=kept)
+        Message.objects.filter(pk__in=message_ids).update(author_customer=kept)
+        Customer.objects.filter(pk=merged.pk).update(merged_into=kept)
+        merged.merged_into = kept
+        for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+            timeline.record(
+                CustomerMerged(
+                    ticket=ticket,
+                    by=by,
+                    merge_id=merge.pk,
+                    from_customer=merged.pk,
+                    to_customer=kept.pk,
+                )
+            )
+        # The index finds tickets by their customer's handles: the kept customer has more now.
+        _reindex(Ticket.objects.filter(customer=kept).values_list("pk", flat=True))
+    return merge
+
+
+def undo_merge(*, merge: CustomerMerge, by: Agent | None) -> CustomerMerge:
+    """Put back exactly what ``merge`` moved (what has moved on since stays where it is).
+
+    Raises:
+        ValidationError: already undone, or the kept customer was merged away since (undo
+            that merge first).
+        PermissionDenied: as for a merge.
+    """
+    check_can_merge(by, merge.kept)
+    with events.atomic():
+        merge = CustomerMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ValidationError(_("This merge was already undone."))
+        rows = _locked(merge.kept_id, merge.merged_id)
+        kept, merged = rows[merge.kept_id], rows[merge.merged_id]
+        if kept.merged_into_id is not None:
+            raise ValidationError(
+                _("Customer #%(n)s was merged again since; undo that merge first.") % {"n": kept.pk}
+            )
+        moved = merge.moved
+        CustomerIdentity.objects.filter(pk__in=moved.get("identities", []), customer=kept).update(
+            customer=merged
+        )
+        ticket_ids = list(
+            Ticket.objects.filter(pk__in=moved.get("tickets", []), customer=kept).values_list(
+                "pk", flat=True
+            )
+        )
+        Ticket.objects.filter(pk__in=ticket_ids).update(customer=merged)
+        Message.objects.filter(pk__in=moved.get("messages", []), author_customer=kept).update(
+            author_customer=merged
+        )
+        filled = moved.get("filled", {})
+        for name, value in filled.items():
+            if name in _FILLED:
+                setattr(kept, name, value)
+        if filled:
+            kept.save(update_fields=[name for name in filled if name in _FILLED])
+        Customer.objects.filter(pk=merged.pk).update(merged_into=None)
+        merge.undone_at = timezone.now()
+        merge.undone_by = by
+        merge.save(update_fields=["undone_at", "undone_by"])
+        for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+            timeline.record(
+                CustomerMergeUndone(
+                    ticket=ticket,
+                    by=by,
+                    merge_id=merge.pk,
+                    from_customer=merged.pk,
+                    to_customer=kept.pk,
+                )
+            )
+        _reindex(
+            Ticket.objects.filter(customer__in=[kept.pk, merged.pk]).values_list("pk", flat=True)
+        )
+    return merge
+
+
+def _reindex(ticket_ids: Iterable[int]) -> None:
+    ids = list(ticket_ids)
+    for offset in range(0, len(ids), 2000):
+        search.reindex_tickets(ids[offset : offset + 2000])
+
+
+@dataclass(frozen=True)
+class Join:
+    """Customers who share a verified address, and the one the others join."""
+
+    address: str
+    kept: int
+    merged: tuple[int, ...]
+
+
+def same_address_joins() -> list[Join]:
+    """Customers (not merged) who share an address that one of them wrote from by e-mail.
+
+    Verified: an e-mail identity with that address (they wrote from it). Customers who only
+    typed it into a form join that one; addresses nobody wrote from are left alone.
+    """
+    verified = CustomerIdentity.objects.filter(
+        channel=Channel.EMAIL, customer=OuterRef("pk"), handle=Lower(OuterRef("email"))
+    )
+    shared = (
+        Customer.objects.filter(merged_into__isnull=True)
+        .exclude(email="")
+        .annotate(address=Lower("email"))
+        .values("address")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("address", flat=True)
+    )
+    rows = (
+        Customer.objects.filter(merged_into__isnull=True)
+        .annotate(address=Lower("email"), verified=Exists(verified))
+        .filter(address__in=shared)
+        .order_by("address", "id")
+        .values_list("address", "pk", "verified")
+    )
+    groups: dict[str, list[tuple[int, bool]]] = {}
+    for address, pk, is_verified in rows:
+        groups.setdefault(address, []).append((pk, is_verified))
+    joins = []
+    for address, members in groups.items():
+        keepers = [pk for pk, is_verified in members if is_verified]
+        if not keepers:
+            continue
+        kept = keepers[0]
+        joins.append(Join(address, kept, tuple(pk for pk, _v in members if pk != kept)))
+    return joins
+
+
+def join_same_address(*, dry_run: bool) -> list[Join]:
+    """Merge each group of :func:`same_address_joins` (by the desk itself: undoable)."""
+    joins = same_address_joins()
+    if dry_run:
+        return joins
+    for join in joins:
+        kept = Customer.objects.get(pk=join.kept)
+        for pk in join.merged:
+            merge_customers(kept=kept, merged=Customer.objects.get(pk=pk), by=None)
+            kept.refresh_from_db()
+    return joins

@@ -1,0 +1,13 @@
+"""Customer pages, mounted at /customers/."""
+
+from django.urls import path
+
+from tactful.profiles import views
+
+app_name = "profiles"
+
+urlpatterns = [
+    path("<int:customer_id>/", views.customer_page, name="customer"),
+    path("<int:customer_id>/merge/", views.merge, name="merge"),
+    path("merges/<int:merge_id>/undo/", views.undo, name="undo"),
+]

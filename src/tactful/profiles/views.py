@@ -1,0 +1,116 @@
+"""Thin views: the customer page, merging another customer into it, undoing a merge."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tactful.accounts.models import Agent
+from tactful.customers import services as customer_services
+from tactful.customers.models import Customer, CustomerMerge
+from tactful.profiles import selectors, services
+from tactful.tickets.presenters import emotion_label
+
+_NUMBER = re.compile(r"#?\s*(\d{1,18})")
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.user  # type: ignore[return-value]
+
+
+def _customer(agent: Agent, customer_id: int) -> Customer:
+    customer = Customer.objects.filter(pk=customer_id).first()
+    # Someone else's team's customer reads as no customer at all.
+    if customer is None or not services.can_see_customer(agent, customer):
+        raise Http404(_("No such customer."))
+    return customer
+
+
+def _before(value: str) -> int | None:
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+@login_required
+@require_GET
+def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    agent = _agent(request)
+    customer = _customer(agent, customer_id)
+    page = selectors.ticket_page(agent, customer, before=_before(request.GET.get("before", "")))
+    feelings = selectors.feelings(agent, customer)
+    return render(
+        request,
+        "profiles/customer.html",
+        {
+            "customer": customer,
+            "page": page,
+            "totals": selectors.ticket_totals(agent, customer),
+            "identities": selectors.identities(customer),
+            "answers": selectors.answers(agent, customer),
+            "feelings": [(feeling, emotion_label(feeling.emotion)) for feeling in feelings],
+            "months": selectors.months(agent, customer),
+            "merges": selectors.merges(customer),
+            "can_merge": agent.is_lead,
+            "paged": "before" in request.GET,
+        },
+    )
+
+
+def _other(value: str) -> Customer | None:
+    """The customer a lead typed: a number (``#42``) or an e-mail address."""
+    value = value.strip()[:300]
+    match = _NUMBER.fullmatch(value)
+    if match:
+        return Customer.objects.filter(pk=int(match.group(1))).first()
+    if "@" in value:
+        return customer_services.customer_with_address(value)
+    return None
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Merge the customer named in the form into this one (leads and admins)."""
+    agent = _agent(request)
+    kept = _customer(agent, customer_id)
+    other = _other(request.POST.get("other", ""))
+    try:
+        if other is None or not services.can_see_customer(agent, other):
+            raise ValidationError(_("No customer has that number or address."))
+        services.merge_customers(kept=kept, merged=other, by=agent)
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+        return redirect("profiles:customer", kept.pk)
+    messages.success(
+        request,
+        _("Customer #%(merged)s merged into this customer.") % {"merged": other.pk},
+    )
+    return redirect("profiles:customer", kept.pk)
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
+    agent = _agent(request)
+    merge = CustomerMerge.objects.filter(pk=merge_id).select_related("kept", "merged").first()
+    if merge is None or not services.can_see_customer(agent, merge.kept):
+        raise Http404(_("No such merge."))
+    try:
+        services.undo_merge(merge=merge, by=agent)
+    except (ValidationError, PermissionDenied) as error:
+        text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("Merge undone: customer #%(merged)s is on their own again.")
+            % {"merged": merge.merged_id},
+        )
+    return redirect("profiles:customer", merge.kept_id)
