@@ -104,12 +104,32 @@ def _done_ids(out: Path) -> set[str]:
     return done
 
 
-def _progress(done: int, total: int, started: float) -> None:
+def open_for_append(out: Path) -> Any:
+    """The output opened for appending; a last line cut short by a crash is ended first, so the
+    next record starts on a line of its own instead of being glued to the broken one."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cut = False
+    if out.exists() and out.stat().st_size:
+        with out.open("rb") as tail:
+            tail.seek(-1, 2)
+            cut = tail.read(1) != b"\n"
+    handle = out.open("a", encoding="utf-8")
+    if cut:
+        handle.write("\n")
+    return handle
+
+
+def _progress(done: int, total: int | None, started: float) -> None:
+    """A progress bar on stderr (a running count where the total is not known in advance)."""
     if not sys.stderr.isatty() and done != total and done % (_CHUNK * 16):
+        return
+    rate = done / max(1e-9, time.perf_counter() - started)
+    if total is None:
+        sys.stderr.write(f"\r{done} rows {rate:.0f} rows/s")
+        sys.stderr.flush()
         return
     width = 30
     filled = int(width * done / max(1, total))
-    rate = done / max(1e-9, time.perf_counter() - started)
     sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {rate:.0f} rows/s")
     if done == total:
         sys.stderr.write("\n")
@@ -125,8 +145,7 @@ def score_file(
     done = _done_ids(out)
     pending: list[tuple[str, dict[str, Any]]] = []
     unreadable = skipped = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a", encoding="utf-8") as sink:
+    with open_for_append(out) as sink:
         for number, row, error in _rows(path):
             row_id = _row_id(number, row) if row is not None else f"line-{number}"
             if row_id in done:

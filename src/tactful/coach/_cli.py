@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,12 +43,33 @@ def _parser() -> argparse.ArgumentParser:
     paraphrase.add_argument("--language", choices=["en", "es", "ru", "und"])
 
     score = sub.add_parser("score", help="score an archive of messages or conversations")
-    score.add_argument("file", type=Path, help="JSONL or CSV input")
     score.add_argument(
-        "--out", type=Path, required=True, help="JSONL output (appended to: resumable)"
+        "file", type=Path, nargs="?", help="JSONL or CSV input (Parquet too with --engine ray)"
     )
-    score.add_argument("--workers", type=int, default=1)
+    score.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="JSONL output (appended to: resumable); with --engine ray, a name ending in"
+        " .parquet is a folder of Parquet parts",
+    )
+    score.add_argument(
+        "--workers", type=int, default=None, help="processes (local) or Ray workers (ray)"
+    )
     score.add_argument("--language", choices=["en", "es", "ru", "und"])
+    score.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local: processes on this machine (default); ray: a Ray cluster (tactful[ray])",
+    )
+    score.add_argument("--address", help="a running Ray cluster (default: start one here)")
+    score.add_argument("--sql", help="score the rows of this query instead of a file (ray)")
+    score.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL"),
+        help="PostgreSQL URL for --sql (default: $DATABASE_URL)",
+    )
 
     train = sub.add_parser("train", help="train the heads from public data and own examples")
     train.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -153,9 +175,7 @@ def main(argv: list[str]) -> int:
 
             print(paraphrase(args.text, language=args.language))
         elif args.command == "score":
-            from ._batch import score_file
-
-            summary = score_file(args.file, args.out, workers=args.workers, language=args.language)
+            summary = _score(args)
             print(json.dumps(summary, ensure_ascii=False))
             return 0
         elif args.command == "train":
@@ -169,7 +189,29 @@ def main(argv: list[str]) -> int:
     except CoachError as error:
         print(f"tactful coach: error {error.code}: {error.message}", file=sys.stderr)
         return 2
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
         print(f"tactful coach: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _score(args: argparse.Namespace) -> dict[str, Any]:
+    if args.engine == "ray":
+        from ._ray import score_with_ray
+
+        return score_with_ray(
+            args.file,
+            args.out,
+            address=args.address,
+            workers=args.workers,
+            language=args.language,
+            sql=args.sql,
+            database_url=args.database_url,
+        )
+    if args.sql or args.address:
+        raise ValueError("--sql and --address need --engine ray")
+    if args.file is None:
+        raise ValueError("give the archive to score")
+    from ._batch import score_file
+
+    return dict(score_file(args.file, args.out, workers=args.workers or 1, language=args.language))

@@ -106,6 +106,13 @@ def test_score_resumes_after_a_cut_line(tmp_path: Path) -> None:
     out.write_text("\n".join(kept) + '\n{"id": "m', encoding="utf-8")  # a crash mid-write
     summary = score_file(source, out)
     assert summary["skipped"] == 2
+    # The first record written after the crash starts its own line: only the cut line is lost.
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[2] == '{"id": "m'
+    full = tmp_path / "full.jsonl"
+    score_file(source, full)
+    expected = [json.loads(line) for line in full.read_text(encoding="utf-8").splitlines()]
+    assert [json.loads(line) for line in lines[:2] + lines[3:]] == expected
 
 
 def test_score_csv_with_workers(tmp_path: Path) -> None:
