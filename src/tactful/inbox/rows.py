@@ -26,7 +26,7 @@ from tactful.sla import presenters as sla_presenters
 from tactful.sla.models import TicketSla
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
-from tactful.tickets.rendering import render_body
+from tactful.tickets.rendering import render_message_body
 from tactful.tickets.selectors import TimelineEntry
 
 
@@ -210,10 +210,6 @@ def _moment(value: datetime) -> tuple[str, str]:
     return local.isoformat(), date_format(local, "SHORT_DATETIME_FORMAT")
 
 
-#: Channels whose messages are typed into a plain text box: shown exactly as typed.
-PLAIN_TEXT_CHANNELS = frozenset({Channel.CHAT, Channel.WEB})
-
-
 def thread_rows(
     messages: list[Message],
     *,
@@ -259,7 +255,12 @@ def thread_rows(
                 author=author,
                 created_iso=iso,
                 created_label=label,
-                body_html=render_body(message.body, plain=message.channel in PLAIN_TEXT_CHANNELS),
+                body_html=render_message_body(
+                    body=message.body,
+                    channel=message.channel,
+                    kind=message.kind,
+                    metadata=message.metadata,
+                ),
                 analysis=analysis,
                 attachments=tuple(
                     AttachmentRow(pk=a.pk, filename=a.filename, size=filesize(a.size))

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from tactful.accounts.models import Agent, Team
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Customer, normalize_language
-from tactful.tickets import assignment, events, permissions, services, timeline
+from tactful.tickets import assignment, events, permissions, rendering, services, timeline
 from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
 
 ReceiveStatus = Literal["created", "appended", "duplicate"]
@@ -331,7 +331,14 @@ def _follow_merges(ticket: Ticket) -> Ticket:
 
 
 def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
-    subject = incoming.subject or services.subject_from_body(incoming.body)
+    subject = incoming.subject or services.subject_from_body(
+        rendering.message_plain_text(
+            body=incoming.body,
+            channel=incoming.channel,
+            kind=MessageKind.INCOMING,
+            metadata=incoming.metadata,
+        )
+    )
     services.check_text(subject, field=_("Subject"), max_chars=services.MAX_SUBJECT_CHARS)
     language = (
         normalize_language(incoming.language)
