@@ -252,7 +252,11 @@ def _body_of(parsed: ParsedEmail) -> _Body:
         body = ""
         extension = "txt"
     if not body.strip():
-        body = _("(no text; see the attachments)") if parsed.attachments else _("(empty message)")
+        body = (
+            _("(no text; see the attachments)")
+            if parsed.attachments or parsed.incomplete
+            else _("(empty message)")
+        )
     extra: list[ParsedAttachment] = []
     body, full_body = _fit(body, extension=extension, label="message-full")
     if full_body is not None:
@@ -331,7 +335,8 @@ def _sender(parsed: ParsedEmail) -> tuple[str, str]:
 
 
 def _subject(parsed: ParsedEmail) -> str:
-    subject = _clean(parsed.subject).strip()
+    # Runs of blanks collapsed: a subject of 30,000 spaces and tabs is one space.
+    subject = " ".join(_clean(parsed.subject).split())
     if len(subject) > MAX_SUBJECT_CHARS:
         subject = subject[: MAX_SUBJECT_CHARS - 1] + "…"
     return subject
@@ -444,7 +449,14 @@ def _ingest_parsed(
         )
 
     body = _body_of(parsed)
-    uploads, dropped = _uploads([*body.extra_attachments, *parsed.attachments])
+    # A mail whose structure was only partly read (a nesting or part bomb) is kept whole
+    # beside what was read, first, so the attachment count cannot push it out.
+    whole = (
+        [ParsedAttachment("original-message.eml", "message/rfc822", raw)]
+        if parsed.incomplete
+        else []
+    )
+    uploads, dropped = _uploads([*whole, *body.extra_attachments, *parsed.attachments])
     metadata: dict[str, Any] = {
         "message_id": _clean(parsed.message_id),
         "in_reply_to": [_clean(item) for item in parsed.in_reply_to],
