@@ -36,6 +36,7 @@ from tactful.mail.models import Mailbox, RefusalReason, RefusedMail
 from tactful.mail.parsing import (
     ParsedAttachment,
     ParsedEmail,
+    addresses,
     header_text,
     normalize_message_id,
     parse_email,
@@ -325,12 +326,9 @@ def _sender(parsed: ParsedEmail) -> tuple[str, str]:
     """(address, display name): From, else Reply-To, else Sender."""
     if parsed.from_address:
         return parsed.from_address, parsed.from_name
-    from email.utils import getaddresses
-
     for header in ("reply-to", "sender"):
-        for name, address in getaddresses(parsed.headers.get(header, [])):
-            if "@" in address:
-                return address.strip().lower(), name.strip()
+        for name, address in addresses(parsed.address_headers.get(header, [])):
+            return address, name
     return "", ""
 
 

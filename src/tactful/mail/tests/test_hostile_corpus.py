@@ -268,3 +268,18 @@ def test_hostile_filename_encodings_are_made_safe():
     assert first == "passwd"
     assert len(second) <= parsing.MAX_FILENAME_CHARS
     assert "/" not in second and "\x00" not in second
+
+
+@pytest.mark.django_db
+def test_an_encoded_display_name_cannot_choose_the_sender(desk):
+    """``From: =?utf-8?b?<ceo@victim.example>, Billing?= <attacker@…>`` was read, once its
+    name was decoded before parsing, as a mail from the victim: filed under their customer,
+    threaded into their ticket by its [#N] tag."""
+    victim = desk.customer("ceo@victim.example")
+    ticket = desk.ticket(customer=victim)
+    raw = corpus("39_encoded_name_impersonation.eml").replace(b"[#1]", f"[#{ticket.pk}]".encode())
+    result = ingest_email(raw)
+    assert result.status == "created" and result.ticket_id != ticket.pk
+    message = Message.objects.select_related("author_customer").get(pk=result.message_id)
+    assert message.author_customer.email == "attacker@evil.example"
+    assert message.author_customer.name == "<ceo@victim.example>, Billing"
