@@ -23,8 +23,8 @@ import django
 
 django.setup()
 
-from tactful.mail import services
-from tactful.mail.parsing import parse_email
+from tactful.mail import services  # noqa: E402 (after django.setup())
+from tactful.mail.parsing import parse_email  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent.parent / "src" / "tactful" / "mail" / "tests" / "corpus"
 
