@@ -520,23 +520,35 @@ class _Walker:
 
 
 _CONTAINER_RE = re.compile(rb"(?im)^content-type:[ \t]*(?:\r?\n[ \t]+)?(?:multipart|message)/")
-_BOUNDARY_LINE_RE = re.compile(rb"(?m)^--")
+_BOUNDARY_PARAM_RE = re.compile(
+    rb'(?i)\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))'
+)
 
 
 def structure_cut(raw: bytes) -> int | None:
     """The byte offset to stop parsing at so the structure stays within the limits, or None.
 
-    A linear scan (two regular expressions with no backtracking): the start of the line that
-    declares the container over ``MAX_CONTAINERS``, or of the boundary line over
-    ``MAX_BOUNDARY_LINES``, whichever comes first.
+    Linear scans with no backtracking: the start of the line that declares the container over
+    ``MAX_CONTAINERS``, or of the line over ``MAX_BOUNDARY_LINES`` that starts with ``--`` and
+    one of the boundaries the mail declares, whichever comes first. Only declared boundaries
+    count, so a text part with a long table of ``----`` lines is not cut.
     """
     cuts = []
-    for pattern, limit in (
-        (_CONTAINER_RE, MAX_CONTAINERS),
-        (_BOUNDARY_LINE_RE, MAX_BOUNDARY_LINES),
-    ):
-        for count, match in enumerate(pattern.finditer(raw), start=1):
-            if count > limit:
+    for count, match in enumerate(_CONTAINER_RE.finditer(raw), start=1):
+        if count > MAX_CONTAINERS:
+            cuts.append(match.start())
+            break
+    boundaries: set[bytes] = set()
+    for match in _BOUNDARY_PARAM_RE.finditer(raw):
+        boundaries.add(match.group(1) or match.group(2))
+        if len(boundaries) > MAX_CONTAINERS:
+            break
+    if boundaries:
+        # Longest first, so a boundary that is a prefix of another does not shadow it.
+        alternatives = b"|".join(re.escape(item) for item in sorted(boundaries, key=len)[::-1])
+        lines = re.compile(rb"(?m)^--(?:" + alternatives + rb")")
+        for count, match in enumerate(lines.finditer(raw), start=1):
+            if count > MAX_BOUNDARY_LINES:
                 cuts.append(match.start())
                 break
     return min(cuts) if cuts else None

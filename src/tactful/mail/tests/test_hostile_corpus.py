@@ -283,3 +283,13 @@ def test_an_encoded_display_name_cannot_choose_the_sender(desk):
     message = Message.objects.select_related("author_customer").get(pk=result.message_id)
     assert message.author_customer.email == "attacker@evil.example"
     assert message.author_customer.name == "<ceo@victim.example>, Billing"
+
+
+def test_dashes_in_a_text_part_are_not_boundary_lines():
+    table = b"".join(b"-------- row %d --------\r\n" % i for i in range(2000))
+    raw = (
+        b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+        b"--zz\r\nContent-Type: text/plain\r\n\r\n" + table + b"--zz--\r\n"
+    )
+    assert parsing.structure_cut(raw) is None
+    assert parsing.parse_email(raw).text.count("row") == 2000
