@@ -33,7 +33,7 @@ from tactful.customers.selectors import customer_list
 from tactful.tickets import assignment, events, inbound, permissions, selectors
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Message, MessageKind, Ticket, TicketEvent
-from tactful.tickets.rendering import render_body
+from tactful.tickets.rendering import render_message_body
 
 
 class BearerToken(HttpBearer):
@@ -164,7 +164,14 @@ def message_out(message: Message, *, customer_name: str = "") -> dict[str, Any]:
         "channel": message.channel,
         "author": author,
         "body": message.body,
-        "body_html": str(render_body(message.body)),
+        "body_html": str(
+            render_message_body(
+                body=message.body,
+                channel=message.channel,
+                kind=message.kind,
+                metadata=message.metadata,
+            )
+        ),
         "external_id": message.external_id,
         "created_at": message.created_at,
         "attachments": [

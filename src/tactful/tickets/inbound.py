@@ -6,7 +6,10 @@ owns what they would otherwise each get slightly wrong:
 
 * **once only** — a message the channel already delivered (same ``channel`` and
   ``external_id``) returns the stored one, whether it was stored long ago or by a concurrent
-  request a moment ago (the unique constraint settles the race);
+  request a moment ago (the unique constraint settles the race); when the channel also gives
+  a ``fingerprint`` of the content, a *different* message under a reused id (some mailers
+  reuse Message-IDs) is stored under a derived id instead of being dropped, and the result
+  names the message it collided with;
 * **one customer at a time** — the customer's row is locked for the length of the
   transaction, so two messages opening the same new thread see each other instead of opening
   two tickets;
@@ -20,6 +23,7 @@ owns what they would otherwise each get slightly wrong:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,7 +35,7 @@ from django.utils.translation import gettext as _
 from tactful.accounts.models import Agent, Team
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Customer, normalize_language
-from tactful.tickets import assignment, events, permissions, services, timeline
+from tactful.tickets import assignment, events, permissions, rendering, services, timeline
 from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
 
 ReceiveStatus = Literal["created", "appended", "duplicate"]
@@ -60,6 +64,8 @@ class Received:
     ticket: Ticket
     message: Message
     status: ReceiveStatus
+    #: The stored message whose external id this (different) message reused, if any.
+    collided_with: Message | None = None
 
     @property
     def stored(self) -> bool:
@@ -96,6 +102,7 @@ def receive(
     original_body: str = "",
     priority: int = Priority.NORMAL,
     tags: Iterable[str] = (),
+    fingerprint: str = "",
 ) -> Received:
     """Store one customer message: a new ticket, the next message of one, or a repeat.
 
@@ -118,6 +125,10 @@ def receive(
         metadata: channel details kept on the message (e-mail headers, chat session…).
         original_body: the message before quotes and signatures were stripped from ``body``.
         priority, tags: for a new ticket.
+        fingerprint: a digest of what the message says (the channel decides what counts),
+            kept in ``metadata``; a stored message with the same ``external_id`` and another
+            fingerprint is a different message, stored under a derived id (``collided_with``
+            names the one it collided with). Empty: the id alone decides.
 
     Raises:
         ValidationError: bad text, channel, attachments or tags; nothing is stored.
@@ -133,42 +144,56 @@ def receive(
     if subject:
         subject = subject.strip()
         services.check_text(subject, field=_("Subject"), max_chars=services.MAX_SUBJECT_CHARS)
-    if external_id:
-        stored = _stored(channel, external_id)
-        if stored is not None:
-            return stored
-    if screen is not None:
-        screen()
-    incoming = _Incoming(
-        channel=channel,
-        body=body,
-        external_id=external_id,
-        subject=subject,
-        team=team,
-        language=language,
-        by=by,
-        attachments=attachments,
-        metadata=metadata or {},
-        original_body=original_body,
-        priority=priority,
-        tags=tag_names,
-    )
+    screened = False
+    key, collided_with = external_id, None
     for attempt in range(1, _ATTEMPTS + 1):
+        if external_id:
+            stored, key, collided_with = _resolve(channel, external_id, fingerprint, body)
+            if stored is not None:
+                return stored
+        if screen is not None and not screened:
+            screen()
+            screened = True
+        incoming = _Incoming(
+            channel=channel,
+            body=body,
+            external_id=key,
+            subject=subject,
+            team=team,
+            language=language,
+            by=by,
+            attachments=attachments,
+            metadata=_with_fingerprint(metadata, fingerprint, collided_with),
+            original_body=original_body,
+            priority=priority,
+            tags=tag_names,
+        )
         try:
-            return _receive(incoming, sender=sender, thread=thread)
+            received = _receive(incoming, sender=sender, thread=thread)
         except IntegrityError:
-            # The same delivery was stored by a concurrent request a moment ago: theirs won.
-            # (The door's own savepoint rolled back, so the caller's transaction is usable.)
-            if external_id:
-                stored = _stored(channel, external_id)
-                if stored is not None:
-                    return stored
-            raise
+            # The same delivery (or another message under the same reused id) was stored by a
+            # concurrent request a moment ago. The door's own savepoint rolled back, so the
+            # caller's transaction is usable: look again and either answer the duplicate or
+            # store this one under its derived id.
+            if not external_id:
+                raise
+            stored, again_key, _collided = _resolve(channel, external_id, fingerprint, body)
+            if stored is not None:
+                return stored
+            if again_key == key or attempt == _ATTEMPTS:
+                raise
+            continue
         except OperationalError as exc:
             # Other work on the same tickets (the coach, rules) locks rows in its own order;
             # when PostgreSQL breaks a deadlock by rolling this back, nothing was stored.
             if attempt == _ATTEMPTS or connection.in_atomic_block or not _is_transient(exc):
                 raise
+            continue
+        if collided_with is not None:
+            return Received(
+                received.ticket, received.message, received.status, collided_with=collided_with
+            )
+        return received
     raise AssertionError("unreachable")
 
 
@@ -186,6 +211,67 @@ class _Incoming:
     original_body: str
     priority: int
     tags: list[str]
+
+
+#: Where the fingerprint of a message's content is kept (``Message.metadata``).
+FINGERPRINT_KEY = "content_digest"
+#: Set on a message stored under a derived id: the primary key of the one it collided with.
+COLLIDED_KEY = "reused_external_id_of"
+
+
+def derived_external_id(external_id: str, fingerprint: str) -> str:
+    """The id a different message under a reused ``external_id`` is stored with (fits 255)."""
+    derived = f"{external_id}#{fingerprint[:16]}"
+    if len(derived) <= services.MAX_EXTERNAL_ID:
+        return derived
+    return "sha256-" + hashlib.sha256(derived.encode("utf-8", "replace")).hexdigest()[:48]
+
+
+def _same_content(message: Message, fingerprint: str, body: str) -> bool:
+    stored = message.metadata.get(FINGERPRINT_KEY) if isinstance(message.metadata, dict) else None
+    if isinstance(stored, str) and stored:
+        return stored == fingerprint
+    # Stored before fingerprints were kept: the body is the best evidence left.
+    return message.body == body
+
+
+def _resolve(
+    channel: str, external_id: str, fingerprint: str, body: str
+) -> tuple[Received | None, str, Message | None]:
+    """(the stored delivery or None, the id to store under, the message it collided with).
+
+    One query: the id itself and, with a fingerprint, the id derived from it.
+    """
+    if not fingerprint:
+        stored = _stored(channel, external_id)
+        return stored, external_id, None
+    derived = derived_external_id(external_id, fingerprint)
+    found = {
+        message.external_id: message
+        for message in Message.objects.select_related("ticket").filter(
+            channel=channel, external_id__in=[external_id, derived]
+        )
+    }
+    if derived in found:
+        message = found[derived]
+        return Received(message.ticket, message, "duplicate"), derived, None
+    first = found.get(external_id)
+    if first is None:
+        return None, external_id, None
+    if _same_content(first, fingerprint, body):
+        return Received(first.ticket, first, "duplicate"), external_id, None
+    return None, derived, first
+
+
+def _with_fingerprint(
+    metadata: dict[str, Any] | None, fingerprint: str, collided_with: Message | None
+) -> dict[str, Any]:
+    kept = dict(metadata or {})
+    if fingerprint:
+        kept[FINGERPRINT_KEY] = fingerprint
+    if collided_with is not None:
+        kept[COLLIDED_KEY] = collided_with.pk
+    return kept
 
 
 def _stored(channel: str, external_id: str) -> Received | None:
@@ -241,7 +327,14 @@ def _follow_merges(ticket: Ticket) -> Ticket:
 
 
 def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
-    subject = incoming.subject or services.subject_from_body(incoming.body)
+    subject = incoming.subject or services.subject_from_body(
+        rendering.message_plain_text(
+            body=incoming.body,
+            channel=incoming.channel,
+            kind=MessageKind.INCOMING,
+            metadata=incoming.metadata,
+        )
+    )
     services.check_text(subject, field=_("Subject"), max_chars=services.MAX_SUBJECT_CHARS)
     language = (
         normalize_language(incoming.language)

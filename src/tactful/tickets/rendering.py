@@ -13,6 +13,9 @@ import nh3
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
+from tactful.customers.models import Channel
+from tactful.tickets.models import MessageKind
+
 _TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "div", "em", "i", "li", "ol", "p", "pre", "s",
@@ -37,6 +40,41 @@ def render_body(body: str, *, plain: bool = False) -> SafeString:
         )
         return mark_safe(cleaned)
     return mark_safe(linebreaks(escape(body or "")))
+
+
+#: ``Message.metadata["format"]``: how a channel that can carry HTML (e-mail) says which it is.
+FORMAT_KEY = "format"
+
+
+def body_is_html(*, channel: str, kind: str, metadata: object) -> bool:
+    """Whether a stored body is HTML to sanitise (else text to show exactly as typed).
+
+    A customer's message is HTML only when it came as HTML e-mail: whatever was typed into a
+    chat box, a contact form or an external system through the API is text, even when it looks
+    like a tag (``Help <img src=x> please`` is shown as typed, not stripped to ``Help
+    please``). E-mail says which it is in ``metadata["format"]``; e-mail stored before that
+    was kept, and the desk's own messages, are recognised by their tags as before.
+    """
+    declared = metadata.get(FORMAT_KEY) if isinstance(metadata, dict) else None
+    if kind == MessageKind.INCOMING and channel != Channel.EMAIL:
+        return False
+    if declared in {"html", "text"}:
+        return bool(declared == "html")
+    return True  # undeclared: render_body looks for tags
+
+
+def render_message_body(*, body: str, channel: str, kind: str, metadata: object) -> SafeString:
+    """:func:`render_body` for a stored message: sanitised HTML or escaped text, by
+    :func:`body_is_html`."""
+    html_body = body_is_html(channel=channel, kind=kind, metadata=metadata)
+    return render_body(body, plain=not html_body)
+
+
+def message_plain_text(*, body: str, channel: str, kind: str, metadata: object) -> str:
+    """:func:`plain_text` for a stored message: text typed by a customer is kept as typed."""
+    if body_is_html(channel=channel, kind=kind, metadata=metadata):
+        return plain_text(body)
+    return body
 
 
 def plain_text(body: str) -> str:

@@ -211,7 +211,7 @@ _NAME_FIELDS = ["id", "username", "first_name", "last_name"]
 _THREAD_SQL = f"""
     SELECT m.id, m.ticket_id, m.kind, m.channel, m.author_agent_id, m.author_customer_id,
            m.body, m.external_id, m.created_at, m.delivery_state, m.delivery_error,
-           m.original_body, m.review,
+           m.original_body, m.review, m.metadata,
            a.username AS author_username, a.first_name AS author_first_name,
            a.last_name AS author_last_name,
            c.name AS author_customer_name, c.email AS author_customer_email,

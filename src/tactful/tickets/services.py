@@ -121,9 +121,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])\s")
 
 def subject_from_body(body: str) -> str:
     """A subject for messages that arrive without one (chat, social): the first sentence of the
-    first line, cut at a word boundary so the inbox row stays readable."""
+    first line, cut at a word boundary so the inbox row stays readable.
+
+    ``body`` is text, kept as the customer typed it (``<`` included: subjects are escaped
+    wherever they are shown); an HTML body is turned into text by the caller first.
+    """
     first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
-    first_line = re.sub(r"<[^>]*>", "", first_line).strip() or _("(no subject)")
+    first_line = first_line or _("(no subject)")
     first_sentence = _SENTENCE_END.split(first_line, maxsplit=1)[0]
     if len(first_sentence) <= SUBJECT_FROM_BODY_CHARS:
         return first_sentence

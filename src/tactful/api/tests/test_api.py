@@ -115,14 +115,14 @@ def test_create_ticket_from_a_social_post(world):
         and ticket["priority"] == "high"
         and ticket["tags"] == ["billing"]
     )
-    assert (
-        ticket["subject"].startswith("<b>Hola</b>") is False
-    )  # subject is the text of the first line
+    # The subject is the first sentence, as typed (escaped wherever it is shown).
+    assert ticket["subject"] == payload["body"]
     again = api.post("/tickets", payload)
     assert again.json()["number"] == ticket["number"]  # idempotent by external id
     messages = api.get(f"/tickets/{ticket['number']}/messages").json()["items"]
     assert messages[0]["body"] == payload["body"]  # stored as received
     assert "<script>" not in messages[0]["body_html"]
+    assert "&lt;b&gt;Hola&lt;/b&gt;" in messages[0]["body_html"]  # typed text, shown as typed
     created = Ticket.objects.get(pk=ticket["number"]).events.get(kind=EventKind.CREATED)
     assert created.actor == world["ana"]
 

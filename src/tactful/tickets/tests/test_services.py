@@ -319,7 +319,9 @@ def test_a_subject_made_from_the_body_is_its_first_sentence_cut_at_a_word() -> N
     assert subject.endswith("…") and len(subject) <= SUBJECT_FROM_BODY_CHARS + 1
     assert long_line.startswith(subject[:-1])
     assert not subject[:-1].endswith(" ")
-    assert subject_from_body("<p></p>\n  ") == "(no subject)"
+    assert subject_from_body("\n  ") == "(no subject)"
+    # Text as the customer typed it, tags included (subjects are escaped where shown).
+    assert subject_from_body("Help <img src=x> please") == "Help <img src=x> please"
 
 
 def test_text_with_a_lone_surrogate_is_refused_clearly() -> None:
