@@ -140,6 +140,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Agent"
 LOGIN_URL = "login"
+# Django's own password check behind the throttle (tactful.accounts.security, docs/security.md).
+AUTHENTICATION_BACKENDS = ["tactful.accounts.backends.ThrottledModelBackend"]
+#: Wrong passwords for one username, and from one address (any usernames), within the window
+#: before it is locked; wrong API tokens from one address likewise; how long a lock lasts.
+TACTFUL_LOGIN_ACCOUNT_FAILURES = int(os.environ.get("TACTFUL_LOGIN_ACCOUNT_FAILURES", "5"))
+TACTFUL_LOGIN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_LOGIN_ADDRESS_FAILURES", "20"))
+TACTFUL_TOKEN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_TOKEN_ADDRESS_FAILURES", "20"))
+TACTFUL_LOCKOUT_WINDOW_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_WINDOW_SECONDS", "900"))
+TACTFUL_LOCKOUT_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_SECONDS", "900"))
 LOGIN_REDIRECT_URL = "inbox:inbox"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -311,6 +320,8 @@ TACTFUL_CONTACT_RATE_WINDOW = int(os.environ.get("TACTFUL_CONTACT_RATE_WINDOW", 
 TACTFUL_CONTACT_MIN_SECONDS = float(os.environ.get("TACTFUL_CONTACT_MIN_SECONDS", "2"))
 #: Proxies in front of the desk that append to X-Forwarded-For (0: use the socket address).
 TACTFUL_CONTACT_PROXY_HOPS = int(os.environ.get("TACTFUL_CONTACT_PROXY_HOPS", "0"))
+#: The same for the login and API-token throttle (tactful.accounts.security).
+TACTFUL_PROXY_HOPS = int(os.environ.get("TACTFUL_PROXY_HOPS", str(TACTFUL_CONTACT_PROXY_HOPS)))
 # --- help center (tactful.knowledge) ---
 #: Article suggestions one client IP may ask for per window while typing (then 429).
 TACTFUL_SUGGEST_RATE_LIMIT = int(os.environ.get("TACTFUL_SUGGEST_RATE_LIMIT", "120"))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from tactful.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.security_page, name="security"),
+    path("lockouts/<int:pk>/lift/", views.lift_lockout, name="lift_lockout"),
+]
