@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # First, so it times everything below and tags every log line with the request id.
     "tactful.monitoring.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every response gets the Content-Security-Policy; every request its nonce.
+    "tactful.desk.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,6 +118,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tactful.desk.csp.nonce",
             ],
         },
     },
@@ -386,6 +389,10 @@ SECURE_SSL_REDIRECT = env_bool("TACTFUL_SSL_REDIRECT", default=False)
 if env_bool("TACTFUL_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (tactful.desk.csp, docs/security.md): report-only while trying a
+# change, and where browsers should send their reports.
+TACTFUL_CSP_REPORT_ONLY = env_bool("TACTFUL_CSP_REPORT_ONLY", default=False)
+TACTFUL_CSP_REPORT_URI = os.environ.get("TACTFUL_CSP_REPORT_URI", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
