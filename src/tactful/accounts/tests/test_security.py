@@ -284,3 +284,9 @@ def test_the_audit_page_costs_the_same_queries_with_more_events(desk, client):
             security.record_login_failure(username=f"ghost{n}", address=f"192.0.2.{n}")
 
     assert_same_query_count(lambda: client.get(reverse("accounts:security")), grow)
+
+
+@pytest.mark.parametrize("page", ["-1", "0", "x" * 2000, "99999999999999999999", "1%00"])
+def test_the_audit_page_shrugs_off_hostile_page_numbers(desk, client, page):
+    client.force_login(desk.admin())
+    assert client.get(reverse("accounts:security"), {"page": page}).status_code == 200
