@@ -146,6 +146,9 @@ class AuditKind(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     TOKEN_FAILED = "token_failed", _("Wrong API token")
     TOKEN_REFUSED = "token_refused", _("API token refused while locked")
+    TWO_FACTOR_ON = "2fa_on", _("Two-factor login turned on")
+    TWO_FACTOR_OFF = "2fa_off", _("Two-factor login turned off")
+    TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
 
 
 class AuditEvent(models.Model):

@@ -11,10 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tactful.accounts import security
+from tactful.accounts import security, two_factor
 from tactful.accounts.forms import LoginForm
 from tactful.accounts.models import Agent, Lockout
 
@@ -61,3 +63,66 @@ def lift_lockout(request: HttpRequest, pk: int) -> HttpResponse:
     security.lift_lockout(lockout=lockout, by=admin)
     messages.success(request, _("The lock on %(key)s is lifted.") % {"key": lockout.key})
     return redirect("accounts:security")
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return reverse("inbox:inbox")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add an authenticator app (or turn it off): scan or type the key, then a code from it."""
+    agent: Agent = request.user  # type: ignore[assignment]
+    error = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "")[:50]
+        if request.POST.get("action") == "off":
+            if two_factor.turn_off(session=request.session, agent=agent, code=code):
+                messages.success(request, _("Two-factor login is off."))
+                return redirect("accounts:two_factor")
+            error = _("That code is not right, or your role must keep a second factor.")
+        elif two_factor.confirm(session=request.session, agent=agent, code=code):
+            messages.success(request, _("Two-factor login is on."))
+            return redirect(_next(request))
+        else:
+            error = _("That code is not right. Check the time on your phone and try again.")
+    device = two_factor.confirmed_device(agent)
+    context: dict[str, Any] = {
+        "device": device,
+        "error": error,
+        "required": two_factor.required(agent),
+        "next": _next(request),
+    }
+    if device is None:
+        new = two_factor.new_device(agent)
+        context.update(secret=two_factor.secret_for_humans(new), config_url=new.config_url)
+    return render(request, "accounts/two_factor.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The code owed after the password, for agents who turned two-factor login on."""
+    agent: Agent = request.user  # type: ignore[assignment]
+    if two_factor.pending(request.session) != two_factor.VERIFY:
+        return redirect(_next(request))
+    error = ""
+    if request.method == "POST":
+        if two_factor.verify(
+            session=request.session,
+            agent=agent,
+            code=request.POST.get("code", "")[:50],
+            address=security.client_ip(request),
+        ):
+            return redirect(_next(request))
+        error = _("That code is not right. Check the time on your phone and try again.")
+    return render(
+        request,
+        "accounts/two_factor_verify.html",
+        {"error": error, "next": _next(request)},
+        status=400 if error else 200,
+    )

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tactful.desk",
     "tactful.accounts",
     "tactful.customers",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tactful.accounts.middleware.AgentLanguageMiddleware",
+    # After the login: agents with a second factor enter its code before the desk opens.
+    "tactful.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +156,9 @@ TACTFUL_LOGIN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_LOGIN_ADDRESS_FAILU
 TACTFUL_TOKEN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_TOKEN_ADDRESS_FAILURES", "20"))
 TACTFUL_LOCKOUT_WINDOW_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_WINDOW_SECONDS", "900"))
 TACTFUL_LOCKOUT_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_SECONDS", "900"))
+#: Admins must set up a second factor (TOTP) before they reach the desk; agents may.
+TACTFUL_REQUIRE_2FA_FOR_ADMINS = env_bool("TACTFUL_REQUIRE_2FA_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = "Tactful"
 LOGIN_REDIRECT_URL = "inbox:inbox"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -30,6 +30,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET security/": (302, 302, 302, 403, 403, 403, 200),
     "GET security/lockouts/<int:pk>/lift/": (302, 302, 302, 405, 405, 405, 405),
     "POST security/lockouts/<int:pk>/lift/": (302, 302, 302, 403, 403, 403, 404),
+    # Every agent manages their own second factor; the code page only serves a session that
+    # owes a code (the rest are sent on).
+    "GET security/two-factor/": (302, 302, 302, 200, 200, 200, 200),
+    "GET security/two-factor/verify/": (302, 302, 302, 302, 302, 302, 302),
     "GET api/v1/openapi.json": (200, 200, 200, 200, 200, 200, 200),
     "GET api/v1/docs": (200, 200, 200, 200, 200, 200, 200),
     "GET api/v1/me": (401, 200, 401, 200, 200, 200, 200),

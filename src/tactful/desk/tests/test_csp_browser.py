@@ -103,6 +103,7 @@ def test_the_main_pages_break_no_rule_of_the_policy(live_server, page, desk_with
         "/satisfaction/",
         "/knowledge/",
         "/security/",
+        "/security/two-factor/",
         "/admin/",
         "/admin/accounts/agent/",
         f"/admin/accounts/agent/{desk_with_traffic['admin'].pk}/change/",
