@@ -290,3 +290,21 @@ def test_the_audit_page_costs_the_same_queries_with_more_events(desk, client):
 def test_the_audit_page_shrugs_off_hostile_page_numbers(desk, client, page):
     client.force_login(desk.admin())
     assert client.get(reverse("accounts:security"), {"page": page}).status_code == 200
+
+
+def test_the_django_admin_lifts_locks_too(desk):
+    lockout = Lockout.objects.create(
+        scope=LockoutScope.LOGIN_ADDRESS,
+        key="203.0.113.9",
+        until=timezone.now() + timedelta(hours=1),
+    )
+    admin = desk.admin("root")
+    client = Client()
+    client.force_login(admin)
+    changelist = reverse("admin:accounts_lockout_changelist")
+    assert "203.0.113.9" in client.get(changelist).content.decode()
+    response = client.post(changelist, {"action": "lift", "_selected_action": [lockout.pk]})
+    assert response.status_code == 302
+    lockout.refresh_from_db()
+    assert not lockout.active and lockout.lifted_by == admin
+    assert AuditEvent.objects.filter(kind=AuditKind.LOCKOUT_LIFTED, actor=admin).exists()
