@@ -19,6 +19,7 @@ from tactful.automation.models import Notification, Rule
 from tactful.canned import services as canned_services
 from tactful.canned.models import CannedVariant
 from tactful.inbox.models import SavedView
+from tactful.quality.services import install_default_scorecards
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, MessageKind, Ticket
 
@@ -91,6 +92,9 @@ def build_world(desk: Any) -> World:
     """Team Billing (its agent, its lead) and team Shipping (an agent who must see nothing of
     Billing's), an admin, a Billing ticket with a message, an attachment, a saved view, a
     canned response, a rule and a notification, an API token and a revoked one."""
+    # The shipped scorecards, as on a new desk (a transactional test elsewhere flushes them, and
+    # the grading page needs one).
+    install_default_scorecards()
     billing = desk.team("Billing")
     shipping = desk.team("Shipping")
     agent = desk.agent("ana", teams=[billing])
