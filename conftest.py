@@ -88,8 +88,18 @@ def browser_locale() -> str:
 
 
 @pytest.fixture
+def browser_bypass_csp() -> bool:
+    """Playwright's waits (``wait_for_function("…")``) evaluate strings, which the desk's
+    Content-Security-Policy forbids; pages of the CSP's own browser test keep the policy."""
+    return True
+
+
+@pytest.fixture
 def page(
-    close_stray_database_sessions: None, allow_orm_next_to_playwright: None, browser_locale: str
+    close_stray_database_sessions: None,
+    allow_orm_next_to_playwright: None,
+    browser_locale: str,
+    browser_bypass_csp: bool,
 ) -> Any:
     """A page in Debian's Chromium, launched with the project's flags (for browser tests that
     drive the live server; they open more contexts from ``page.context.browser``)."""
@@ -99,7 +109,7 @@ def page(
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
-        context = browser.new_context(locale=browser_locale)
+        context = browser.new_context(locale=browser_locale, bypass_csp=browser_bypass_csp)
         try:
             yield context.new_page()
         finally:

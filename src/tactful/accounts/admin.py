@@ -1,8 +1,12 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from tactful.accounts.models import Agent, Team
+from tactful.accounts import security, services
+from tactful.accounts.models import Agent, AuditEvent, Lockout, Team
 
 
 @admin.register(Team)
@@ -33,3 +37,47 @@ class AgentAdmin(UserAdmin):
         *UserAdmin.add_fieldsets,
         (_("Tactful"), {"fields": ["role", "language", "teams"]}),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Agent, form: Any, change: bool) -> None:
+        previous = form.initial.get("role") if change else None
+        super().save_model(request, obj, form, change)
+        if change and previous != obj.role:
+            services.record_role_change(agent=obj, previous=str(previous), by=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the services."""
+
+    list_display = ["at", "kind", "agent", "username", "actor", "address"]
+    list_filter = ["kind"]
+    search_fields = ["username", "address"]
+    list_select_related = ["agent", "actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Lockout)
+class LockoutAdmin(admin.ModelAdmin):
+    list_display = ["scope", "key", "failures", "created_at", "until", "lifted_at", "lifted_by"]
+    list_filter = ["scope"]
+    search_fields = ["key"]
+    actions = ["lift"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Lift the selected locks"))
+    def lift(self, request: HttpRequest, queryset: Any) -> None:
+        for lockout in queryset:
+            security.lift_lockout(lockout=lockout, by=request.user)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -132,3 +133,103 @@ class Agent(AbstractUser):
         if self.is_superuser:
             self.role = Role.ADMIN
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AuditKind(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    LOGIN_FAILED = "login_failed", _("Failed login")
+    LOGIN_REFUSED = "login_refused", _("Login refused while locked")
+    LOCKOUT = "lockout", _("Locked out")
+    LOCKOUT_LIFTED = "lockout_lifted", _("Lockout lifted")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    TOKEN_FAILED = "token_failed", _("Wrong API token")
+    TOKEN_REFUSED = "token_refused", _("API token refused while locked")
+    TWO_FACTOR_ON = "2fa_on", _("Two-factor login turned on")
+    TWO_FACTOR_OFF = "2fa_off", _("Two-factor login turned off")
+    TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event, written by the services (never by a view).
+
+    Failed logins and wrong tokens are also what the throttle counts: the log is the counter, so
+    every process sees the same figures and an admin sees exactly what was counted.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("what"), max_length=20, choices=AuditKind.choices)
+    #: Who did it (the admin who changed a role); None for anonymous attempts.
+    actor = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    #: The account concerned, when there is one (never set for unknown usernames).
+    agent = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    #: The username as typed (lower-cased), also for accounts that do not exist.
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(fields=["kind", "username", "at"], name="audit_kind_username_at"),
+            models.Index(fields=["kind", "address", "at"], name="audit_kind_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.username or ''} {self.address or ''}".strip()
+
+
+class LockoutScope(models.TextChoices):
+    ACCOUNT = "account", _("Account")
+    LOGIN_ADDRESS = "login_address", _("Address (logins)")
+    TOKEN_ADDRESS = "token_address", _("Address (API tokens)")
+
+
+class Lockout(models.Model):
+    """Too many failures on one account or from one address: refused until ``until``."""
+
+    scope = models.CharField(_("scope"), max_length=16, choices=LockoutScope.choices)
+    #: The lower-cased username or the IP address.
+    key = models.CharField(_("locked"), max_length=150)
+    created_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    until = models.DateTimeField(_("locked until"))
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("lockout")
+        verbose_name_plural = _("lockouts")
+        indexes = [models.Index(fields=["scope", "key", "until"], name="lockout_scope_key_until")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()}: {self.key}"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None and self.until > timezone.now()

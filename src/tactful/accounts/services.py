@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from tactful.accounts.models import Agent, AssignmentMode, Role, Team, UiLanguage
+from tactful.accounts import security
+from tactful.accounts.models import Agent, AssignmentMode, AuditKind, Role, Team, UiLanguage
 
 
 def create_team(
@@ -82,9 +83,19 @@ def set_role(*, agent: Agent, role: str, by: Agent) -> Agent:
         raise PermissionDenied(_("Only admins can change roles."))
     if role not in Role.values:
         raise ValidationError(_("Unknown role: %(role)s") % {"role": role})
+    previous = agent.role
     agent.role = role
     agent.save(update_fields=["role", "is_staff"])
+    if previous != role:
+        record_role_change(agent=agent, previous=previous, by=by)
     return agent
+
+
+def record_role_change(*, agent: Agent, previous: str, by: Agent | None) -> None:
+    """Audit a role change (set_role, or the Django admin's agent form)."""
+    security.record(
+        AuditKind.ROLE_CHANGED, actor=by, agent=agent, previous=previous, role=agent.role
+    )
 
 
 def set_language(*, agent: Agent, language: str) -> Agent:

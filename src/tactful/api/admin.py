@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from tactful.api.models import ApiToken
-from tactful.api.services import issue_token
+from tactful.api.services import issue_token, revoke_token
 
 
 @admin.register(ApiToken)
@@ -18,9 +18,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:  # type: ignore[no-untyped-def]
         if change:
+            revoking = "revoked" in form.changed_data and obj.revoked
             super().save_model(request, obj, form, change)
+            if revoking:
+                revoke_token(token=obj, by=request.user)  # type: ignore[arg-type]
             return
-        token, raw = issue_token(agent=obj.agent, name=obj.name)
+        token, raw = issue_token(agent=obj.agent, name=obj.name, by=request.user)  # type: ignore[arg-type]
         obj.pk = token.pk
         obj.prefix = token.prefix
         obj.key_hash = token.key_hash

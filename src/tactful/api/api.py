@@ -22,11 +22,12 @@ from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
+from tactful.accounts import security
 from tactful.accounts.models import Agent, Team
 from tactful.api import schemas as s
 from tactful.api.channels_api import router as channels_router
 from tactful.api.coach_api import router as coach_router
-from tactful.api.services import authenticate_token
+from tactful.api.services import TokenLocked, authenticate_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
 from tactful.customers.selectors import customer_list
@@ -36,12 +37,20 @@ from tactful.tickets.models import Message, MessageKind, Ticket, TicketEvent
 from tactful.tickets.rendering import render_message_body
 
 
+def _token_agent(request: HttpRequest, raw: str) -> Agent | None:
+    """The token's agent; a locked address gets 429 whatever the token (no enumeration)."""
+    try:
+        agent = authenticate_token(raw, address=security.client_ip(request))
+    except TokenLocked as exc:
+        raise HttpError(429, security.locked_message()) from exc
+    if agent is not None:
+        request.user = agent  # type: ignore[assignment]
+    return agent
+
+
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Agent | None:
-        agent = authenticate_token(token)
-        if agent is not None:
-            request.user = agent  # type: ignore[assignment]
-        return agent
+        return _token_agent(request, token)
 
 
 class HeaderToken(APIKeyHeader):
@@ -50,10 +59,7 @@ class HeaderToken(APIKeyHeader):
     param_name = "X-API-Token"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Agent | None:
-        agent = authenticate_token(key or "")
-        if agent is not None:
-            request.user = agent  # type: ignore[assignment]
-        return agent
+        return _token_agent(request, key or "")
 
 
 api = NinjaAPI(

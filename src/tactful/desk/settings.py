@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tactful.desk",
     "tactful.accounts",
     "tactful.customers",
@@ -93,12 +95,16 @@ MIDDLEWARE = [
     # First, so it times everything below and tags every log line with the request id.
     "tactful.monitoring.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Every response gets the Content-Security-Policy; every request its nonce.
+    "tactful.desk.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tactful.accounts.middleware.AgentLanguageMiddleware",
+    # After the login: agents with a second factor enter its code before the desk opens.
+    "tactful.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -118,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tactful.desk.csp.nonce",
             ],
         },
     },
@@ -142,6 +149,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Agent"
 LOGIN_URL = "login"
+# Django's own password check behind the throttle (tactful.accounts.security, docs/security.md).
+AUTHENTICATION_BACKENDS = ["tactful.accounts.backends.ThrottledModelBackend"]
+#: Wrong passwords for one username, and from one address (any usernames), within the window
+#: before it is locked; wrong API tokens from one address likewise; how long a lock lasts.
+TACTFUL_LOGIN_ACCOUNT_FAILURES = int(os.environ.get("TACTFUL_LOGIN_ACCOUNT_FAILURES", "5"))
+TACTFUL_LOGIN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_LOGIN_ADDRESS_FAILURES", "20"))
+TACTFUL_TOKEN_ADDRESS_FAILURES = int(os.environ.get("TACTFUL_TOKEN_ADDRESS_FAILURES", "20"))
+TACTFUL_LOCKOUT_WINDOW_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_WINDOW_SECONDS", "900"))
+TACTFUL_LOCKOUT_SECONDS = int(os.environ.get("TACTFUL_LOCKOUT_SECONDS", "900"))
+#: Admins must set up a second factor (TOTP) before they reach the desk; agents may.
+TACTFUL_REQUIRE_2FA_FOR_ADMINS = env_bool("TACTFUL_REQUIRE_2FA_FOR_ADMINS", default=False)
+OTP_TOTP_ISSUER = "Tactful"
 LOGIN_REDIRECT_URL = "inbox:inbox"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -313,6 +332,8 @@ TACTFUL_CONTACT_RATE_WINDOW = int(os.environ.get("TACTFUL_CONTACT_RATE_WINDOW", 
 TACTFUL_CONTACT_MIN_SECONDS = float(os.environ.get("TACTFUL_CONTACT_MIN_SECONDS", "2"))
 #: Proxies in front of the desk that append to X-Forwarded-For (0: use the socket address).
 TACTFUL_CONTACT_PROXY_HOPS = int(os.environ.get("TACTFUL_CONTACT_PROXY_HOPS", "0"))
+#: The same for the login and API-token throttle (tactful.accounts.security).
+TACTFUL_PROXY_HOPS = int(os.environ.get("TACTFUL_PROXY_HOPS", str(TACTFUL_CONTACT_PROXY_HOPS)))
 # --- help center (tactful.knowledge) ---
 #: Article suggestions one client IP may ask for per window while typing (then 429).
 TACTFUL_SUGGEST_RATE_LIMIT = int(os.environ.get("TACTFUL_SUGGEST_RATE_LIMIT", "120"))
@@ -377,6 +398,10 @@ SECURE_SSL_REDIRECT = env_bool("TACTFUL_SSL_REDIRECT", default=False)
 if env_bool("TACTFUL_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (tactful.desk.csp, docs/security.md): report-only while trying a
+# change, and where browsers should send their reports.
+TACTFUL_CSP_REPORT_ONLY = env_bool("TACTFUL_CSP_REPORT_ONLY", default=False)
+TACTFUL_CSP_REPORT_URI = os.environ.get("TACTFUL_CSP_REPORT_URI", "")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

@@ -6,20 +6,20 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic.base import RedirectView
 
+from tactful.accounts.forms import AdminLoginForm
+from tactful.accounts.views import LoginView
 from tactful.api.api import api
 from tactful.inbox import views as inbox_views
 
 admin.site.site_header = "Tactful"
 admin.site.site_title = "Tactful admin"
+# The admin's login says "locked" like the desk's (both are throttled by the login backend).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("", inbox_views.home, name="home"),
     path("", include("tactful.monitoring.urls")),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # What people type: /login goes to the login page (keeping ?next=…).
     path("login/", RedirectView.as_view(pattern_name="login", query_string=True)),
@@ -27,6 +27,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", RedirectView.as_view(url=static("desk/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
+    path("security/", include("tactful.accounts.urls")),
     path("api/v1/", api.urls),
     path("", include("tactful.inbox.urls")),
     path("outbound/", include("tactful.outbound.urls")),

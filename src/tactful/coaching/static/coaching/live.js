@@ -16,6 +16,13 @@
     return Boolean(box && box.value.trim());
   };
 
+  // A draft already in the box when the page loads is reviewed at once. An event rather than an
+  // htmx filter expression (load[…]), which htmx would have to eval: the CSP forbids eval.
+  htmx.onLoad(function (element) {
+    var coach = element.id === "reply-coach" ? element : element.querySelector("#reply-coach");
+    if (coach && window.tactfulHasDraft()) htmx.trigger(coach, "tactful-draft");
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
     var status = event.detail.xhr.status;

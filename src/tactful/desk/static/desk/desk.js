@@ -176,4 +176,19 @@
   });
   document.addEventListener("DOMContentLoaded", rememberOrder);
   document.addEventListener("htmx:afterSwap", rememberOrder);
+
+  // Behaviour that templates once wrote inline (onchange=, onsubmit=, onclick=), which the
+  // Content-Security-Policy forbids: data- attributes, handled here for every page.
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest && event.target.closest("[data-autosubmit]");
+    if (field && field.form) field.form.submit();
+  });
+  document.addEventListener("submit", function (event) {
+    var ask = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (ask && !window.confirm(ask)) event.preventDefault();
+  }, true);
+  document.addEventListener("click", function (event) {
+    var field = event.target.closest && event.target.closest("[data-select-on-click]");
+    if (field && field.select) field.select();
+  });
 })();

@@ -25,6 +25,9 @@
     document.currentScript ||
     document.querySelector('script[data-team][src*="/chat/widget.js"]');
   if (!script) return;
+  // Styles the widget adds carry its script tag's nonce: a page whose CSP allows styles by
+  // nonce gives the tag one (docs/security.md); browsers hide it from getAttribute.
+  const NONCE = script.nonce || "";
   const team = script.getAttribute("data-team") || "";
   const loaded = (window.__tactfulChat = window.__tactfulChat || {});
   if (!team || loaded[team]) return;
@@ -277,6 +280,7 @@
   ]);
   const style = document.createElement("style");
   style.textContent = CSS;
+  style.nonce = NONCE;
   shadow.appendChild(style);
   shadow.appendChild(make("div", { class: "root", lang }, [panel, launcher]));
 
@@ -733,6 +737,7 @@
     const SUGGEST_URL = `${desk.origin}/help/suggest/`;
     const box = make("div", { class: "kb", hidden: true, "aria-live": "polite" });
     const css = document.createElement("style");
+    css.nonce = NONCE;
     css.textContent = `
       .kb { padding: 8px 12px; background: #eef6ff; border-top: 1px solid #dfe3ea; font-size: 13px;
         max-height: 40%; overflow-y: auto; }
