@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "tactful.playbooks",
     "tactful.knowledge",
     "tactful.importing",
+    "tactful.teamsettings",
 ]
 
 MIDDLEWARE = [

@@ -43,4 +43,5 @@ urlpatterns = [
     path("playbooks/", include("tactful.playbooks.urls")),
     path("knowledge/", include("tactful.knowledge.urls")),
     path("help/", include("tactful.knowledge.help_urls")),
+    path("settings/", include("tactful.teamsettings.urls")),
 ]
