@@ -26,6 +26,7 @@ from tactful.accounts.models import Agent, Team
 from tactful.api import schemas as s
 from tactful.api.channels_api import router as channels_router
 from tactful.api.coach_api import router as coach_router
+from tactful.api.directory_api import router as directory_router
 from tactful.api.services import authenticate_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
@@ -471,3 +472,4 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 # The routers kept in their own modules.
 api.add_router("/channels/", channels_router)
 api.add_router("/coach/", coach_router)
+api.add_router("/", directory_router)

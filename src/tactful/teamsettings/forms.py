@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from tactful.accounts.models import Agent, AssignmentMode, Team
 from tactful.teamsettings.models import NAME_PATTERN
 from tactful.teamsettings.services import MAX_VALUE_LENGTH
+from tactful.webhooks.models import WebhookEvent
 
 
 class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -77,3 +78,21 @@ def clean_values(data: Any, names: list[str]) -> tuple[dict[str, str], list[str]
             continue
         values[name] = raw
     return values, errors
+
+
+class WebhookForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, strip=True)
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    team = forms.ModelChoiceField(
+        label=_("Team"),
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label=_("The whole desk"),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, teams: QuerySet[Team], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams  # type: ignore[attr-defined]

@@ -18,6 +18,8 @@ from tactful.teamsettings.events import CustomFieldsChanged
 from tactful.teamsettings.models import CustomField
 from tactful.tickets import events, permissions, timeline
 from tactful.tickets.models import Ticket
+from tactful.webhooks import services as webhook_services
+from tactful.webhooks.models import EventWebhook
 
 #: A custom field's value on a ticket: one line of text.
 MAX_VALUE_LENGTH = 200
@@ -166,3 +168,33 @@ def set_field_values(*, ticket: Ticket, values: dict[str, str], by: Agent) -> di
             ticket.custom_fields = current
             timeline.record(CustomFieldsChanged(ticket=ticket, by=by, changes=changes))
     return changes
+
+
+# --- event webhooks -----------------------------------------------------------------------
+
+
+def visible_webhooks(agent: Agent) -> QuerySet[EventWebhook]:
+    """Webhooks ``agent`` manages: the whole desk's are the admins'."""
+    hooks = EventWebhook.objects.select_related("team").order_by("name", "pk")
+    if agent.is_admin:
+        return hooks
+    check_can_manage(agent)
+    return hooks.filter(team__in=list(permissions.team_ids(agent)))
+
+
+def create_webhook(
+    *, name: str, url: str, events: list[str], team: Team | None, by: Agent
+) -> tuple[EventWebhook, str]:
+    check_can_manage(by)
+    if team is None:
+        if not by.is_admin:
+            raise PermissionDenied(_("Only admins can add webhooks for the whole desk."))
+    else:
+        _check_team(by, team)
+    return webhook_services.create_webhook(name=name, url=url, events=events, team=team)
+
+
+def set_webhook_active(*, webhook: EventWebhook, active: bool, by: Agent) -> EventWebhook:
+    if not visible_webhooks(by).filter(pk=webhook.pk).exists():
+        raise PermissionDenied(_("You cannot change this webhook."))
+    return webhook_services.set_active(webhook=webhook, active=active)

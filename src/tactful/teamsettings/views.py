@@ -14,6 +14,7 @@ from tactful.accounts.models import Agent
 from tactful.teamsettings import forms, services
 from tactful.tickets import selectors
 from tactful.tickets.models import Ticket
+from tactful.webhooks.models import WebhookEvent
 
 
 def _agent(request: HttpRequest) -> Agent:
@@ -192,3 +193,54 @@ def ticket_fields(request: HttpRequest, ticket_id: int) -> HttpResponse:
         {"ticket": ticket, "rows": rows, "error": error, "saved": request.method == "POST"},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhooks(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    teams = services.managed_teams(agent)
+    labels = dict(WebhookEvent.choices)
+    secret = ""
+    status = 200
+    if request.method == "POST":
+        form = forms.WebhookForm(request.POST, teams=teams)
+        if form.is_valid():
+            try:
+                webhook, secret = services.create_webhook(by=agent, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, _errors(error))
+                status = 400
+            else:
+                messages.success(request, _("Webhook “%(name)s” added.") % {"name": webhook.name})
+                form = forms.WebhookForm(teams=teams)
+        else:
+            status = 400
+    else:
+        form = forms.WebhookForm(teams=teams)
+    return render(
+        request,
+        "teamsettings/webhooks.html",
+        {
+            "form": form,
+            "secret": secret,
+            "rows": [
+                (row, [labels[name] for name in row.events if name in labels])
+                for row in services.visible_webhooks(agent)
+            ],
+            "tab": "webhooks",
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def webhook_active(request: HttpRequest, webhook_id: int) -> HttpResponse:
+    agent = _agent(request)
+    webhook = get_object_or_404(services.visible_webhooks(agent), pk=webhook_id)
+    services.set_webhook_active(
+        webhook=webhook, active=request.POST.get("active") == "yes", by=agent
+    )
+    messages.success(request, _("Saved."))
+    return redirect("teamsettings:webhooks")

@@ -40,7 +40,13 @@ def people(desk):
     }
 
 
-PAGES = ["teamsettings:teams", "teamsettings:agents", "teamsettings:tokens", "teamsettings:fields"]
+PAGES = [
+    "teamsettings:teams",
+    "teamsettings:agents",
+    "teamsettings:tokens",
+    "teamsettings:fields",
+    "teamsettings:webhooks",
+]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -307,3 +313,85 @@ def test_the_ticket_card_keeps_its_query_count(people, desk):
             )
 
     assert assert_same_query_count(lambda: client.get(url), grow) <= 6
+
+
+# --- event webhooks -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_subscriptions():
+    from tactful.webhooks import services as webhook_services
+
+    webhook_services.forget_subscriptions()
+    yield
+    webhook_services.forget_subscriptions()
+
+
+def test_a_lead_adds_a_webhook_for_their_team_and_sees_the_secret_once(people, fresh_subscriptions):
+    from tactful.webhooks.models import EventWebhook
+
+    client = client_for(people["lead"])
+    data = {
+        "name": "CRM",
+        "url": "https://crm.example.com/tactful",
+        "team": people["billing"].pk,
+        "events": ["ticket.created", "ticket.solved"],
+    }
+    response = client.post(reverse("teamsettings:webhooks"), data)
+    assert response.status_code == 200
+    webhook = EventWebhook.objects.get()
+    assert webhook.secret and webhook.secret in response.content.decode()
+    assert webhook.events == ["ticket.created", "ticket.solved"]
+    page = client.get(reverse("teamsettings:webhooks")).content.decode()
+    assert webhook.secret not in page and "Ticket solved" in page
+    # The whole desk's webhooks are the admins'.
+    response = client.post(reverse("teamsettings:webhooks"), {**data, "team": ""})
+    assert response.status_code in {400, 403}
+    assert EventWebhook.objects.count() == 1
+    client.post(reverse("teamsettings:webhook_active", args=[webhook.pk]), {"active": "no"})
+    webhook.refresh_from_db()
+    assert not webhook.active
+    other_lead = client_for(people["other"])
+    assert other_lead.post(
+        reverse("teamsettings:webhook_active", args=[webhook.pk]), {"active": "yes"}
+    ).status_code in {403, 404}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"url": "ftp://example.com/x"},
+        {"url": "javascript:alert(1)"},
+        {"url": "http://" + "x" * 600 + ".com/"},
+        {"events": []},
+        {"events": ["ticket.deleted"]},
+        {"name": ""},
+        {"team": "abc"},
+        {"team": "999999"},
+    ],
+)
+def test_hostile_webhook_forms_add_nothing(people, data, fresh_subscriptions):
+    from tactful.webhooks.models import EventWebhook
+
+    form = {"name": "CRM", "url": "https://crm.example.com/", "events": ["ticket.created"]}
+    form.update(data)
+    response = client_for(people["admin"]).post(reverse("teamsettings:webhooks"), form)
+    assert response.status_code == 400
+    assert not EventWebhook.objects.exists()
+
+
+def test_the_webhooks_page_keeps_its_query_count(people, fresh_subscriptions):
+    from tactful.webhooks import services as webhook_services
+
+    client = client_for(people["admin"])
+
+    def grow():
+        for n in range(10):
+            webhook_services.create_webhook(
+                name=f"Hook {n}",
+                url=f"https://example.com/{n}",
+                events=["ticket.created", "message.added"],
+                team=people["billing"] if n % 2 else None,
+            )
+
+    assert assert_same_query_count(lambda: client.get(reverse("teamsettings:webhooks")), grow) <= 8
