@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tactful.accounts.models import Agent, AssignmentMode, Team
+from tactful.livechat.models import SpanishAddress
 from tactful.teamsettings.models import NAME_PATTERN
 from tactful.teamsettings.services import MAX_VALUE_LENGTH
 from tactful.webhooks.models import WebhookEvent
@@ -25,6 +26,9 @@ class AgentChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class TeamAssignmentForm(forms.Form):
     auto_assign = forms.BooleanField(label=_("Assign new tickets automatically"), required=False)
     assignment_mode = forms.ChoiceField(label=_("Assignment mode"), choices=AssignmentMode.choices)
+    spanish_address = forms.ChoiceField(
+        label=_("Chat widget's Spanish"), choices=SpanishAddress.choices, required=False
+    )
 
 
 class TokenForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from tactful.accounts.models import Agent, AssignmentMode, Role, Team
 from tactful.api import services as api_services
 from tactful.api.models import ApiToken
+from tactful.livechat import services as livechat_services
 from tactful.teamsettings.events import CustomFieldsChanged
 from tactful.teamsettings.models import CustomField
 from tactful.tickets import events, permissions, timeline
@@ -33,7 +34,7 @@ def check_can_manage(agent: Agent) -> None:
 def managed_teams(agent: Agent) -> QuerySet[Team]:
     """The teams ``agent`` manages: every team for admins, their own for leads."""
     check_can_manage(agent)
-    teams = Team.objects.order_by("name")
+    teams = Team.objects.select_related("chat_settings").order_by("name")
     return teams if agent.is_admin else teams.filter(pk__in=permissions.team_ids(agent))
 
 
@@ -61,6 +62,13 @@ def set_team_assignment(*, team: Team, auto_assign: bool, mode: str, by: Agent) 
     team.assignment_mode = mode
     team.save(update_fields=["auto_assign", "assignment_mode"])
     return team
+
+
+def set_spanish_address(*, team: Team, address: str, by: Agent) -> None:
+    """*usted* or *tú* in the team's chat widget."""
+    check_can_manage(by)
+    _check_team(by, team)
+    livechat_services.set_spanish_address(team=team, address=address)
 
 
 # --- API tokens ---------------------------------------------------------------------------

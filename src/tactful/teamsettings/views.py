@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tactful.accounts.models import Agent
+from tactful.accounts.models import Agent, Team
+from tactful.livechat.models import SpanishAddress
 from tactful.teamsettings import forms, services
 from tactful.tickets import selectors
 from tactful.tickets.models import Ticket
@@ -25,6 +26,13 @@ def _errors(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
 
 
+def _spanish_address(team: Team) -> str:
+    try:
+        return str(team.chat_settings.spanish_address)
+    except ObjectDoesNotExist:
+        return SpanishAddress.USTED
+
+
 @login_required
 @require_GET
 def teams(request: HttpRequest) -> HttpResponse:
@@ -33,7 +41,11 @@ def teams(request: HttpRequest) -> HttpResponse:
         (
             team,
             forms.TeamAssignmentForm(
-                initial={"auto_assign": team.auto_assign, "assignment_mode": team.assignment_mode},
+                initial={
+                    "auto_assign": team.auto_assign,
+                    "assignment_mode": team.assignment_mode,
+                    "spanish_address": _spanish_address(team),
+                },
                 prefix=f"team{team.pk}",
             ),
         )
@@ -57,6 +69,10 @@ def team_update(request: HttpRequest, team_id: int) -> HttpResponse:
         mode=form.cleaned_data["assignment_mode"],
         by=agent,
     )
+    if form.cleaned_data["spanish_address"]:
+        services.set_spanish_address(
+            team=team, address=form.cleaned_data["spanish_address"], by=agent
+        )
     messages.success(request, _("%(team)s saved.") % {"team": team})
     return redirect("teamsettings:teams")
 

@@ -395,3 +395,22 @@ def test_the_webhooks_page_keeps_its_query_count(people, fresh_subscriptions):
             )
 
     assert assert_same_query_count(lambda: client.get(reverse("teamsettings:webhooks")), grow) <= 8
+
+
+def test_a_lead_picks_tu_or_usted_for_the_team_chat_widget(people, client):
+    billing = people["billing"]
+    url = reverse("teamsettings:team_update", args=[billing.pk])
+    prefix = f"team{billing.pk}"
+    lead = client_for(people["lead"])
+    assert 'value="usted" selected' in lead.get(reverse("teamsettings:teams")).content.decode()
+    lead.post(url, {f"{prefix}-assignment_mode": "round_robin", f"{prefix}-spanish_address": "tu"})
+    widget = client.get("/chat/widget.js", {"team": billing.slug}).content.decode()
+    assert "Escribe tu mensaje…" in widget
+    assert 'value="tu" selected' in lead.get(reverse("teamsettings:teams")).content.decode()
+    # A register that is not offered changes nothing.
+    response = lead.post(
+        url, {f"{prefix}-assignment_mode": "round_robin", f"{prefix}-spanish_address": "vos"}
+    )
+    assert response.status_code == 302
+    widget = client.get("/chat/widget.js", {"team": billing.slug}).content.decode()
+    assert "Escribe tu mensaje…" in widget
