@@ -293,3 +293,25 @@ def test_hostile_webhook_settings_are_refused(db, data, problem):
     kwargs.update(data)
     with pytest.raises(ValidationError, match=problem):
         services.create_webhook(**kwargs)
+
+
+def test_custom_fields_set_on_the_ticket_page_send_ticket_updated(
+    desk, receiver, django_capture_on_commit_callbacks
+):
+    from tactful.teamsettings import services as settings_services
+
+    team = desk.team("Billing")
+    admin = desk.admin()
+    settings_services.create_field(name="order", label="Order", team=team, by=admin)
+    ticket = desk.ticket(team=team)
+    hook(receiver, "ticket.updated")
+    with django_capture_on_commit_callbacks(execute=True):
+        settings_services.set_field_values(ticket=ticket, values={"order": "A-1042"}, by=admin)
+    [request] = receiver.requests
+    body = json.loads(request["body"])
+    assert body["change"] == {
+        "kind": "custom_fields",
+        "data": {"changes": {"order": "A-1042"}},
+        "by": admin.username,
+    }
+    assert body["ticket"]["custom_fields"] == {"order": "A-1042"}
