@@ -18,6 +18,9 @@ from django.core.exceptions import (
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Query, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
@@ -27,6 +30,7 @@ from tactful.accounts.models import Agent, Team
 from tactful.api import schemas as s
 from tactful.api.channels_api import router as channels_router
 from tactful.api.coach_api import router as coach_router
+from tactful.api.directory_api import router as directory_router
 from tactful.api.services import TokenLocked, authenticate_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
@@ -75,8 +79,20 @@ api = NinjaAPI(
 )
 
 
+def _language(request: HttpRequest) -> str:
+    """The caller's language: a token's or session's agent's own, else Accept-Language."""
+    agent = getattr(request, "auth", None) or getattr(request, "user", None)
+    language = getattr(agent, "language", "") if getattr(agent, "is_authenticated", False) else ""
+    return language or translation.get_language_from_request(request)
+
+
 def _detail(request: HttpRequest, status: int, detail: Any) -> HttpResponse:
-    return api.create_response(request, {"detail": detail}, status=status)
+    with translation.override(_language(request)):
+        # Lazy texts (the handlers' own) are put in words here, in the caller's language.
+        text = str(detail) if isinstance(detail, Promise) else detail
+        response = api.create_response(request, {"detail": text}, status=status)
+        response.headers["Content-Language"] = translation.get_language()
+    return response
 
 
 @api.exception_handler(ValidationError)
@@ -86,32 +102,32 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(PermissionDenied)
 def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _detail(request, 403, str(exc) or "You cannot do that.")
+    return _detail(request, 403, str(exc) or gettext_lazy("You cannot do that."))
 
 
 @api.exception_handler(ObjectDoesNotExist)
 def _does_not_exist(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
-    return _detail(request, 404, "Not found.")
+    return _detail(request, 404, gettext_lazy("Not found."))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _detail(request, 404, "Not found.")
+    return _detail(request, 404, gettext_lazy("Not found."))
 
 
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _detail(request, 400, "The request body is too large.")
+    return _detail(request, 400, gettext_lazy("The request body is too large."))
 
 
 @api.exception_handler(TooManyFieldsSent)
 def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
-    return _detail(request, 400, "The request has too many fields.")
+    return _detail(request, 400, gettext_lazy("The request has too many fields."))
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _detail(request, 401, "Authentication required: send a valid API token.")
+    return _detail(request, 401, gettext_lazy("Authentication required: send a valid API token."))
 
 
 @api.exception_handler(HttpError)
@@ -484,3 +500,4 @@ def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 # The routers kept in their own modules.
 api.add_router("/channels/", channels_router)
 api.add_router("/coach/", coach_router)
+api.add_router("/", directory_router)

@@ -16,6 +16,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
+#: The shipped rules' names as stored (English), marked for translation: the pages and the
+#: timeline show them in the reader's language (:func:`rule_label`).
+DEFAULT_RULE_NAMES = (
+    gettext_noop("Protect agents"),
+    gettext_noop("Angry and our fault"),
+    gettext_noop("Dead end"),
+)
+
+
+def rule_label(name: str, *, shared: bool = True) -> str:
+    """A rule's name for display: a shipped rule's in the active language, others as written.
+
+    Only a shared rule (no team) with a shipped name is translated: a team that named its
+    own rule "Dead end" keeps its words.
+    """
+    return gettext(name) if shared and name in DEFAULT_RULE_NAMES else name
+
+
 DEFAULT_RULES: list[dict[str, Any]] = [
     {
         "name": "Protect agents",

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tactful.automation.defaults import rule_label
 from tactful.tickets.events import Names, TicketChange
 from tactful.tickets.models import EventKind
 
@@ -36,8 +37,10 @@ class RuleFired(TicketChange):
 
     @classmethod
     def describe(cls, data: dict[str, Any], names: Names) -> str:
+        # A shipped rule's stored name is English: it reads in the reader's language. (The
+        # actions are words in the language active when the rule ran.)
         return _("Rule “%(rule)s”: %(actions)s") % {
-            "rule": str(data.get("rule", ""))[:100],
+            "rule": rule_label(str(data.get("rule", ""))[:100]),
             "actions": ", ".join(str(a) for a in data.get("actions", []))[:300],
         }
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tactful.automation import engine
+from tactful.automation.defaults import rule_label
 
 
 class Trigger(models.TextChoices):
@@ -83,6 +84,12 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language for the shipped rules (their stored names are
+        English), as written for every other rule."""
+        return rule_label(self.name, shared=self.team_id is None)
 
     def clean(self) -> None:
         """Check conditions and actions against the engine's schema (used by forms and admin)."""

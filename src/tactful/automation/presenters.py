@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent, Team
@@ -93,10 +94,10 @@ def rule_rows(agent: Agent) -> list[RuleRow]:
         if "emotion_in" in c:
             text = ", ".join(str(emotion_label(x)) for x in c["emotion_in"])
             if "emotion_min_intensity" in c:
-                text += f" ≥ {c['emotion_min_intensity']:.2f}"
+                text += " ≥ " + number_format(c["emotion_min_intensity"], 2)
             parts.append(_("emotion: %(v)s") % {"v": text})
         if "min_intensity" in c:
-            parts.append(_("intensity ≥ %(v).2f") % {"v": c["min_intensity"]})
+            parts.append(_("intensity ≥ %(v)s") % {"v": number_format(c["min_intensity"], 2)})
         labels = {
             "hostile": (_("abusive or threatening"), _("not abusive or threatening")),
             "abuse": (_("abusive"), _("not abusive")),

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from tactful import coach
@@ -208,7 +209,10 @@ def review_draft(
     if len(draft) > MAX_DRAFT_CHARS:
         raise DraftRejected(
             _("The draft is %(length)s characters long; the coach reads at most %(limit)s.")
-            % {"length": f"{len(draft):,}", "limit": f"{MAX_DRAFT_CHARS:,}"}
+            % {
+                "length": number_format(len(draft), force_grouping=True),
+                "limit": number_format(MAX_DRAFT_CHARS, force_grouping=True),
+            }
         )
     if language is not None and language not in REVIEW_LANGUAGES:
         raise DraftRejected(_("The coach reviews replies in English, Spanish or Russian."))
@@ -217,7 +221,7 @@ def review_draft(
     if customer_message is not None and len(customer_message) > CUSTOMER_READ_CHARS:
         raise DraftRejected(
             _("The customer's message is too long for the coach (at most %(limit)s characters).")
-            % {"limit": f"{CUSTOMER_READ_CHARS:,}"}
+            % {"limit": number_format(CUSTOMER_READ_CHARS, force_grouping=True)}
         )
     if not draft.strip():
         return None

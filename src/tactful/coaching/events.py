@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,7 +45,7 @@ class MessageAnalysed(TicketChange):
             _("Coach: %(emotion)s, intensity %(intensity)s")
             % {
                 "emotion": emotion_label(data.get("emotion", "")),
-                "intensity": f"{float(data.get('intensity') or 0):.2f}",
+                "intensity": number_format(float(data.get("intensity") or 0), 2),
             }
         ]
         if data.get("abuse"):

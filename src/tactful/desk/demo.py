@@ -36,7 +36,8 @@ from django.utils import timezone
 from tactful.accounts import services as account_services
 from tactful.accounts.models import Agent, Team
 from tactful.api.channels_api import ChannelCustomerIn, ChannelMessageIn, record_channel_message
-from tactful.api.services import issue_token
+from tactful.api.models import ApiToken
+from tactful.api.services import issue_token, revoke_token
 from tactful.automation import handover
 from tactful.automation import services as automation_services
 from tactful.automation.models import Notification
@@ -911,10 +912,21 @@ def demo_tour(base_url: str) -> list[str]:
     return lines
 
 
+#: The name of the token each demo start prints.
+DEMO_TOKEN_NAME = "demo"
+
+
 def demo_token(agent_username: str = "admin") -> str:
-    """A fresh API token for the demo's admin (printed once at start)."""
+    """A fresh API token for the demo's admin (printed once at start).
+
+    Only a hash of a token is kept, so the one an earlier start printed cannot be shown
+    again: it is revoked instead (through the API's own service), and only the latest
+    printed token works.
+    """
     agent = Agent.objects.get(username=agent_username)
-    return issue_token(agent=agent, name="demo")[1]
+    for old in ApiToken.objects.filter(agent=agent, name=DEMO_TOKEN_NAME, revoked=False):
+        revoke_token(token=old)
+    return issue_token(agent=agent, name=DEMO_TOKEN_NAME)[1]
 
 
 __all__ = [

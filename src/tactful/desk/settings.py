@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "tactful.importing",
     "tactful.profiles",
     "tactful.portal",
+    "tactful.teamsettings",
+    "tactful.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -223,6 +225,8 @@ TACTFUL_DELIVERY_LEASE = int(os.environ.get("TACTFUL_DELIVERY_LEASE", "600"))
 # Periodic work (run `celery -A tactful.desk.celery_app beat` beside the workers).
 CELERY_BEAT_SCHEDULE = {
     "sweep-deliveries": {"task": "tactful.outbound.sweep_deliveries", "schedule": 60.0},
+    # Event webhooks whose task was lost or whose retry is due (tactful.webhooks).
+    "sweep-event-webhooks": {"task": "tactful.webhooks.sweep", "schedule": 60.0},
     # SLA warnings and breaches that came due (tactful.sla).
     "check-sla-deadlines": {"task": "tactful.sla.check_deadlines", "schedule": 60.0},
 }

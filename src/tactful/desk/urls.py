@@ -46,4 +46,5 @@ urlpatterns = [
     path("help/", include("tactful.knowledge.help_urls")),
     path("customers/", include("tactful.profiles.urls")),
     path("portal/", include("tactful.portal.urls")),
+    path("settings/", include("tactful.teamsettings.urls")),
 ]

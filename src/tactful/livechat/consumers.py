@@ -11,8 +11,9 @@ Visitor → server: ``start`` (team, name, email, lang), ``resume`` (team, token
 ``message`` (id: a UUID made by the widget, body), ``typing``, ``ping``.
 Server → visitor: ``session`` (token on start, history), ``ack`` (id, message), ``message``,
 ``error`` (code, detail, id), ``pong``.
-Agent → server: ``reply`` (body), ``ping``. Server → agent: ``state``, ``message``,
-``typing``, ``presence``, ``sent``, ``error``, ``pong``.
+Server → visitor also: ``typing`` (name: the agent's first name) while an agent types.
+Agent → server: ``reply`` (body), ``typing``, ``ping``. Server → agent: ``state`` (with the
+conversation's ``history``), ``message``, ``typing``, ``presence``, ``sent``, ``error``, ``pong``.
 Both sockets also carry video calls: the ``call.*`` frames of ``signalling``.
 """
 
@@ -344,7 +345,10 @@ class VisitorConsumer(CallFrames, _JsonFrames):
         """Agents' presence events are not for visitors (they share no group; kept for safety)."""
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
-        """Visitors are not told when the agent types (yet)."""
+        """An agent is typing in this visitor's conversation (already throttled per agent)."""
+        if event.get("from") != "agent":
+            return
+        await self.send_frame({"type": "typing", "name": str(event.get("name") or "")[:60]})
 
 
 class AgentConsumer(CallFrames, _JsonFrames):
@@ -353,6 +357,7 @@ class AgentConsumer(CallFrames, _JsonFrames):
     side = CallSide.AGENT
     handlers = {
         "reply": "on_reply",
+        "typing": "on_typing",
         "ping": "on_ping",
         "call.offer": "on_call_offer",
         "call.accept": "on_call_accept",
@@ -367,6 +372,7 @@ class AgentConsumer(CallFrames, _JsonFrames):
 
     async def connect(self) -> None:
         self.call = None
+        self.last_typing = 0.0
         self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
         self.user = self.scope.get("user")
         state = None
@@ -431,6 +437,24 @@ class AgentConsumer(CallFrames, _JsonFrames):
             return
         await self.send_frame({"type": "sent", "message": message.pk})
 
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        """Tell the visitor an agent is typing: at most every ``TYPING_EVERY`` seconds per
+        socket, whatever the page sends (one database read per notice, none in between)."""
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_EVERY:
+            return
+        self.last_typing = now
+        session_id = await database_sync_to_async(services.agent_typing_target)(
+            agent=self.user, ticket_id=self.ticket_id
+        )
+        if session_id is None:
+            return
+        name = getattr(self.user, "first_name", "") or getattr(self.user, "username", "")
+        await self.channel_layer.group_send(
+            services.visitor_group(session_id),
+            {"type": "chat.typing", "from": "agent", "name": name},
+        )
+
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self.send_frame({"type": "pong"})
 
@@ -443,4 +467,6 @@ class AgentConsumer(CallFrames, _JsonFrames):
         await self.send_frame({"type": "presence", "online": bool(event.get("online"))})
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
+        if event.get("from") == "agent":
+            return  # another agent's tab on the same ticket; the pane shows the visitor's only
         await self.send_frame({"type": "typing"})

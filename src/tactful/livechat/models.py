@@ -218,3 +218,35 @@ class Call(models.Model):
         if self.started_at is None or self.ended_at is None:
             return 0
         return max(0, round((self.ended_at - self.started_at).total_seconds()))
+
+
+class SpanishAddress(models.TextChoices):
+    """How the widget's Spanish speaks to visitors."""
+
+    USTED = "usted", _("usted (formal)")
+    TU = "tu", _("tú (informal)")
+
+
+class ChatSettings(models.Model):
+    """How one team's chat widget speaks (a team without a row uses the defaults).
+
+    The desk's own Spanish says *usted*; a team whose customers expect *tú* (a young brand's
+    shop) switches its widget here, and its agents mirror the register the coach reads.
+    """
+
+    team = models.OneToOneField(
+        "accounts.Team", on_delete=models.CASCADE, related_name="chat_settings"
+    )
+    spanish_address = models.CharField(
+        _("address Spanish-speaking visitors with"),
+        max_length=5,
+        choices=SpanishAddress.choices,
+        default=SpanishAddress.USTED,
+    )
+
+    class Meta:
+        verbose_name = _("chat settings")
+        verbose_name_plural = _("chat settings")
+
+    def __str__(self) -> str:
+        return str(_("Chat settings of %(team)s") % {"team": self.team})

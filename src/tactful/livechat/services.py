@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent, Team
 from tactful.customers.models import Channel, normalize_language
-from tactful.livechat.models import ChatSession
+from tactful.livechat.models import ChatSession, ChatSettings, SpanishAddress
 from tactful.tickets import events, inbound, permissions, timeline
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import ACTIVE_STATUSES, Message, MessageKind, Ticket
@@ -257,7 +257,12 @@ def history(session_id: int) -> list[dict[str, Any]]:
     )
     if ticket_id is None:
         return []
-    ticket_id = conversation_ticket_id(ticket_id)
+    return ticket_history(conversation_ticket_id(ticket_id))
+
+
+def ticket_history(ticket_id: int) -> list[dict[str, Any]]:
+    """The ticket's latest customer messages and replies, oldest first (what both sides of
+    the chat show when they connect: the agent pane as well as the widget)."""
     messages = list(
         Message.objects.filter(
             ticket_id=ticket_id, kind__in=[MessageKind.INCOMING, MessageKind.OUTGOING]
@@ -352,14 +357,35 @@ def agent_ticket_state(*, agent: Agent, ticket_id: int) -> dict[str, Any] | None
     if ticket is None or not permissions.can_view(agent, ticket):
         return None
     session = session_for_ticket(ticket_id)
+    # The conversation so far, from every channel of this ticket: the pane is where the agent
+    # reads the chat, so it starts with what was said before the page was opened.
+    recent = ticket_history(ticket_id)
     if session is None:
-        return {"session": None, "online": False, "converted": False, "visitor": ""}
+        return {
+            "session": None,
+            "online": False,
+            "converted": False,
+            "visitor": "",
+            "history": recent,
+        }
     return {
         "session": session.pk,
         "online": is_online(session),
         "converted": session.converted,
         "visitor": session.visitor_name or session.visitor_email,
+        "history": recent,
     }
+
+
+def agent_typing_target(*, agent: Agent, ticket_id: int) -> int | None:
+    """The visitor session to tell that ``agent`` is typing on ``ticket_id`` (None: nobody)."""
+    ticket = Ticket.objects.filter(pk=ticket_id).only("pk", "team_id").first()
+    if ticket is None or not permissions.can_view(agent, ticket):
+        return None
+    session = session_for_ticket(ticket_id)
+    if session is None or session.converted or session.ended_at is not None:
+        return None
+    return int(session.pk)
 
 
 def agent_reply(*, agent: Agent, ticket_id: int, body: Any) -> Message:
@@ -433,3 +459,27 @@ def convert_unanswered_chats(*, now: datetime | None = None, limit: int = 500) -
     """Convert every left, unanswered chat with a visitor e-mail; returns how many."""
     ids = list(unanswered_left_chats(now=now).values_list("pk", flat=True)[:limit])
     return sum(convert_to_email(session_id=session_id) for session_id in ids)
+
+
+# --- how the widget speaks --------------------------------------------------------------------
+
+
+def spanish_address(team_slug: Any) -> str:
+    """The register of the team's widget in Spanish (``usted`` unless the team chose ``tu``)."""
+    if not isinstance(team_slug, str) or not _SLUG_RE.match(team_slug):
+        return SpanishAddress.USTED
+    chosen = (
+        ChatSettings.objects.filter(team__slug=team_slug)
+        .values_list("spanish_address", flat=True)
+        .first()
+    )
+    return chosen or SpanishAddress.USTED
+
+
+def set_spanish_address(*, team: Team, address: str) -> ChatSettings:
+    if address not in SpanishAddress.values:
+        raise ValidationError(_("Choose usted or tú."))
+    settings_row, _created = ChatSettings.objects.update_or_create(
+        team=team, defaults={"spanish_address": address}
+    )
+    return settings_row

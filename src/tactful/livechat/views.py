@@ -8,13 +8,18 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from tactful.accounts.models import Team
-from tactful.livechat import widget
+from tactful.livechat import services, widget
 
 
 @require_GET
 def widget_js(request: HttpRequest) -> HttpResponse:
-    """``<script src="…/chat/widget.js" data-team="…" async>``: plain JavaScript, no cookies."""
-    response = HttpResponse(widget.widget_script(), content_type="text/javascript; charset=utf-8")
+    """``<script src="…/chat/widget.js?team=…" data-team="…" async>``: plain JavaScript, no
+    cookies; ``team`` picks the team's Spanish register (*usted* without it)."""
+    team = request.GET.get("team", "")
+    spanish = services.spanish_address(team) if team else "usted"
+    response = HttpResponse(
+        widget.widget_script(spanish), content_type="text/javascript; charset=utf-8"
+    )
     response["Cache-Control"] = "public, max-age=300"
     # Embedding pages may send Cross-Origin-Embedder-Policy; the script is meant for them.
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
@@ -22,7 +27,7 @@ def widget_js(request: HttpRequest) -> HttpResponse:
 
 
 def _snippet(request: HttpRequest, team: Team) -> str:
-    src = request.build_absolute_uri("/chat/widget.js")
+    src = request.build_absolute_uri(f"/chat/widget.js?team={team.slug}")
     return f'<script src="{src}" data-team="{team.slug}" async></script>'
 
 

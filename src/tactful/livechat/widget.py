@@ -96,6 +96,9 @@ STRINGS: dict[str, str] = {
     "call_busy": gettext_noop("A call is already going on."),
     "call_unavailable": gettext_noop("Video calls are not available in this chat."),
     "call_write_first": gettext_noop("Write your question first, then ask for a call."),
+    # While an agent types a reply ({name}: the agent's first name).
+    "agent_typing": gettext_noop("{name} is typing…"),
+    "support_typing": gettext_noop("Support is typing…"),
 }
 
 #: Spanish and Russian texts used while the gettext catalogues lack a translation.
@@ -160,6 +163,8 @@ FALLBACK: dict[str, dict[str, str]] = {
         "call_busy": "Ya hay una llamada en curso.",
         "call_unavailable": "Las videollamadas no están disponibles en este chat.",
         "call_write_first": "Escribe primero tu pregunta y luego pide una llamada.",
+        "agent_typing": "{name} está escribiendo…",
+        "support_typing": "Soporte está escribiendo…",
     },
     "ru": {
         "title": "Напишите нам",
@@ -221,12 +226,37 @@ FALLBACK: dict[str, dict[str, str]] = {
         "call_busy": "Звонок уже идёт.",
         "call_unavailable": "Видеозвонки в этом чате недоступны.",
         "call_write_first": "Сначала напишите свой вопрос, затем попросите звонок.",
+        "agent_typing": "{name} печатает…",
+        "support_typing": "Поддержка печатает…",
     },
 }
 
+#: The widget's Spanish with *usted* (the desk's own register): the texts that address the
+#: visitor. The catalogues hold the *tú* texts; a team picks one on its settings page.
+USTED: dict[str, str] = {
+    "title": "Escríbanos",
+    "intro": "¡Hola! Díganos quién es para poder responderle aunque se vaya, o siga en anonimato.",
+    "anonymous": "Ambos son opcionales: déjelos vacíos para seguir en anonimato.",
+    "placeholder": "Escriba su mensaje…",
+    "you": "Usted",
+    "empty": "Pregúntenos lo que quiera: le responderá una persona.",
+    "too_long": "Su mensaje es demasiado largo (máximo {max} caracteres).",
+    "slow_down": "Vaya un poco más despacio: lo enviaremos en un momento.",
+    "by_email": "Si se va, le responderemos en {email}.",
+    "come_back": "Sin correo, vuelva a esta página para leer nuestra respuesta.",
+    "call_invite": "{name} le invita a una videollamada.",
+    "call_recording_hint": "Este equipo solo graba las llamadas si usted lo acepta: déjelo sin marcar para hablar sin grabación.",
+    "call_denied": "Su navegador bloqueó la cámara y el micrófono. Permítalos en este sitio para que le veamos y oigamos; usted puede seguir viéndonos y oyéndonos.",
+    "call_no_devices": "No se pudo usar ninguna cámara ni micrófono: puede seguir viéndonos y oyéndonos.",
+    "call_share_failed": "Su pantalla no se está compartiendo.",
+    "call_unanswered": "Nadie pudo atender la llamada; siga escribiendo aquí y le responderemos.",
+    "call_write_first": "Escriba primero su pregunta y luego pida una llamada.",
+}
 
-def catalog() -> dict[str, dict[str, str]]:
-    """The widget's strings per language, through gettext (with the fallbacks above)."""
+
+def catalog(spanish: str = "usted") -> dict[str, dict[str, str]]:
+    """The widget's strings per language, through gettext (with the fallbacks above); the
+    Spanish in the team's register (``usted`` or ``tu``)."""
     result: dict[str, dict[str, str]] = {}
     for language in LANGUAGES:
         with translation.override(language):
@@ -236,13 +266,15 @@ def catalog() -> dict[str, dict[str, str]]:
                 if language != "en" and text == msgid:
                     text = FALLBACK[language][key]
                 texts[key] = text
+        if language == "es" and spanish == "usted":
+            texts.update(USTED)
         result[language] = texts
     return result
 
 
-def _render() -> str:
+def _render(spanish: str = "usted") -> str:
     source = WIDGET_FILE.read_text(encoding="utf-8")
-    strings = json.dumps(catalog(), ensure_ascii=False)
+    strings = json.dumps(catalog(spanish), ensure_ascii=False)
     # The call code the agent's page loads as a file lives inside the widget's closure here:
     # nothing of it reaches the embedding page's globals.
     call_core = CALL_FILE.read_text(encoding="utf-8")
@@ -256,6 +288,8 @@ def _render() -> str:
 _render_once = cache(_render)
 
 
-def widget_script() -> str:
-    """The script as served (rendered once per process; re-read on every request in DEBUG)."""
-    return _render() if settings.DEBUG else _render_once()
+def widget_script(spanish: str = "usted") -> str:
+    """The script as served, one per Spanish register (rendered once per process; re-read on
+    every request in DEBUG)."""
+    spanish = spanish if spanish in {"usted", "tu"} else "usted"
+    return _render(spanish) if settings.DEBUG else _render_once(spanish)

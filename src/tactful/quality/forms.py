@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -54,7 +56,7 @@ class GradeForm(forms.Form):
             _("Reply by %(agent)s, %(when)s")
             % {
                 "agent": m.author_agent,
-                "when": m.created_at.strftime("%Y-%m-%d %H:%M"),
+                "when": date_format(localtime(m.created_at), "SHORT_DATETIME_FORMAT"),
             }
         )
         for criterion in self.criteria:

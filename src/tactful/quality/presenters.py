@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -94,11 +95,11 @@ def agreement_level(value: float | None) -> str:
 
 
 def kappa_label(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+    return "—" if value is None else number_format(value, 2)
 
 
 def percent_label(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.0f}%"
+    return "—" if value is None else f"{number_format(100 * value, 0)}%"
 
 
 @dataclass(frozen=True)

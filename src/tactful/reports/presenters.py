@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -501,8 +501,8 @@ def display(value: float | None, unit: str) -> str:
         hours, mins = divmod(minutes, 60)
         return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
     if unit == "%":
-        return f"{value:.1f} %"
-    return f"{value:,.0f}".replace(",", "\u202f")
+        return f"{number_format(value, 1)} %"
+    return number_format(round(value), force_grouping=True)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ ALLOWED_FUNCTION_IMPORTS = {
     ("sla/apps.py", "tactful.sla"),
     ("reports/apps.py", "tactful.reports"),
     ("tickets/apps.py", "tactful.tickets"),
+    ("teamsettings/apps.py", "tactful.teamsettings"),
+    ("webhooks/apps.py", "tactful.webhooks"),
     # The command line: `tactful coach …` must work without Django configured, and
     # `tactful demo` imports the whole desk only once settings are set up.
     ("cli.py", "tactful.coach._cli"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 
 from tactful.tickets import rendering
@@ -46,6 +47,6 @@ def filesize(value: int) -> str:
     size = float(value or 0)
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+            return f"{size:.0f} {unit}" if unit == "B" else f"{number_format(size, 1)} {unit}"
         size /= 1024
-    return f"{size:.1f} GB"
+    return f"{number_format(size, 1)} GB"

@@ -126,3 +126,43 @@ def test_a_visitor_and_an_agent_chat_live(browser, asgi_desk, shop_site, chat_te
     assert Message.objects.filter(ticket=ticket, kind=MessageKind.INCOMING).count() == 2
     replies = Message.objects.filter(ticket=ticket, kind=MessageKind.OUTGOING)
     assert sorted(replies.values_list("delivery_state", flat=True)) == ["sent", "sent"]
+
+
+def test_the_pane_shows_the_chat_so_far_and_the_visitor_sees_the_agent_typing(
+    browser, asgi_desk, shop_site, chat_team, desk
+):
+    desk.agent("emma", teams=[chat_team], password=PASSWORD)
+    visitor = browser.new_context(locale="en-US").new_page()
+    visitor.set_default_timeout(15_000)
+    visitor.goto(shop_site)
+    widget = visitor.locator("tactful-chat")
+    widget.locator(".launcher").click()
+    widget.locator(".intro button[type=submit]").click()
+    composer = widget.locator("textarea[name=body]")
+    composer.fill("Is anyone there?")
+    composer.press("Enter")
+    widget.locator(".msg.from-visitor:not(.pending)").first.wait_for()
+    ticket = Ticket.objects.get()
+
+    agent = browser.new_context(locale="en-US").new_page()
+    agent.set_default_timeout(15_000)
+    agent.goto(f"{asgi_desk}/accounts/login/")
+    agent.fill("#id_username", "emma")
+    agent.fill("#id_password", PASSWORD)
+    agent.click("button[type=submit]")
+    agent.wait_for_url("**/inbox/")
+    agent.goto(f"{asgi_desk}/tickets/{ticket.pk}/")
+    # Written before the page opened, yet in the pane (and only once).
+    agent.wait_for_selector("#livechat .livechat-log li.from-visitor >> text=Is anyone there?")
+    assert agent.locator("#livechat .livechat-log li").count() == 1
+    assert agent.locator("#livechat .livechat-empty").is_hidden()
+    agent.wait_for_selector("#livechat .livechat-status[data-state=online]")
+
+    typing = widget.locator(".typing")
+    assert typing.is_hidden()
+    agent.locator("#livechat-body").press_sequentially("Yes, I am here", delay=20)
+    typing.wait_for(state="visible")
+    assert typing.inner_text() == "Emma is typing…"
+    agent.press("#livechat-body", "Enter")
+    widget.locator(".msg.from-agent >> text=Yes, I am here").wait_for()
+    typing.wait_for(state="hidden")  # the message itself ends "typing…"

@@ -347,7 +347,9 @@ def test_the_agent_pane_follows_the_visitor_and_replies_reach_them(chat_ticket, 
             "visitor": "Ada",
             "calls": {"enabled": True, "visitors_may_call": False, "recording": False},
             "invite": None,
+            "history": state["history"],
         }
+        assert [m["body"] for m in state["history"]] == ["Hello, anyone?"]
 
         customer = await visitor()
         await customer.send_json_to({"type": "resume", "team": ticket.team.slug, "token": token})
@@ -408,3 +410,76 @@ def test_a_reply_from_the_reply_form_reaches_the_visitor_live(chat_ticket, desk,
         await customer.disconnect()
 
     run(scenario)
+
+
+def test_the_agent_pane_opens_with_the_conversation_so_far(chat_ticket, desk, settings):
+    from tactful.tickets import services as ticket_services
+
+    ticket, _token = chat_ticket
+    agent = desk.agent("emma", teams=[ticket.team])
+    ticket_services.record_reply(ticket=ticket, agent=agent, body="Hi Ada, looking now.")
+    ticket_services.add_internal_note(ticket=ticket, agent=agent, body="Customer since 2019")
+    settings.ALLOWED_HOSTS = ["testserver"]
+    headers = agent_headers(agent)
+
+    async def scenario() -> None:
+        pane = _agent_socket(ticket.pk, headers)
+        assert (await pane.connect())[0]
+        state = await frame(pane)
+        history = state["history"]
+        # Oldest first, both sides, never the internal note.
+        assert [(m["from"], m["body"]) for m in history] == [
+            ("visitor", "Hello, anyone?"),
+            ("agent", "Hi Ada, looking now."),
+        ]
+        assert history[1]["author"] == "Emma"
+        await pane.disconnect()
+
+    run(scenario)
+
+
+def test_the_visitor_sees_the_agent_typing_at_most_every_two_seconds(
+    chat_ticket, desk, settings, monkeypatch
+):
+    ticket, token = chat_ticket
+    agent = desk.agent("emma", teams=[ticket.team])
+    settings.ALLOWED_HOSTS = ["testserver"]
+    headers = agent_headers(agent)
+
+    async def scenario() -> None:
+        customer = await visitor()
+        await customer.send_json_to({"type": "resume", "team": ticket.team.slug, "token": token})
+        assert (await frame(customer))["type"] == "session"
+        pane = _agent_socket(ticket.pk, headers)
+        assert (await pane.connect())[0]
+        await frame(pane)  # state
+        for _ in range(5):
+            await pane.send_json_to({"type": "typing"})
+        assert await frame(customer) == {"type": "typing", "name": "Emma"}
+        assert await customer.receive_nothing(timeout=0.3)  # the other four were held back
+        # The agent's own notices never come back to the pane.
+        assert await pane.receive_nothing(timeout=0.1)
+        # Once the interval has passed, the next keystroke tells the visitor again.
+        monkeypatch.setattr(consumers, "TYPING_EVERY", 0.0)
+        await pane.send_json_to({"type": "typing"})
+        assert await frame(customer) == {"type": "typing", "name": "Emma"}
+        await pane.disconnect()
+        await customer.disconnect()
+
+    run(scenario)
+
+
+def test_agent_typing_reaches_nobody_when_the_chat_went_to_email(chat_ticket, desk, settings):
+    from django.utils import timezone
+
+    ticket, _token = chat_ticket
+    agent = desk.agent("emma", teams=[ticket.team])
+    ChatSession.objects.update(converted_to_email_at=timezone.now())
+    from tactful.livechat import services
+
+    assert services.agent_typing_target(agent=agent, ticket_id=ticket.pk) is None
+    outsider = desk.agent(teams=[desk.team("Elsewhere")])
+    ChatSession.objects.update(converted_to_email_at=None)
+    assert services.agent_typing_target(agent=outsider, ticket_id=ticket.pk) is None
+    assert services.agent_typing_target(agent=agent, ticket_id=ticket.pk) is not None
+    assert services.agent_typing_target(agent=agent, ticket_id=999_999) is None

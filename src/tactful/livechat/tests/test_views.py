@@ -38,7 +38,7 @@ def test_the_widget_script_is_javascript_with_its_strings_and_no_queries(
     ("language", "title", "start"),
     [
         ("en", "Chat with us", "Start chatting"),
-        ("es", "Chatea con nosotros", "Empezar a chatear"),
+        ("es", "Escríbanos", "Empezar a chatear"),
         ("ru", "Напишите нам", "Начать чат"),
     ],
 )
@@ -69,7 +69,7 @@ def test_the_try_page_embeds_the_team_widget(client, chat_team, django_assert_nu
     assert response.status_code == 200
     html = response.content.decode()
     assert f'data-team="{chat_team.slug}"' in html and 'data-lang="ru"' in html
-    assert 'src="/chat/widget.js"' in html
+    assert f'src="/chat/widget.js?team={chat_team.slug}"' in html
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,52 @@ def test_the_admin_lists_chat_sessions_without_their_token(
     html = response.content.decode()
     assert "Visitor 2" in html
     assert not any(h in html for h in ChatSession.objects.values_list("token_hash", flat=True))
+
+
+def test_the_widget_speaks_spanish_in_the_team_register(client, chat_team, desk):
+    from tactful.livechat import services
+
+    def spanish(url):
+        return _catalog(client.get(url).content.decode())["es"]
+
+    # The desk's own register, for teams that chose nothing and for old embed codes.
+    formal = spanish(f"/chat/widget.js?team={chat_team.slug}")
+    assert formal["placeholder"] == "Escriba su mensaje…" and formal["you"] == "Usted"
+    assert spanish("/chat/widget.js") == formal
+    services.set_spanish_address(team=chat_team, address="tu")
+    informal = spanish(f"/chat/widget.js?team={chat_team.slug}")
+    assert informal["placeholder"] == "Escribe tu mensaje…" and informal["you"] == "Tú"
+    assert informal["title"] == "Chatea con nosotros"
+    # Other teams and the other languages are untouched.
+    other = desk.team("Sales")
+    assert spanish(f"/chat/widget.js?team={other.slug}") == formal
+    catalog = _catalog(client.get(f"/chat/widget.js?team={chat_team.slug}").content.decode())
+    assert catalog["en"]["title"] == "Chat with us"
+
+
+def test_every_usted_text_keeps_its_placeholders():
+    for key, text in widget.USTED.items():
+        assert key in widget.STRINGS
+        for placeholder in re.findall(r"\{\w+\}", widget.STRINGS[key]):
+            assert placeholder in text, key
+
+
+@pytest.mark.parametrize(
+    "team", ["nope", "%3Cscript%3E", "a" * 300, "x'; DROP TABLE livechat_chatsettings;--", "\x00"]
+)
+def test_a_hostile_team_in_the_widget_url_gets_the_default_script(
+    client, chat_team, team, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(1):
+        response = client.get("/chat/widget.js", {"team": team})
+    assert response.status_code == 200
+    assert _catalog(response.content.decode())["es"]["you"] == "Usted"
+
+
+def test_a_widget_setting_refuses_other_registers(chat_team):
+    from django.core.exceptions import ValidationError
+
+    from tactful.livechat import services
+
+    with pytest.raises(ValidationError):
+        services.set_spanish_address(team=chat_team, address="vos")

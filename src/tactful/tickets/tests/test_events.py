@@ -212,6 +212,7 @@ def test_every_subscriber_is_known(desk):
         "count_customer_message",
         "reindex_changed",
         "retime_tickets",
+        "queue_event_webhooks",
     ]
     assert events.subscribers(events.CustomerWrote) == [
         "read_the_customer",
@@ -221,21 +222,28 @@ def test_every_subscriber_is_known(desk):
         "count_customer_message",
         "reindex_changed",
         "retime_tickets",
+        "queue_event_webhooks",
     ]
     assert events.subscribers(events.ReplyRecorded) == [
         "queue_new_reply",
         "count_reply",
         "reindex_changed",
         "retime_tickets",
+        "queue_event_webhooks",
     ]
     assert events.subscribers(events.StatusChanged) == [
         "on_status_changed",
         "review_solved_conversation",
         "retime_tickets",
+        "queue_event_webhooks",
     ]
     # Internal notes never move an SLA clock; the coach reads a call's notes.
-    assert events.subscribers(events.NoteAdded) == ["read_the_call_note", "reindex_changed"]
-    assert events.subscribers(events.Assigned) == ["tell_the_new_assignee"]
+    assert events.subscribers(events.NoteAdded) == [
+        "read_the_call_note",
+        "reindex_changed",
+        "queue_event_webhooks",
+    ]
+    assert events.subscribers(events.Assigned) == ["tell_the_new_assignee", "queue_event_webhooks"]
 
 
 def test_emitting_outside_a_block_dispatches_at_once(desk, heard):

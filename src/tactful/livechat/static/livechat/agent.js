@@ -205,6 +205,8 @@
       callBox.hidden = !(frame.session && frame.calls && frame.calls.enabled);
       refreshStart();
       if (frame.invite) call.onFrame(frame.invite);
+      // What was said before this page opened (and while the socket was away): shown once each.
+      for (const message of Array.isArray(frame.history) ? frame.history : []) show(message);
       if (everConnected) call.rejoin(); // the socket came back: so does the call's signalling
       everConnected = true;
     } else if (frame.type === "presence") {
@@ -262,6 +264,14 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     send();
+  });
+  // The visitor sees "typing…": one notice every two seconds at most (the server throttles too).
+  let lastTyping = 0;
+  textarea.addEventListener("input", () => {
+    const now = Date.now();
+    if (now - lastTyping < 2000 || !textarea.value.trim()) return;
+    lastTyping = now;
+    sendFrame({ type: "typing" });
   });
   textarea.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

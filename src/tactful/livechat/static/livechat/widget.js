@@ -119,6 +119,7 @@
     .log { list-style: none; margin: 0; padding: 12px; flex: 1; overflow-y: auto; display: flex;
       flex-direction: column; gap: 8px; background: #f6f7f9; }
     .empty { color: #6b7385; font-size: 13px; text-align: center; margin: auto 0; }
+    .typing { color: #6b7385; font-size: 12px; font-style: italic; margin: 0; padding: 0 12px 6px; }
     .msg { max-width: 85%; padding: 7px 10px; border-radius: 10px; white-space: pre-wrap;
       overflow-wrap: anywhere; }
     .msg .meta { display: block; font-size: 11px; color: #6b7385; margin-bottom: 2px; }
@@ -231,6 +232,7 @@
   ]);
   const log = make("ol", { class: "log", "aria-live": "polite", hidden: true });
   const emptyNote = make("li", { class: "empty", text: t("empty") });
+  const typingNote = make("p", { class: "typing", role: "status", hidden: true });
   const textarea = make("textarea", { name: "body", rows: "1", maxlength: String(MAX_CHARS), placeholder: t("placeholder"), "aria-label": t("placeholder") });
   const composer = make("form", { class: "composer", hidden: true }, [
     textarea,
@@ -276,6 +278,7 @@
     callArea,
     intro,
     log,
+    typingNote,
     composer,
   ]);
   const style = document.createElement("style");
@@ -547,6 +550,19 @@
     }, delay);
   };
 
+  // "Ana is typing…": shown while the agent's notices keep coming, gone with their message.
+  let typingTimer = null;
+  const hideTyping = () => {
+    clearTimeout(typingTimer);
+    typingNote.hidden = true;
+  };
+  const showTyping = (name) => {
+    typingNote.textContent = name ? t("agent_typing", { name: String(name).slice(0, 60) }) : t("support_typing");
+    typingNote.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(hideTyping, 6000);
+  };
+
   const onSession = (frame) => {
     if (typeof frame.token === "string") state.token = frame.token;
     state.session = frame.session;
@@ -632,7 +648,10 @@
       state.outbox = state.outbox.filter((item) => item.id !== frame.id);
       save();
       showMessage(frame.message);
-    } else if (frame.type === "message") showMessage(frame.message);
+    } else if (frame.type === "message") {
+      if (frame.message && frame.message.from === "agent") hideTyping();
+      showMessage(frame.message);
+    } else if (frame.type === "typing") showTyping(frame.name);
     else if (frame.type === "error") onError(frame);
   };
 
