@@ -78,6 +78,8 @@ def _other(value: str) -> Customer | None:
 def merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Merge the customer named in the form into this one (leads and admins)."""
     agent = _agent(request)
+    if not agent.is_lead:  # before reading the form: an agent's role may not, whatever it says
+        raise PermissionDenied
     kept = _customer(agent, customer_id)
     other = _other(request.POST.get("other", ""))
     try:

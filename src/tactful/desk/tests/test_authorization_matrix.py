@@ -256,6 +256,43 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET help/a/<int:article_id>/": (404, 404, 404, 404, 404, 404, 404),
     "GET help/<slug:center>/": (200, 200, 200, 200, 200, 200, 200),
     "GET help/<slug:center>/a/<int:article_id>/": (404, 404, 404, 404, 404, 404, 404),
+    # The customer page follows the tickets an agent can see; only leads and admins merge (the
+    # undo of a merge that does not exist is a 404 for everyone). The portal is the customers'
+    # own door: it answers everyone alike and sends anyone without a portal session to log in.
+    "GET api/v1/teams": (401, 200, 401, 200, 200, 200, 200),
+    "GET api/v1/teams/<team_id>": (401, 200, 401, 404, 200, 200, 200),
+    "GET api/v1/agents": (401, 200, 401, 200, 200, 200, 200),
+    "GET api/v1/agents/<agent_id>": (401, 200, 401, 404, 200, 200, 200),
+    "GET customers/<int:customer_id>/": (302, 302, 302, 404, 200, 200, 200),
+    "GET customers/<int:customer_id>/merge/": (302, 302, 302, 405, 405, 405, 405),
+    "POST customers/<int:customer_id>/merge/": (302, 302, 302, 403, 403, 302, 302),
+    "GET customers/merges/<int:merge_id>/undo/": (302, 302, 302, 405, 405, 405, 405),
+    "POST customers/merges/<int:merge_id>/undo/": (302, 302, 302, 404, 404, 404, 404),
+    "GET portal/": (200, 200, 200, 200, 200, 200, 200),
+    "GET portal/login/": (405, 405, 405, 405, 405, 405, 405),
+    "POST portal/login/": (400, 400, 400, 400, 400, 400, 400),
+    "GET portal/code/": (405, 405, 405, 405, 405, 405, 405),
+    "POST portal/code/": (400, 400, 400, 400, 400, 400, 400),
+    "GET portal/in/<str:token>/": (400, 400, 400, 400, 400, 400, 400),
+    "GET portal/tickets/<int:ticket_id>/": (302, 302, 302, 302, 302, 302, 302),
+    "GET portal/tickets/<int:ticket_id>/reply/": (405, 405, 405, 405, 405, 405, 405),
+    "POST portal/tickets/<int:ticket_id>/reply/": (302, 302, 302, 302, 302, 302, 302),
+    "GET portal/logout/": (405, 405, 405, 405, 405, 405, 405),
+    "POST portal/logout/": (302, 302, 302, 302, 302, 302, 302),
+    "GET settings/": (302, 302, 302, 403, 403, 200, 200),
+    "GET settings/teams/<int:team_id>/": (302, 302, 302, 405, 405, 405, 405),
+    "POST settings/teams/<int:team_id>/": (302, 302, 302, 403, 403, 302, 302),
+    "GET settings/agents/": (302, 302, 302, 403, 403, 200, 200),
+    "GET settings/tokens/": (302, 302, 302, 403, 403, 200, 200),
+    "GET settings/tokens/<int:token_id>/revoke/": (302, 302, 302, 405, 405, 405, 405),
+    "POST settings/tokens/<int:token_id>/revoke/": (302, 302, 302, 403, 403, 404, 404),
+    "GET settings/fields/": (302, 302, 302, 403, 403, 200, 200),
+    "GET settings/fields/<int:field_id>/delete/": (302, 302, 302, 405, 405, 405, 405),
+    "POST settings/fields/<int:field_id>/delete/": (302, 302, 302, 403, 403, 404, 404),
+    "GET settings/webhooks/": (302, 302, 302, 403, 403, 200, 200),
+    "GET settings/webhooks/<int:webhook_id>/active/": (302, 302, 302, 405, 405, 405, 405),
+    "POST settings/webhooks/<int:webhook_id>/active/": (302, 302, 302, 403, 403, 404, 404),
+    "GET settings/tickets/<int:ticket_id>/fields/": (302, 302, 302, 404, 200, 200, 200),
 }
 
 
@@ -263,6 +300,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
 def world(desk, settings):
     # Revoked-token requests would otherwise lock the test's address halfway through.
     settings.TACTFUL_TOKEN_ADDRESS_FAILURES = 100_000
+    settings.TACTFUL_PORTAL_RATE_PER_IP = 100_000  # the portal's login form likewise
+    settings.TACTFUL_PORTAL_RATE_PER_ADDRESS = 100_000
     return build_world(desk)
 
 
