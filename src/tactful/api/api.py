@@ -49,6 +49,11 @@ def _token_agent(request: HttpRequest, raw: str) -> Agent | None:
         raise HttpError(429, security.locked_message()) from exc
     if agent is not None:
         request.user = agent  # type: ignore[assignment]
+        if agent.language:
+            # The rest of the request speaks the agent's language, so errors raised deep in a
+            # service (translated when raised, before any handler runs) read as theirs.
+            translation.activate(agent.language)
+            request.LANGUAGE_CODE = agent.language
     return agent
 
 

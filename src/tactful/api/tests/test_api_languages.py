@@ -29,3 +29,23 @@ def test_without_a_token_errors_follow_accept_language(db, accept, expected):
     response = Client().get("/api/v1/tickets", headers={"Accept-Language": accept})
     assert response.status_code == 401
     assert response.json() == {"detail": expected}
+
+
+def test_a_services_refusal_speaks_the_token_agent_language(desk):
+    """A refusal raised inside a service (merging a ticket into itself), whatever the client's
+    Accept-Language: each agent reads it in their own language."""
+    team = desk.team()
+    ticket = desk.ticket(team=team)
+    details = {}
+    for language in ("en", "es", "ru"):
+        token = desk.token(desk.agent(f"agent-{language}", teams=[team], language=language))
+        response = Client().post(
+            f"/api/v1/tickets/{ticket.number}/merge",
+            data={"into": ticket.number},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"},
+        )
+        assert response.status_code == 422, response.content
+        assert response["Content-Language"] == language
+        details[language] = response.json()["detail"]
+    assert len(set(map(str, details.values()))) == 3, details
