@@ -27,7 +27,7 @@ def crew(desk: Any) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def default_rules(request: pytest.FixtureRequest) -> None:
-    """The shipped default rules, as on a new desk.
+    """The shipped default rules and canned starter library, as on a new desk.
 
     The data migration creates them, but a transactional test elsewhere in the run flushes
     every table (migration data included); put back whatever is missing.
@@ -36,8 +36,10 @@ def default_rules(request: pytest.FixtureRequest) -> None:
         return
     request.getfixturevalue("db")
     from tactful.automation.services import install_default_rules
+    from tactful.canned.services import load_starter
 
     install_default_rules()
+    load_starter()  # the hand-over panel offers the starter library's boundary templates
 
 
 @pytest.fixture
