@@ -16,7 +16,7 @@ import logging
 import time
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tactful import coach
@@ -138,29 +138,32 @@ def _record_success(
             )
             return analysis
 
-        ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
-        # Both questions about the ticket's other analyses in one query: is a newer message
-        # already read (then this older one must not overwrite the ticket's signals), and is
-        # any still waiting (then the ticket stays "analysing").
-        others = MessageAnalysis.objects.filter(message__ticket_id=ticket.pk).aggregate(
-            newer_done=Count(
-                "pk",
-                filter=Q(
-                    message__kind=MessageKind.INCOMING,
-                    message_id__gt=message.pk,
-                    status=AnalysisStatus.DONE,
+        # The lock and both questions about the ticket's other analyses in one query: is a
+        # newer message already read (then this older one must not overwrite the ticket's
+        # signals), and is any still waiting (then the ticket stays "analysing").
+        others = MessageAnalysis.objects.filter(message__ticket_id=OuterRef("pk"))
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .annotate(
+                newer_done=Exists(
+                    others.filter(
+                        message__kind=MessageKind.INCOMING,
+                        message_id__gt=message.pk,
+                        status=AnalysisStatus.DONE,
+                    )
                 ),
-            ),
-            pending=Count("pk", filter=Q(status=AnalysisStatus.PENDING)),
+                still_pending=Exists(others.filter(status=AnalysisStatus.PENDING)),
+            )
+            .get(pk=message.ticket_id)
         )
-        if others["newer_done"]:
+        if ticket.newer_done:
             return analysis
         ticket.emotion = analysis.top_emotion
         ticket.intensity = analysis.intensity
         ticket.abuse = analysis.abuse
         ticket.threat = analysis.threat
         ticket.company_fault = analysis.company_fault
-        ticket.coach_state = CoachState.PENDING if others["pending"] else CoachState.DONE
+        ticket.coach_state = CoachState.PENDING if ticket.still_pending else CoachState.DONE
         fields = ["emotion", "intensity", "abuse", "threat", "company_fault", "coach_state"]
         # A ticket of unknown language takes the one the coach read, in the same UPDATE.
         previous_language = ticket.language
