@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -75,6 +77,53 @@ def analyze_incoming_message(*, message: Message, silent: bool = False) -> Messa
     return _record_success(
         analysis, message, result, coach_seconds=time.perf_counter() - started, silent=silent
     )
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`analyze_incoming_messages` did: how many readings it stored, and the
+    messages it could not read (each to be retried on its own)."""
+
+    done: int = 0
+    unread: list[int] = field(default_factory=list)
+
+
+def analyze_incoming_messages(messages: Sequence[Message]) -> BatchOutcome:
+    """Read a batch of customer messages with one encoder call for all of them
+    (``coach.analyze_many``), then store each reading as :func:`analyze_incoming_message`
+    does, each in its own transaction.
+
+    Messages already read are skipped; call notes and other messages are left to the
+    one-message path. When the batch call fails, every message is returned as unread (the
+    caller reads each on its own, where failures are recorded and retried).
+    """
+    outcome = BatchOutcome()
+    todo: list[tuple[Message, MessageAnalysis]] = []
+    for message in messages:
+        if message.kind != MessageKind.INCOMING:
+            outcome.unread.append(message.pk)
+            continue
+        try:
+            analysis = message.analysis
+        except MessageAnalysis.DoesNotExist:
+            outcome.unread.append(message.pk)
+            continue
+        if analysis.status != AnalysisStatus.DONE:
+            todo.append((message, analysis))
+    if not todo:
+        return outcome
+    started = time.perf_counter()
+    try:
+        results = coach.analyze_many([plain_text(message.body) for message, _a in todo])
+    except Exception:
+        logger.exception("coach failed on a batch of %s messages", len(todo))
+        outcome.unread.extend(message.pk for message, _a in todo)
+        return outcome
+    share = (time.perf_counter() - started) / len(todo)
+    for (message, analysis), result in zip(todo, results, strict=True):
+        _record_success(analysis, message, result, coach_seconds=share)
+        outcome.done += 1
+    return outcome
 
 
 def _write(change: events.TicketChange, *, silent: bool) -> None:
