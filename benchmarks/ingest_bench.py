@@ -12,6 +12,9 @@ Everything runs in this one process, the way one Celery worker (pool solo) does 
    worker spends in the coach, reported on its own;
 4. **store + coach** — ``ingest_email`` with the analysis running inline after each commit,
    on fresh mails: what one worker sustains;
+4b. **store + coach, in groups** — the same, with each group of ``--group`` mails stored
+   inside ``coaching.tasks.analyses_in_batches()`` as an IMAP poll stores a fetched group:
+   the coach reads the group in one encoder call after it;
 5. **IMAP end to end** — APPEND the mails to the test Dovecot, then ``poll_mailbox`` (fetch,
    store, coach, flag \\Seen). Needs ``scripts/mailserver.sh`` (skipped without it).
 
@@ -179,6 +182,17 @@ class CoachTimer:
                 self.calls += 1
 
         tactful.coach.analyze_message = timed  # coaching.analysis calls it through the module
+        real_many = tactful.coach.analyze_many
+
+        def timed_many(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return real_many(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+        tactful.coach.analyze_many = timed_many
 
     def reset(self) -> None:
         self.seconds, self.calls = 0.0, 0
@@ -292,6 +306,29 @@ def run(args: argparse.Namespace) -> list[tuple[str, int, float, str]]:
         )
     )
 
+    if args.group > 0:
+        from tactful.coaching.tasks import analyses_in_batches
+
+        grouped = make_corpus(args.mails, to="support@bench.example", seed=4)
+        timer.reset()
+
+        def in_groups() -> None:
+            for start in range(0, len(grouped), args.group):
+                with analyses_in_batches():  # as an IMAP poll stores a fetched group
+                    for raw in grouped[start : start + args.group]:
+                        ingest_email(raw, team=team)
+
+        batched = timed(in_groups)
+        rows.append(
+            (
+                f"store + coach, groups of {args.group}",
+                len(grouped),
+                batched,
+                f"one encoder call per group; coach {timer.seconds:.2f} s = "
+                f"{timer.seconds / batched:.0%} of the time",
+            )
+        )
+
     port = None if args.imap_mails <= 0 else imap_port()
     if port is None:
         log("IMAP: no test Dovecot (run scripts/mailserver.sh); skipping the end-to-end step")
@@ -351,13 +388,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="encoder threads (1: one worker on one core)"
     )
+    parser.add_argument(
+        "--group",
+        type=int,
+        default=50,
+        help="mails per fetched group in the batched step (0 skips it)",
+    )
     args = parser.parse_args(argv)
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, str(args.threads))
     os.environ["TACTFUL_ENCODER_THREADS"] = str(args.threads)
 
+    load_before = os.getloadavg()
     rows = run(args)
+    load_after = os.getloadavg()
     print()
+    print(
+        "load average (1, 5, 15 min): before "
+        + ", ".join(f"{n:.1f}" for n in load_before)
+        + "; after "
+        + ", ".join(f"{n:.1f}" for n in load_after)
+    )
     print(f"{'step':<34}{'mails':>7}{'seconds':>10}{'mails/s':>10}  notes")
     for name, count, seconds, note in rows:
         print(f"{name:<34}{count:>7}{seconds:>10.2f}{rate(count, seconds):>10.0f}  {note}")
