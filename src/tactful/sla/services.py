@@ -1,5 +1,6 @@
-"""Keeping each ticket's clocks true: replay its history after every change that moves them,
-and check once a minute which deadlines came due (warnings and breaches, each emitted once).
+"""Keeping each ticket's clocks true: move them on every change that moves them (without the
+history where the change alone says what moves, replaying the history otherwise), and check
+once a minute which deadlines came due (warnings and breaches, each emitted once).
 
 Everything here runs inside the transaction of the change (the handlers subscribe in
 ``SlaConfig.ready()``), so the clocks commit or roll back with it.

@@ -137,3 +137,26 @@ def test_a_new_ticket_costs_the_clocks_four_queries(desk):
         desk.ticket()
     # The ticket read, the two new clocks, the daily rows and the summary (one statement each).
     assert len(_sla_queries(context)) == 4
+
+
+def test_daily_rows_are_created_then_added_to_in_one_statement(db):
+    from datetime import date
+
+    from tactful.sla import stats
+
+    counters = (*stats.COUNTS, *stats.HISTOGRAM)
+    english = {"day": date(2026, 1, 5), "target": "resolution", "team_id": 0}
+    english |= {"dimension": "language", "value": "en"}
+    spanish = english | {"value": "es"}
+    with CaptureQueriesContext(connection) as context:
+        services.add_counts(
+            ClockDay,
+            [(english, {"started": 2, "h3": 1}), (spanish, {"ended": 1})],
+            counters=counters,
+        )
+        services.add_counts(ClockDay, [(english, {"started": -1, "h3": 1})], counters=counters)
+        services.add_counts(ClockDay, [(spanish, {"ended": 0})], counters=counters)  # nothing
+    assert len(context.captured_queries) == 2
+    row = ClockDay.objects.get(**english)
+    assert (row.started, row.h3, row.ended) == (1, 2, 0)
+    assert ClockDay.objects.get(**spanish).ended == 1
