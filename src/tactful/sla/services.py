@@ -19,7 +19,7 @@ from typing import Any
 from celery import shared_task
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -523,7 +523,7 @@ def cached_setup(fingerprint: str) -> Setup:
     return setup
 
 
-def _ticket_for_retiming(ticket_id: int) -> Ticket | None:
+def _retiming_query(ticket_id: int) -> QuerySet[Ticket]:
     """The ticket with what the incremental rules ask about its clocks, in one query."""
     mine = {"ticket_id": OuterRef("pk")}
     return (
@@ -540,9 +540,32 @@ def _ticket_for_retiming(ticket_id: int) -> Ticket | None:
             waiting=Exists(
                 Clock.objects.filter(**mine, target=replay.NEXT_RESPONSE, state__in=OPEN_STATES)
             ),
-        )
-        .first()
+        )[:1]
     )
+
+
+#: A ticket id no ticket has: marks where the id goes in the compiled query.
+_PLACEHOLDER = -7_316_000_001
+#: The retiming query compiled once per database vendor: (SQL, parameters, the id's place).
+_compiled: dict[str, tuple[str, list[Any], int]] = {}
+
+
+def _ticket_for_retiming(ticket_id: int) -> Ticket | None:
+    """:func:`_retiming_query`, compiled once per process: building its five subqueries costs
+    the ORM about 2.5 ms of CPU per call, more than the query takes in PostgreSQL."""
+    compiled = _compiled.get(connection.vendor)
+    if compiled is None:
+        query = _retiming_query(_PLACEHOLDER)
+        sql, params = query.query.sql_with_params()
+        places = [i for i, value in enumerate(params) if value == _PLACEHOLDER]
+        if len(places) != 1:  # not where it can be swapped: use the ORM each time
+            return _retiming_query(ticket_id).first()
+        compiled = (sql, list(params), places[0])
+        _compiled[connection.vendor] = compiled
+    sql, params, place = compiled
+    params = list(params)
+    params[place] = ticket_id
+    return next(iter(Ticket.objects.raw(sql, params)), None)
 
 
 def retime(ticket_id: int, changes: Sequence[events.TicketChange]) -> None:
