@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from tactful import coach
@@ -75,6 +77,53 @@ def analyze_incoming_message(*, message: Message, silent: bool = False) -> Messa
     return _record_success(
         analysis, message, result, coach_seconds=time.perf_counter() - started, silent=silent
     )
+
+
+@dataclass
+class BatchOutcome:
+    """What :func:`analyze_incoming_messages` did: how many readings it stored, and the
+    messages it could not read (each to be retried on its own)."""
+
+    done: int = 0
+    unread: list[int] = field(default_factory=list)
+
+
+def analyze_incoming_messages(messages: Sequence[Message]) -> BatchOutcome:
+    """Read a batch of customer messages with one encoder call for all of them
+    (``coach.analyze_many``), then store each reading as :func:`analyze_incoming_message`
+    does, each in its own transaction.
+
+    Messages already read are skipped; call notes and other messages are left to the
+    one-message path. When the batch call fails, every message is returned as unread (the
+    caller reads each on its own, where failures are recorded and retried).
+    """
+    outcome = BatchOutcome()
+    todo: list[tuple[Message, MessageAnalysis]] = []
+    for message in messages:
+        if message.kind != MessageKind.INCOMING:
+            outcome.unread.append(message.pk)
+            continue
+        try:
+            analysis = message.analysis
+        except MessageAnalysis.DoesNotExist:
+            outcome.unread.append(message.pk)
+            continue
+        if analysis.status != AnalysisStatus.DONE:
+            todo.append((message, analysis))
+    if not todo:
+        return outcome
+    started = time.perf_counter()
+    try:
+        results = coach.analyze_many([plain_text(message.body) for message, _a in todo])
+    except Exception:
+        logger.exception("coach failed on a batch of %s messages", len(todo))
+        outcome.unread.extend(message.pk for message, _a in todo)
+        return outcome
+    share = (time.perf_counter() - started) / len(todo)
+    for (message, analysis), result in zip(todo, results, strict=True):
+        _record_success(analysis, message, result, coach_seconds=share)
+        outcome.done += 1
+    return outcome
 
 
 def _write(change: events.TicketChange, *, silent: bool) -> None:
@@ -138,29 +187,32 @@ def _record_success(
             )
             return analysis
 
-        ticket = Ticket.objects.select_for_update().get(pk=message.ticket_id)
-        # Both questions about the ticket's other analyses in one query: is a newer message
-        # already read (then this older one must not overwrite the ticket's signals), and is
-        # any still waiting (then the ticket stays "analysing").
-        others = MessageAnalysis.objects.filter(message__ticket_id=ticket.pk).aggregate(
-            newer_done=Count(
-                "pk",
-                filter=Q(
-                    message__kind=MessageKind.INCOMING,
-                    message_id__gt=message.pk,
-                    status=AnalysisStatus.DONE,
+        # The lock and both questions about the ticket's other analyses in one query: is a
+        # newer message already read (then this older one must not overwrite the ticket's
+        # signals), and is any still waiting (then the ticket stays "analysing").
+        others = MessageAnalysis.objects.filter(message__ticket_id=OuterRef("pk"))
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .annotate(
+                newer_done=Exists(
+                    others.filter(
+                        message__kind=MessageKind.INCOMING,
+                        message_id__gt=message.pk,
+                        status=AnalysisStatus.DONE,
+                    )
                 ),
-            ),
-            pending=Count("pk", filter=Q(status=AnalysisStatus.PENDING)),
+                still_pending=Exists(others.filter(status=AnalysisStatus.PENDING)),
+            )
+            .get(pk=message.ticket_id)
         )
-        if others["newer_done"]:
+        if ticket.newer_done:
             return analysis
         ticket.emotion = analysis.top_emotion
         ticket.intensity = analysis.intensity
         ticket.abuse = analysis.abuse
         ticket.threat = analysis.threat
         ticket.company_fault = analysis.company_fault
-        ticket.coach_state = CoachState.PENDING if others["pending"] else CoachState.DONE
+        ticket.coach_state = CoachState.PENDING if ticket.still_pending else CoachState.DONE
         fields = ["emotion", "intensity", "abuse", "threat", "company_fault", "coach_state"]
         # A ticket of unknown language takes the one the coach read, in the same UPDATE.
         previous_language = ticket.language

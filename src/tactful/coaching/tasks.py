@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import shared_task
 from django.conf import settings
 
-from tactful.coaching.analysis import AnalysisError, analyze_incoming_message
+from tactful.coaching.analysis import (
+    AnalysisError,
+    analyze_incoming_message,
+    analyze_incoming_messages,
+)
 from tactful.tickets.models import Message
 
 logger = logging.getLogger(__name__)
@@ -35,8 +42,59 @@ def analyze_message_task(self, message_id: int) -> str:  # type: ignore[no-untyp
     return str(analysis.status)
 
 
+@shared_task(acks_late=True, name="tactful.coaching.analyze_messages")
+def analyze_messages_task(message_ids: list[int]) -> dict[str, int]:
+    """Analyse a batch of incoming messages with one encoder call for all their texts; a
+    message the batch could not read goes on to its own task (which retries)."""
+    ids = [pk for pk in message_ids if isinstance(pk, int) and not isinstance(pk, bool)]
+    ids = ids[:MAX_BATCH]
+    messages = list(Message.objects.select_related("analysis").filter(pk__in=ids).order_by("pk"))
+    outcome = analyze_incoming_messages(messages)
+    for message_id in outcome.unread:
+        enqueue_analysis(message_id)
+    return {"done": outcome.done, "unread": len(outcome.unread)}
+
+
+#: The most messages one batch task reads (a fetched group of mail is smaller).
+MAX_BATCH = 200
+
+_collecting: ContextVar[list[int] | None] = ContextVar("tactful_analyses", default=None)
+
+
+@contextmanager
+def analyses_in_batches() -> Iterator[None]:
+    """Inside the block, the analyses each commit queues are collected; when it ends they go
+    to the workers as batches (``analyze_messages_task``), so the coach encodes a fetched
+    group of mail in one call instead of one call per message.
+
+    The batch is sent even when the block raises (the messages stored before stay stored),
+    and a message left unread by a crash stays ``pending`` for ``retry_failed_analyses``.
+    """
+    collected: list[int] = []
+    token = _collecting.set(collected)
+    try:
+        yield
+    finally:
+        _collecting.reset(token)
+        for start in range(0, len(collected), MAX_BATCH):
+            _send_batch(collected[start : start + MAX_BATCH])
+
+
+def _send_batch(message_ids: list[int]) -> None:
+    try:
+        analyze_messages_task.delay(message_ids)
+    except Exception:  # a broker outage: the rows stay pending for a retry
+        logger.exception("could not queue the analysis of %s messages", len(message_ids))
+
+
 def enqueue_analysis(message_id: int) -> None:
-    """Send the analysis to a worker; if the broker is down, the row stays pending for a retry."""
+    """Send the analysis to a worker; if the broker is down, the row stays pending for a retry.
+
+    Inside :func:`analyses_in_batches` it joins the block's batch instead."""
+    collected = _collecting.get()
+    if collected is not None:
+        collected.append(message_id)
+        return
     try:
         analyze_message_task.delay(message_id)
     except Exception:  # a broker outage must not break the request that saved the message

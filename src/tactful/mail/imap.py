@@ -31,6 +31,7 @@ from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 from imapclient import IMAPClient
 
+from tactful.coaching.tasks import analyses_in_batches
 from tactful.mail.models import Mailbox
 from tactful.mail.services import ingest_email
 
@@ -193,28 +194,31 @@ def _fetch_new(client: IMAPClient, mailbox: Mailbox, result: PollResult) -> None
         for group in _size_bounded_groups(batch, sizes):
             fetched = client.fetch(group, ["BODY.PEEK[]"])
             stored: list[int] = []
-            try:
-                for uid in group:
-                    raw = fetched.get(uid, {}).get(b"BODY[]")
-                    if raw is None:  # expunged by someone else since the SEARCH
+            # The coach reads the group's messages as one batch (one encoder call for all),
+            # queued once the group is stored.
+            with analyses_in_batches():
+                try:
+                    for uid in group:
+                        raw = fetched.get(uid, {}).get(b"BODY[]")
+                        if raw is None:  # expunged by someone else since the SEARCH
+                            _advance(mailbox, uid)
+                            continue
+                        result.fetched += 1
+                        try:
+                            outcome = ingest_email(bytes(raw), mailbox=mailbox, team=mailbox.team)
+                        except Exception as exc:
+                            # Not bad input (ingest refuses that itself): the database or a
+                            # bug. Stop here so this mail is retried next poll, not skipped.
+                            logger.exception("mailbox %s: storing UID %s failed", mailbox.pk, uid)
+                            result.errors += 1
+                            result.error = _describe(exc)
+                            return
+                        result.add(outcome.status)
                         _advance(mailbox, uid)
-                        continue
-                    result.fetched += 1
-                    try:
-                        outcome = ingest_email(bytes(raw), mailbox=mailbox, team=mailbox.team)
-                    except Exception as exc:
-                        # Not bad input (ingest refuses that itself): the database or a bug.
-                        # Stop here so this mail is retried next poll instead of skipped.
-                        logger.exception("mailbox %s: storing UID %s failed", mailbox.pk, uid)
-                        result.errors += 1
-                        result.error = _describe(exc)
-                        return
-                    result.add(outcome.status)
-                    _advance(mailbox, uid)
-                    stored.append(uid)
-            finally:
-                if stored:
-                    client.add_flags(stored, [b"\\Seen"], silent=True)
+                        stored.append(uid)
+                finally:
+                    if stored:
+                        client.add_flags(stored, [b"\\Seen"], silent=True)
 
 
 def poll_mailbox(mailbox: Mailbox, *, client: IMAPClient | None = None) -> PollResult:

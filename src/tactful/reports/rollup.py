@@ -4,17 +4,18 @@ from the messages themselves (after an import, or to check the counts)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.reports.models import COUNTERS, DailyFigures
+from tactful.sla import services as sla_services
 from tactful.tickets.models import Message, MessageKind
 
 BALANCES = ("too_little", "balanced", "too_much")
@@ -73,19 +74,23 @@ def review_counts(review: Any) -> dict[str, int]:
 
 
 def add(key: Key, counts: Mapping[str, int]) -> None:
-    """Add ``counts`` to the row for ``key`` (created on first use; safe when two writers
-    race: the loser of the insert adds to the winner's row)."""
-    counts = {name: n for name, n in counts.items() if n and name in COUNTERS}
-    if not counts:
-        return
-    increments = {name: F(name) + n for name, n in counts.items()}
-    if DailyFigures.objects.filter(**key.lookup()).update(**increments):
-        return
-    try:
-        with transaction.atomic():
-            DailyFigures.objects.create(**key.lookup(), **counts)
-    except IntegrityError:
-        DailyFigures.objects.filter(**key.lookup()).update(**increments)
+    """Add ``counts`` to the row for ``key`` (created on first use)."""
+    add_many([(key, counts)])
+
+
+def add_many(rows: Iterable[tuple[Key, Mapping[str, int]]]) -> None:
+    """Add each ``(key, counts)`` to its row, in one statement whatever the number of rows
+    (an upsert: safe when two writers race to create the same row)."""
+    summed: dict[Key, Counter[str]] = {}
+    for key, counts in rows:
+        summed.setdefault(key, Counter()).update(
+            {name: n for name, n in counts.items() if n and name in COUNTERS}
+        )
+    sla_services.add_counts(
+        DailyFigures,
+        [(key.lookup(), dict(counts)) for key, counts in summed.items()],
+        counters=COUNTERS,
+    )
 
 
 def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:

@@ -99,4 +99,4 @@ def check_minutes(value: Any, *, name: str) -> int | None:
         raise ValueError(f"{name} must be a whole number of minutes, at least 1")
     if value > MAX_TARGET_MINUTES:
         raise ValueError(f"{name}: at most {MAX_TARGET_MINUTES} minutes (a year)")
-    return value
+    return int(value)

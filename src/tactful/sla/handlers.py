@@ -1,8 +1,10 @@
-"""What the SLA clocks do when something happens to a ticket: replay it, once per change.
+"""What the SLA clocks do when something happens to a ticket: move them, once per change.
 
 A batch subscriber: however many rows one change wrote (a reply that also opens the ticket
-and assigns it), each ticket is replayed once, after the other handlers, so it sees the
-finished change. Internal notes are not subscribed: they never move a clock.
+and assigns it), each ticket is retimed once, after the other handlers, so it sees the
+finished change — incrementally where the change alone says what moves (a new ticket, a
+customer message, a fact a policy reads), by replaying its history otherwise (see
+``services.retime``). Internal notes are not subscribed: they never move a clock.
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ MOVES_CLOCKS: tuple[type[events.TicketChange], ...] = (
 
 
 def retime_tickets(changes: Sequence[events.TicketChange]) -> None:
-    ticket_ids = sorted({change.ticket_id for change in changes})
-    setup = services.Setup.load()
-    for ticket_id in ticket_ids:
-        ticket = next(change.ticket for change in changes if change.ticket_id == ticket_id)
-        services.refresh_ticket(ticket, setup=setup)
+    by_ticket: dict[int, list[events.TicketChange]] = {}
+    for change in changes:
+        by_ticket.setdefault(change.ticket_id, []).append(change)
+    for ticket_id in sorted(by_ticket):
+        services.retime(ticket_id, by_ticket[ticket_id])
 
 
 def register() -> None:

@@ -279,3 +279,14 @@ def replay(history: History, targets: Targets) -> list[ClockRun]:
     if history.merged_at is not None:
         run.merged(history.merged_at)
     return run.finish()
+
+
+def next_wait(turn: Turn, targets: Targets) -> ClockRun:
+    """The next response wait a customer message starts on an active ticket whose earlier
+    waits are all answered: the clock :func:`replay` adds for it, with its deadline (for
+    keeping the clocks without replaying the whole history)."""
+    run = _Replay(History(opened_at=turn.at), targets)
+    wait = run._start(NEXT_RESPONSE, turn.message_id, turn.at, turn.message_id)
+    run.clocks = [wait]
+    run.finish()
+    return wait

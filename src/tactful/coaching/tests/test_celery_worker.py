@@ -97,3 +97,26 @@ def test_worker_retries_a_transient_failure(worker, desk, monkeypatch):
     analysis = MessageAnalysis.objects.get(message__ticket=ticket)
     assert analysis.attempts == 2
     assert ticket.events.filter(kind="analysis_failed").count() == 1
+
+
+def test_worker_reads_a_fetched_group_as_one_batch(worker, desk):
+    """Messages stored inside ``analyses_in_batches`` reach the worker as one batch task."""
+    from tactful.coaching.tasks import analyses_in_batches
+
+    with analyses_in_batches():
+        tickets = [
+            desk.ticket(body="I was charged twice this month and nobody answers."),
+            desk.ticket(body="Me cobraron dos veces y nadie contesta."),
+        ]
+    done = wait_for(
+        lambda: (
+            MessageAnalysis.objects.filter(
+                message__ticket__in=tickets, status=AnalysisStatus.DONE
+            ).count()
+            == 2
+        )
+    )
+    assert done, list(MessageAnalysis.objects.values("status", "error"))
+    for ticket in tickets:
+        ticket.refresh_from_db()
+        assert ticket.coach_state == "done" and ticket.emotion

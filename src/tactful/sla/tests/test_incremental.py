@@ -1,0 +1,162 @@
+"""The clocks moved incrementally (a new ticket, a customer message, a fact a policy reads) are
+exactly what replaying the whole history gives; a policy change reaches the cached policies
+at the next ticket; and a customer message costs the clocks one query."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from tactful.sla import services
+from tactful.sla.models import BusinessHours, Clock, ClockDay, Policy, Target, TicketSla
+from tactful.tickets import inbound
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import Priority, Status, Ticket
+
+pytestmark = pytest.mark.django_db
+
+_IGNORED = {"id", "ticket"}
+
+
+def kept(ticket: Ticket) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """Everything the clocks store about ``ticket`` (its clocks, every daily row, its summary)."""
+    clocks = [
+        {k: v for k, v in row.items() if k not in _IGNORED}
+        for row in Clock.objects.filter(ticket=ticket).order_by("target", "sequence").values()
+    ]
+    days = [
+        {k: v for k, v in row.items() if k != "id"}
+        for row in ClockDay.objects.order_by(
+            "day", "target", "team_id", "dimension", "value"
+        ).values()
+    ]
+    summary = TicketSla.objects.filter(ticket=ticket).values().first() or {}
+    return clocks, days, summary
+
+
+def assert_same_as_full_replay(ticket: Ticket) -> None:
+    before = kept(ticket)
+    with transaction.atomic():
+        services.refresh_tickets([ticket.pk], announce=False)
+        replayed = kept(ticket)
+        transaction.set_rollback(True)
+    assert before == replayed
+
+
+@pytest.mark.parametrize("business_hours", [False, True], ids=["calendar", "business-hours"])
+def test_incremental_clocks_are_what_the_full_replay_gives(desk, business_hours):
+    if business_hours:
+        BusinessHours.objects.create(
+            name="Desk",
+            time_zone="Europe/Madrid",
+            week={str(d): [["09:00", "17:00"]] for d in range(5)},
+        )
+    Policy.objects.create(
+        name="Standard",
+        first_response_minutes=60,
+        next_response_minutes=120,
+        resolution_minutes=24 * 60,
+        business_hours=business_hours,
+    )
+    agent = desk.agent()
+    ticket = desk.ticket()  # a new ticket: clocks started without reading any history
+    assert_same_as_full_replay(ticket)
+    inbound.record_incoming_message(ticket=ticket, body="Also, my invoice is wrong.")
+    assert_same_as_full_replay(ticket)  # waits on the first response: nothing moved
+    ticket_services.record_reply(ticket=ticket, agent=agent, body="Refund sent today.")
+    inbound.record_incoming_message(ticket=ticket, body="Nothing arrived yet.")
+    assert Clock.objects.filter(ticket=ticket, target=Target.NEXT_RESPONSE).count() == 1
+    assert_same_as_full_replay(ticket)  # a next response wait started from the message
+    inbound.record_incoming_message(ticket=ticket, body="Hello?")
+    assert_same_as_full_replay(ticket)
+    ticket_services.change_language(ticket=ticket, language="es", by=None)
+    assert_same_as_full_replay(ticket)  # the open clocks count under the new language
+    ticket_services.change_priority(ticket=ticket, priority=Priority.HIGH, by=None)
+    ticket_services.set_tags(ticket=ticket, names=["refund"], by=None)
+    assert_same_as_full_replay(ticket)
+    ticket_services.change_status(ticket=ticket, status=Status.SOLVED, by=agent)
+    inbound.record_incoming_message(ticket=ticket, body="It came back, charged again.")
+    assert_same_as_full_replay(ticket)  # reopened (replayed in full), then written to
+
+
+def test_a_language_that_picks_another_policy_retimes_every_clock(desk):
+    Policy.objects.create(name="Any", first_response_minutes=60, business_hours=False)
+    spanish = Policy.objects.create(
+        name="Spanish",
+        position=1,
+        languages=["es"],
+        first_response_minutes=30,
+        business_hours=False,
+    )
+    ticket = desk.ticket()
+    ticket_services.change_language(ticket=ticket, language="es", by=None)
+    first = Clock.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE)
+    assert first.policy == spanish
+    assert first.due_at == ticket.created_at + timedelta(minutes=30)
+    assert TicketSla.objects.get(ticket=ticket).policy == spanish
+    assert_same_as_full_replay(ticket)
+
+
+def test_a_policy_saved_since_the_last_ticket_is_the_one_applied(desk):
+    """The policies are cached per process; a change reaches the very next ticket."""
+    desk.ticket()  # fills the cache
+    fast = Policy.objects.create(name="Fast", first_response_minutes=5, business_hours=False)
+    ticket = desk.ticket()
+    assert Clock.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE).policy == fast
+    fast.first_response_minutes = 7
+    fast.save()  # the same number of policies, the same highest id: `updated` moved
+    ticket = desk.ticket()
+    first = Clock.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE)
+    assert first.due_at == ticket.created_at + timedelta(minutes=7)
+    fast.delete()
+    ticket = desk.ticket()
+    assert Clock.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE).policy is None
+
+
+def _sla_queries(context: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in context.captured_queries if '"sla_' in q["sql"]]
+
+
+def test_a_customer_message_waiting_on_an_open_wait_costs_the_clocks_one_query(desk):
+    Policy.objects.create(name="Any", first_response_minutes=60, business_hours=False)
+    ticket = desk.ticket()
+    with CaptureQueriesContext(connection) as context:
+        inbound.record_incoming_message(ticket=ticket, body="Any news?")
+    # One read: the ticket with its policy, its open waits and the policies' fingerprint.
+    assert len(_sla_queries(context)) == 1
+
+
+def test_a_new_ticket_costs_the_clocks_four_queries(desk):
+    Policy.objects.create(name="Any", first_response_minutes=60, business_hours=False)
+    desk.ticket()  # the policies are cached from here on
+    with CaptureQueriesContext(connection) as context:
+        desk.ticket()
+    # The ticket read, the two new clocks, the daily rows and the summary (one statement each).
+    assert len(_sla_queries(context)) == 4
+
+
+def test_daily_rows_are_created_then_added_to_in_one_statement(db):
+    from datetime import date
+
+    from tactful.sla import stats
+
+    counters = (*stats.COUNTS, *stats.HISTOGRAM)
+    english = {"day": date(2026, 1, 5), "target": "resolution", "team_id": 0}
+    english |= {"dimension": "language", "value": "en"}
+    spanish = english | {"value": "es"}
+    with CaptureQueriesContext(connection) as context:
+        services.add_counts(
+            ClockDay,
+            [(english, {"started": 2, "h3": 1}), (spanish, {"ended": 1})],
+            counters=counters,
+        )
+        services.add_counts(ClockDay, [(english, {"started": -1, "h3": 1})], counters=counters)
+        services.add_counts(ClockDay, [(spanish, {"ended": 0})], counters=counters)  # nothing
+    assert len(context.captured_queries) == 2
+    row = ClockDay.objects.get(**english)
+    assert (row.started, row.h3, row.ended) == (1, 2, 0)
+    assert ClockDay.objects.get(**spanish).ended == 1
