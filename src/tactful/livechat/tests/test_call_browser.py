@@ -298,7 +298,8 @@ def test_a_video_call_connects_both_ways_and_lands_on_the_ticket(
             # The browser (or the person) refuses the camera and microphone.
             ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream=deny"],
             "es",
-            "Tu navegador bloqueó la cámara y el micrófono.",
+            # The widget says usted unless the team chose tú (the desk's own default).
+            "Su navegador bloqueó la cámara y el micrófono.",
         ),
         (
             # A machine with neither.
