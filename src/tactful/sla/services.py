@@ -371,7 +371,8 @@ def add_counts(
     counters: Sequence[str],
 ) -> None:
     """Add counts to rows of a table of daily counters, creating the rows that are missing, in
-    one round trip: ``INSERT … ON CONFLICT (key) DO UPDATE SET n = n + EXCLUDED.n``
+    one round trip (on SQLite, one per 999 parameters): ``INSERT … ON CONFLICT (key) DO
+    UPDATE SET n = n + EXCLUDED.n``
     (PostgreSQL and SQLite ≥ 3.24 alike).
 
     ``rows``: (the row's unique key as field → value, counter → amount). The key fields must
@@ -391,22 +392,28 @@ def add_counts(
     # Every counter is written on insert (the columns have no database default).
     columns = key_columns + [meta.get_field(name).column for name in counters]
     ordered = sorted(rows, key=lambda row: tuple(str(row[0][name]) for name in key_fields))
-    params: list[Any] = []
-    for key, counts in ordered:
-        params.extend(key[name] for name in key_fields)
-        params.extend(int(counts.get(name, 0)) for name in counters)
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     updates = ", ".join(
         f"{quote(column)} = {table}.{quote(column)} + EXCLUDED.{quote(column)}"
         for column in (meta.get_field(name).column for name in names)
     )
-    sql = (
-        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES {', '.join([placeholders] * len(ordered))} "
-        f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
-    )
+    # One statement on PostgreSQL; SQLite caps the parameters of one statement (999 in
+    # Django's view of it), so a big batch (a report rebuild, the demo's history) is cut.
+    limit = connection.features.max_query_params
+    per_statement = max(1, limit // len(columns)) if limit else len(ordered)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        for start in range(0, len(ordered), per_statement):
+            part = ordered[start : start + per_statement]
+            params: list[Any] = []
+            for key, counts in part:
+                params.extend(key[name] for name in key_fields)
+                params.extend(int(counts.get(name, 0)) for name in counters)
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
+                f"VALUES {', '.join([placeholders] * len(part))} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}",
+                params,
+            )
 
 
 def rebuild_days() -> int:

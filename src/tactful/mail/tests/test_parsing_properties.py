@@ -43,6 +43,14 @@ def encoded_words(data: bytes, charset: str, cuts: list[int], encodings: list[st
     return "\r\n ".join(words)
 
 
+def _valid_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     text=typed,
@@ -59,6 +67,11 @@ def test_encoded_words_read_back_as_written_wherever_they_are_split(
         assume(False)
         return
     assume(text.strip())
+    # Bytes of a single-byte charset that also happen to be valid UTF-8 (Latin-1 "à¡¡" is the
+    # UTF-8 of "ࡡ") are read as UTF-8 by design: a declared Latin-1 is far more often a lie
+    # than such bytes an accident (``parsing.decode_bytes``). Hypothesis found one.
+    if charset != "utf-8" and not data.isascii():
+        assume(not _valid_utf8(data))
     # Russian in a single-byte charset is told apart by its words; skip what cannot be told.
     assume(charset == "utf-8" or text.isascii() or len(text) >= 3)
     header = encoded_words(data, charset, cuts, encodings)
