@@ -286,8 +286,7 @@ def _source_rows(
     if _is_parquet(source):
         import pyarrow.parquet as pq
 
-        files = sorted(source.rglob("*.parquet")) if source.is_dir() else [source]
-        for file in files:
+        for file in _parquet_files(source):
             parquet = pq.ParquetFile(file)
             if "id" not in parquet.schema_arrow.names:
                 raise ValueError(f"{file}: a Parquet archive needs an 'id' column")
@@ -328,8 +327,12 @@ def _parquet_rows(source: Path | None) -> int:
     import pyarrow.parquet as pq
 
     assert source is not None
-    files = sorted(source.rglob("*.parquet")) if source.is_dir() else [source]
-    return sum(pq.ParquetFile(file).metadata.num_rows for file in files)
+    return sum(pq.ParquetFile(file).metadata.num_rows for file in _parquet_files(source))
+
+
+def _parquet_files(source: Path) -> list[Path]:
+    """A Parquet file, or every Parquet file under a folder (as Ray and pyarrow write them)."""
+    return sorted(source.rglob("*.parquet")) if source.is_dir() else [source]
 
 
 def iter_records(out: Path) -> Iterator[dict[str, Any]]:

@@ -12,7 +12,6 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -46,21 +45,6 @@ class LoginRefused(Exception):
     def __init__(self, reason: Refusal) -> None:
         super().__init__(reason)
         self.reason: Refusal = reason
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The visitor's address, through as many trusted proxies as the contact form trusts."""
-    hops = settings.TACTFUL_CONTACT_PROXY_HOPS
-    address = request.META.get("REMOTE_ADDR", "") or ""
-    if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= hops:
-            address = forwarded[-hops]
-    return address
 
 
 def rate_limited(kind: str, key: str, *, limit: int) -> bool:

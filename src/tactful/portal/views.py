@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tactful.accounts import security
 from tactful.customers.models import Customer
 from tactful.portal import services
 from tactful.tickets.rendering import render_body
@@ -98,7 +99,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     """Send a login e-mail; the answer is the same whether the address is known or not."""
     address = services.normalize_address(request.POST.get("email", ""))
     if services.rate_limited(
-        "ip", services.client_ip(request), limit=settings.TACTFUL_PORTAL_RATE_PER_IP
+        "ip", security.client_ip(request), limit=settings.TACTFUL_PORTAL_RATE_PER_IP
     ) or services.rate_limited("send", address, limit=settings.TACTFUL_PORTAL_RATE_PER_ADDRESS):
         return _page(request, "portal/login.html", {"error": _refusal_text("rate")}, status=429)
     try:
@@ -117,7 +118,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 def code(request: HttpRequest) -> HttpResponse:
     address = services.normalize_address(request.POST.get("email", ""))
     if services.rate_limited(
-        "ip", services.client_ip(request), limit=settings.TACTFUL_PORTAL_RATE_PER_IP
+        "ip", security.client_ip(request), limit=settings.TACTFUL_PORTAL_RATE_PER_IP
     ):
         return _page(
             request,
