@@ -40,6 +40,9 @@ class MessageAnalysis(models.Model):
     spans = models.JSONField(_("evidence"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField(_("analysed"), null=True, blank=True)
+    #: When the sweep last queued this reading again (``None``: only when it was created), so
+    #: a reading whose worker is down is not queued again on every sweep.
+    requeued_at = models.DateTimeField(_("queued again"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message analysis")

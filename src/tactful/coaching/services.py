@@ -7,7 +7,13 @@ stored first and the coach never slows a request down.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from tactful.coaching import tasks
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
@@ -59,3 +65,36 @@ def retry_failed_analyses(*, limit: int = 500) -> int:
     for message_id in ids:
         tasks.enqueue_analysis(message_id)
     return len(ids)
+
+
+def sweep_stuck_analyses(*, now: datetime | None = None, limit: int = 1_000) -> int:
+    """Queue again the readings that a crash, a lost task or a broker outage left behind.
+
+    A reading is stuck when it is still *pending* (or *failed*, with fewer than
+    ``TACTFUL_ANALYSIS_SWEEP_ATTEMPTS`` attempts) ``TACTFUL_ANALYSIS_STUCK_SECONDS`` after it
+    was created or last queued by this sweep. Each is stamped before it is queued, so a worker
+    that stays down gets each reading once per period, not once per sweep. Beat runs this
+    every few minutes; ``retry_failed_analyses`` is the admin's "everything now" instead.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.TACTFUL_ANALYSIS_STUCK_SECONDS)
+    stuck = (
+        MessageAnalysis.objects.annotate(last_queued=Coalesce("requeued_at", "created_at"))
+        .filter(last_queued__lt=cutoff)
+        .filter(
+            Q(status=AnalysisStatus.PENDING)
+            | Q(
+                status=AnalysisStatus.FAILED,
+                attempts__lt=settings.TACTFUL_ANALYSIS_SWEEP_ATTEMPTS,
+            )
+        )
+        .order_by("id")
+    )
+    rows = list(stuck.values_list("id", "message_id")[:limit])
+    if not rows:
+        return 0
+    MessageAnalysis.objects.filter(id__in=[pk for pk, _m in rows]).update(requeued_at=now)
+    message_ids = [message_id for _pk, message_id in rows]
+    for start in range(0, len(message_ids), tasks.MAX_BATCH):
+        tasks.queue_batch(message_ids[start : start + tasks.MAX_BATCH])
+    return len(message_ids)

@@ -80,6 +80,19 @@ def analyses_in_batches() -> Iterator[None]:
             _send_batch(collected[start : start + MAX_BATCH])
 
 
+@shared_task(name="tactful.coaching.sweep_stuck_analyses")
+def sweep_stuck_analyses_task() -> int:
+    """Beat's periodic pass over readings left pending or failed (see the service)."""
+    from tactful.coaching.services import sweep_stuck_analyses
+
+    return sweep_stuck_analyses()
+
+
+def queue_batch(message_ids: list[int]) -> None:
+    """Send one batch to a worker now (outside :func:`analyses_in_batches`)."""
+    _send_batch(message_ids)
+
+
 def _send_batch(message_ids: list[int]) -> None:
     try:
         analyze_messages_task.delay(message_ids)

@@ -215,6 +215,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 #: Seconds before the first retry of a failed coach analysis (doubles each time).
 TACTFUL_ANALYSIS_RETRY_DELAY = int(os.environ.get("TACTFUL_ANALYSIS_RETRY_DELAY", "30"))
 TACTFUL_ANALYSIS_MAX_RETRIES = int(os.environ.get("TACTFUL_ANALYSIS_MAX_RETRIES", "3"))
+#: A reading still pending (or failed) this long after it was queued is queued again by beat.
+TACTFUL_ANALYSIS_STUCK_SECONDS = int(os.environ.get("TACTFUL_ANALYSIS_STUCK_SECONDS", "900"))
+#: Beat stops queueing a failed reading again after this many attempts (the ticket shows it).
+TACTFUL_ANALYSIS_SWEEP_ATTEMPTS = int(os.environ.get("TACTFUL_ANALYSIS_SWEEP_ATTEMPTS", "5"))
 
 # Delivery of replies (tactful.outbound): first retry after this many seconds, doubling.
 TACTFUL_DELIVERY_RETRY_DELAY = int(os.environ.get("TACTFUL_DELIVERY_RETRY_DELAY", "60"))
@@ -229,6 +233,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-event-webhooks": {"task": "tactful.webhooks.sweep", "schedule": 60.0},
     # SLA warnings and breaches that came due (tactful.sla).
     "check-sla-deadlines": {"task": "tactful.sla.check_deadlines", "schedule": 60.0},
+    # Coach readings left pending by a crash or a broker outage, and failed ones worth a retry.
+    "sweep-stuck-analyses": {"task": "tactful.coaching.sweep_stuck_analyses", "schedule": 300.0},
 }
 
 # --- e-mail (tactful.mail) ---
