@@ -378,7 +378,8 @@ def apply_retention(*, now: datetime | None = None, limit: int = 5000) -> Retent
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
-        run.tickets = erase_tickets(due, now=now).tickets
+        erased = erase_tickets(due, now=now)
+        run.tickets, run.attachments = erased.tickets, erased.attachments
     files_cutoff = _cutoff(settings.TACTFUL_RETENTION_ATTACHMENTS_DAYS, now)
     if files_cutoff is not None:
         old = Attachment.objects.filter(message__created_at__lt=files_cutoff).order_by("pk")
