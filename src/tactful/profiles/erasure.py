@@ -34,6 +34,7 @@ from tactful.accounts.models import Agent, AuditKind
 from tactful.automation.models import Notification
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers.models import Customer, CustomerIdentity, CustomerMerge
+from tactful.importing.models import SourceKey, SourceKind
 from tactful.livechat.models import ChatSession
 from tactful.mail.models import RefusedMail
 from tactful.portal.models import PortalCode
@@ -321,6 +322,13 @@ def erase_customer(
         )
         merges = CustomerMerge.objects.filter(Q(kept_id__in=people) | Q(merged_id__in=people))
         _rewrite_json(merges, "moved", lambda v: _scrub(v, needles, text, quoting=False))
+        # An import may have keyed the customer by their address: the key stays (the row is
+        # still the imported one) without the address. Importing an old export again brings
+        # the person back, as restoring an old backup would.
+        for key in SourceKey.objects.filter(kind=SourceKind.CUSTOMER, object_id__in=people):
+            if needles.found_in(key.external_id):
+                key.external_id = f"erased-{key.pk}"
+                key.save(update_fields=["external_id"])
         erased.identities = CustomerIdentity.objects.filter(customer_id__in=people).delete()[0]
         erased.customers = Customer.objects.filter(pk__in=people).update(
             name="", email="", notes="", erased_at=now

@@ -22,6 +22,7 @@ from tactful.coaching.analysis import analyze_incoming_message
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
+from tactful.importing.models import SourceKey, SourceKind
 from tactful.livechat.models import ChatSession
 from tactful.mail.models import RefusedMail
 from tactful.profiles import erasure
@@ -141,6 +142,10 @@ def world(desk):
     customer_services.get_or_create_customer(channel="phone", handle=PHONE, email=EMAIL)
     customer.notes = f"Calls from {PHONE} in the mornings."
     customer.save()
+    # An import that keyed the customer by their address.
+    SourceKey.objects.create(
+        namespace="generic", kind=SourceKind.CUSTOMER, external_id=EMAIL, object_id=customer.pk
+    )
     ticket = desk.ticket(
         customer=customer,
         team=team,
