@@ -350,3 +350,16 @@ def test_the_command_needs_yes_and_refuses_unknown_or_erased_customers(world):
     assert rows_mentioning("Quartzfeather") == []
     with pytest.raises(CommandError, match="already"):
         call_command("erase_customer", str(customer.pk), "--yes")
+
+
+def test_a_long_erasure_reports_progress_and_commits_batch_by_batch(world, monkeypatch):
+    monkeypatch.setattr(erasure, "BATCH", 1)
+    seen: list[tuple[int, int]] = []
+    erasure.erase_customer(
+        customer=world["customer"],
+        by=world["admin"],
+        confirmation=EMAIL,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert seen == [(1, 2), (2, 2)]
+    assert rows_mentioning("Quartzfeather") == []
