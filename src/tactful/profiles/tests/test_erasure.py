@@ -18,6 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tactful.accounts.models import AuditEvent, AuditKind
+from tactful.coaching import draft_review
 from tactful.coaching.analysis import analyze_incoming_message
 from tactful.coaching.models import MessageAnalysis
 from tactful.customers import services as customer_services
@@ -159,8 +160,12 @@ def world(desk):
     ticket_services.change_subject(ticket=ticket, subject=f"{NAME}: refund", by=agent)
     ticket.custom_fields = {"phone": PHONE}
     ticket.save(update_fields=["custom_fields"])
+    reply = f"Dear {NAME}, your refund is on its way. Sorry, so sorry, truly sorry."
     ticket_services.record_reply(
-        ticket=ticket, agent=agent, body=f"Dear {NAME}, your refund is on its way."
+        ticket=ticket,
+        agent=agent,
+        body=reply,
+        review=draft_review.review_for_sending(draft=reply, ticket=ticket),
     )
     ticket_services.add_internal_note(
         ticket=ticket, agent=agent, body=f"Called {PHONE}, spoke to {NAME}."
@@ -214,7 +219,12 @@ def world(desk):
 def test_the_seeded_desk_mentions_the_customer_everywhere_the_scan_looks(world):
     # The scan below must be able to fail: before the erasure it finds the person in many places.
     found = rows_mentioning("Quartzfeather")
-    for place in ("tickets.Ticket.subject", "tickets.Message.body", "customers.Customer.name"):
+    for place in (
+        "tickets.Ticket.subject",
+        "tickets.Message.body",
+        "tickets.Message.review",
+        "customers.Customer.name",
+    ):
         assert any(row.startswith(place) for row in found), (place, found)
     assert any(r.startswith("satisfaction.Survey.comment") for r in rows_mentioning(PHONE))
     assert rows_mentioning(EMAIL)
@@ -332,6 +342,10 @@ def test_the_page_shows_the_button_to_admins_only_and_erases_on_the_typed_addres
     done = client.post(url + "erase/", {"confirmation": EMAIL}, follow=True)
     assert done.status_code == 200
     assert rows_mentioning("Quartzfeather") == []
+    # The erased ticket still opens (the coach's panels cope with the emptied text and spans).
+    page = client.get(f"/tickets/{world['ticket'].pk}/")
+    assert page.status_code == 200
+    assert "Quartzfeather" not in page.content.decode()
     assert b"erase-form" not in done.content  # erased: nothing left to erase
     assert client.post("/customers/999999/erase/", {"confirmation": EMAIL}).status_code == 404
 
