@@ -39,7 +39,7 @@ from tactful.livechat.models import ChatSession
 from tactful.mail.models import RefusedMail
 from tactful.portal.models import PortalCode
 from tactful.quality.models import Rating
-from tactful.satisfaction.models import FeedItem, Survey
+from tactful.satisfaction.models import FeedItem, MonthlyReport, Survey
 from tactful.tickets import search
 from tactful.tickets.models import Attachment, Message, Status, Ticket, TicketEvent
 from tactful.webhooks.models import EventDelivery
@@ -132,6 +132,22 @@ def _scrub(value: Any, needles: _Needles, text: str, *, quoting: bool) -> Any:
     return value
 
 
+def _replace(
+    value: Any, strings: set[str], text: str, ticket_ids: list[int], needles: _Needles
+) -> Any:
+    """``value`` (JSON) with every string equal to one of ``strings`` replaced by ``text``, and
+    the quotes of any item about one of ``ticket_ids`` (``{"ticket": id, …}``) removed."""
+    if isinstance(value, dict):
+        if value.get("ticket") in ticket_ids:
+            return _scrub(value, needles, text, quoting=True)
+        return {
+            key: _replace(item, strings, text, ticket_ids, needles) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_replace(item, strings, text, ticket_ids, needles) for item in value]
+    return text if isinstance(value, str) and value in strings else value
+
+
 def _rewrite_json(
     queryset: Any, column: str, rewrite: Callable[[Any], Any], *, batch: int = 500
 ) -> None:
@@ -205,6 +221,13 @@ def _erase_ticket_batch(ids: list[int], needles: _Needles, text: str, now: datet
     )
     _rewrite_json(events, "data", lambda v: _scrub(v, needles, text, quoting=False))
     surveys = Survey.objects.filter(ticket_id__in=ids)
+    # Stored monthly CSAT reports quote anonymised comments: those quotes go too (their
+    # figures, and the PDF drawn when the month closed, stay as they were).
+    quoted = set(surveys.exclude(comment_redacted="").values_list("comment_redacted", flat=True))
+    if quoted:
+        _rewrite_json(
+            MonthlyReport.objects.all(), "data", lambda v: _replace(v, quoted, text, ids, needles)
+        )
     _rewrite_json(surveys, "coach_replies", lambda v: _scrub(v, needles, text, quoting=True))
     erased.surveys = surveys.exclude(comment="", comment_redacted="").update(
         comment="", comment_redacted=""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from typing import Any
 
@@ -30,9 +31,9 @@ from tactful.profiles import erasure
 from tactful.profiles import services as profile_services
 from tactful.reports import rollup
 from tactful.reports.models import DailyFigures
-from tactful.satisfaction import scales
+from tactful.satisfaction import reports, scales
 from tactful.satisfaction import services as survey_services
-from tactful.satisfaction.models import Survey, TicketRating
+from tactful.satisfaction.models import MonthlyReport, Survey, TicketRating
 from tactful.sla.models import Clock
 from tactful.tickets import search
 from tactful.tickets import services as ticket_services
@@ -204,6 +205,13 @@ def world(desk):
         team=team,
         body="Olga's parcel is late.",
     )
+    month = reports.month_start(timezone.localdate())
+    MonthlyReport.objects.create(
+        team=None,
+        month=month,
+        data=reports.build(team=None, month=month),
+        generated_at=timezone.now(),
+    )
     rollup.rebuild_all()
     return {
         "admin": admin,
@@ -235,6 +243,9 @@ def test_erasure_leaves_nothing_personal_and_every_figure_unchanged(world, setti
     settings.LANGUAGE_CODE = "es"  # the placeholder is written in the desk's language
     customer = world["customer"]
     before = figures()
+    report = MonthlyReport.objects.get()
+    quoted = Survey.objects.get(ticket=world["ticket"]).comment_redacted
+    assert quoted and quoted in json.dumps(report.data, ensure_ascii=False)
     erased = erasure.erase_customer(customer=customer, by=world["admin"], confirmation=EMAIL)
 
     assert erased.tickets == 2 and erased.attachments == 1 and erased.raw_mails == 1
@@ -243,6 +254,10 @@ def test_erasure_leaves_nothing_personal_and_every_figure_unchanged(world, setti
     assert not search.search(Ticket.objects.all(), "Quartzfeather").exists()
     for name in world["files"]:
         assert not default_storage.exists(name), name
+    # The stored CSAT report keeps its figures and loses the anonymised comment it quoted.
+    assert MonthlyReport.objects.get().data == json.loads(
+        json.dumps(report.data).replace(json.dumps(quoted)[1:-1], "[datos personales borrados]")
+    )
     # The figures are the same, and so is a rebuild of the reports from the erased rows.
     assert figures() == before
     rollup.rebuild_all()
