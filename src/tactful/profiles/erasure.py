@@ -53,6 +53,8 @@ BATCH = 200
 QUOTING_KEYS = frozenset(
     {"text", "quote", "quotes", "suggestions", "suggestion", "excerpt", "snippet", "body"}
 )
+#: Keys of a webhook payload that carry the ticket's own text besides the quoting ones.
+PAYLOAD_TEXT_KEYS = frozenset({"subject", "comment", "name", "email", "custom_fields"})
 #: Ticket events whose data quotes the ticket's text (the subject before and after).
 TEXT_EVENT_KINDS = frozenset({"subject"})
 
@@ -113,20 +115,25 @@ def _needles_for(customer_ids: Iterable[int]) -> _Needles:
     return needles
 
 
-def _scrub(value: Any, needles: _Needles, text: str, *, quoting: bool) -> Any:
-    """``value`` (JSON) with identifying strings replaced; ``quoting``: drop quoting keys too."""
+def _scrub(
+    value: Any, needles: _Needles, text: str, *, quoting: bool, extra: frozenset[str] = frozenset()
+) -> Any:
+    """``value`` (JSON) with identifying strings replaced; ``quoting``: drop quoting keys (and
+    the ``extra`` ones) too."""
     if isinstance(value, dict):
         scrubbed: dict[str, Any] = {}
         for key, item in value.items():
-            if quoting and key in QUOTING_KEYS:
+            if key in extra:
+                scrubbed[key] = type(item)() if isinstance(item, list | dict) else text
+            elif quoting and key in QUOTING_KEYS and isinstance(item, str | list):
                 scrubbed[key] = [] if isinstance(item, list) else text
             elif quoting and key == "spans":
                 scrubbed[key] = []  # offsets into text that is gone
             else:
-                scrubbed[key] = _scrub(item, needles, text, quoting=quoting)
+                scrubbed[key] = _scrub(item, needles, text, quoting=quoting, extra=extra)
         return scrubbed
     if isinstance(value, list):
-        return [_scrub(item, needles, text, quoting=quoting) for item in value]
+        return [_scrub(item, needles, text, quoting=quoting, extra=extra) for item in value]
     if isinstance(value, str) and needles.found_in(value):
         return text
     return value
@@ -244,9 +251,9 @@ def _erase_ticket_batch(ids: list[int], needles: _Needles, text: str, now: datet
         visitor_name="", visitor_email="", origin=""
     )
     _rewrite_json(
-        EventDelivery.objects.filter(payload__ticket__id__in=ids),
+        EventDelivery.objects.filter(ticket_id__in=ids),
         "payload",
-        lambda v: _scrub(_scrub(v, needles, text, quoting=True), needles, text, quoting=False),
+        lambda v: _scrub(v, needles, text, quoting=True, extra=PAYLOAD_TEXT_KEYS),
     )
     search.reindex_tickets(ids)
     return erased

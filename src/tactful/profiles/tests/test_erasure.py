@@ -38,6 +38,8 @@ from tactful.sla.models import Clock
 from tactful.tickets import search
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Attachment, Message, MessageKind, Status, Ticket
+from tactful.webhooks import services as webhook_services
+from tactful.webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +137,10 @@ def world(desk):
     team = desk.team("Billing")
     admin = desk.admin("ada")
     agent = desk.agent("arlo", teams=[team])
+    # Every ticket event also goes to a webhook: its queued payloads quote the ticket.
+    webhook_services.create_webhook(
+        name="CRM", url="https://crm.example.net/hook", events=list(WebhookEvent.values), team=None
+    )
     customer = customer_services.get_or_create_customer(
         channel="email", handle=EMAIL, name=NAME, language="en"
     )
@@ -232,6 +238,7 @@ def test_the_seeded_desk_mentions_the_customer_everywhere_the_scan_looks(world):
         "tickets.Message.body",
         "tickets.Message.review",
         "customers.Customer.name",
+        "webhooks.EventDelivery.payload",
     ):
         assert any(row.startswith(place) for row in found), (place, found)
     assert any(r.startswith("satisfaction.Survey.comment") for r in rows_mentioning(PHONE))
