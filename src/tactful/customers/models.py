@@ -56,6 +56,9 @@ class Customer(models.Model):
         related_name="+",
         verbose_name=_("merged into"),
     )
+    #: Set when an admin erased this customer's personal data (irreversible): the row stays so
+    #: the tickets keep their statistics, with no name, address or identities left.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]

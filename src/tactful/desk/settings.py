@@ -382,6 +382,20 @@ CELERY_BEAT_SCHEDULE["quality-review-outdated"] = {
     "schedule": crontab(minute=30, hour=3),
 }
 
+# --- data protection (tactful.profiles.erasure) ---
+#: Days after which a solved or closed ticket loses its personal data (text, attachments,
+#: names; its figures stay). 0: kept for ever (the default).
+TACTFUL_RETENTION_CLOSED_TICKETS_DAYS = int(
+    os.environ.get("TACTFUL_RETENTION_CLOSED_TICKETS_DAYS", "0")
+)
+#: Days after which attachments are deleted from storage, whatever the ticket's state. 0: off.
+TACTFUL_RETENTION_ATTACHMENTS_DAYS = int(os.environ.get("TACTFUL_RETENTION_ATTACHMENTS_DAYS", "0"))
+# Every night at 02:40; with both settings at 0 the pass finds nothing to do.
+CELERY_BEAT_SCHEDULE["apply-retention"] = {
+    "task": "tactful.profiles.apply_retention",
+    "schedule": crontab(minute=40, hour=2),
+}
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES = {

@@ -9,5 +9,6 @@ app_name = "profiles"
 urlpatterns = [
     path("<int:customer_id>/", views.customer_page, name="customer"),
     path("<int:customer_id>/merge/", views.merge, name="merge"),
+    path("<int:customer_id>/erase/", views.erase, name="erase"),
     path("merges/<int:merge_id>/undo/", views.undo, name="undo"),
 ]

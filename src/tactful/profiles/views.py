@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tactful.accounts.models import Agent
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerMerge
-from tactful.profiles import selectors, services
+from tactful.profiles import erasure, selectors, services
 from tactful.tickets.presenters import emotion_label
 
 _NUMBER = re.compile(r"#?\s*(\d{1,18})")
@@ -57,6 +57,7 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             "months": selectors.months(agent, customer),
             "merges": selectors.merges(customer),
             "can_merge": agent.is_lead,
+            "can_erase": agent.is_admin,
             "paged": "before" in request.GET,
         },
     )
@@ -116,3 +117,24 @@ def undo(request: HttpRequest, merge_id: int) -> HttpResponse:
             % {"merged": merge.merged_id},
         )
     return redirect("profiles:customer", merge.kept_id)
+
+
+@login_required
+@require_POST
+def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """Erase this customer's personal data (admins; the typed e-mail or name confirms)."""
+    agent = _agent(request)
+    erasure.check_can_erase(agent)  # before reading the form, as for merges
+    customer = _customer(agent, customer_id)
+    try:
+        erasure.erase_customer(
+            customer=customer, by=agent, confirmation=request.POST.get("confirmation", "")[:300]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The personal data of customer #%(n)s was erased.") % {"n": customer.pk},
+        )
+    return redirect("profiles:customer", customer.pk)

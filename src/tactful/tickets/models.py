@@ -89,6 +89,9 @@ class Ticket(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
     )
+    #: When the personal data of this ticket was erased (a customer's erasure or the retention
+    #: period): the text is gone, the row keeps its figures; retention skips it next time.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     # The latest coach signals (from the newest analysed incoming message).
     emotion = models.CharField(_("emotion"), max_length=16, blank=True, db_index=True)

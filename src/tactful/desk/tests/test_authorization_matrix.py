@@ -266,6 +266,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "GET customers/<int:customer_id>/": (302, 302, 302, 404, 200, 200, 200),
     "GET customers/<int:customer_id>/merge/": (302, 302, 302, 405, 405, 405, 405),
     "POST customers/<int:customer_id>/merge/": (302, 302, 302, 403, 403, 302, 302),
+    # Erasing a customer cannot be undone: admins only (an empty confirmation erases nothing
+    # and sends the admin back to the page with the error).
+    "GET customers/<int:customer_id>/erase/": (302, 302, 302, 405, 405, 405, 405),
+    "POST customers/<int:customer_id>/erase/": (302, 302, 302, 403, 403, 403, 302),
     "GET customers/merges/<int:merge_id>/undo/": (302, 302, 302, 405, 405, 405, 405),
     "POST customers/merges/<int:merge_id>/undo/": (302, 302, 302, 404, 404, 404, 404),
     "GET portal/": (200, 200, 200, 200, 200, 200, 200),

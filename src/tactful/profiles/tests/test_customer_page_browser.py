@@ -53,3 +53,30 @@ def test_a_lead_merges_two_customers_on_the_page_and_undoes_it(live_server, page
     expect(page.locator(".identities")).not_to_contain_text("visitor-5f2c9a")
     assert sorted(CustomerIdentity.objects.values_list("pk", "customer_id")) == identities_before
     assert sorted(Ticket.objects.values_list("pk", "customer_id")) == tickets_before
+
+
+def test_an_admin_erases_a_customer_on_the_page_after_typing_their_address(live_server, page, desk):
+    team = desk.team("Billing")
+    desk.agent("ada", role="admin", password=PASSWORD, language="es")
+    customer = desk.customer("quentin.erasable@example.com", name="Quentin Erasable")
+    desk.ticket(customer=customer, team=team, subject="Quentin's refund", body="Quentin here.")
+
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/inbox/")
+    page.goto(f"{live_server.url}/customers/{customer.pk}/")
+
+    page.fill("#id_confirmation", "someone.else@example.com")
+    page.click(".erase-form button[type=submit]")
+    expect(page.locator("body")).to_contain_text("para confirmar el borrado")
+    assert Ticket.objects.get(customer=customer).subject == "Quentin's refund"
+
+    page.fill("#id_confirmation", "Quentin.Erasable@example.com")
+    page.click(".erase-form button[type=submit]")
+    expect(page.locator("body")).to_contain_text("Datos personales borrados el")
+    expect(page.locator("main")).not_to_contain_text("Quentin")
+    assert page.locator(".erase-form").count() == 0
+    assert Ticket.objects.get(customer=customer).erased_at is not None
