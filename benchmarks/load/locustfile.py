@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import websocket  # websocket-client: blocking sockets, which gevent (locust) makes cooperative
-from locust import HttpUser, User, between, task
+from locust import HttpUser, User, between, events, task
 
 SEED: dict[str, Any] = json.loads(Path(os.environ["LOADTEST_SEED"]).read_text(encoding="utf-8"))
 HOSTS: list[str] = SEED["hosts"]
@@ -45,6 +45,22 @@ RESEND_EVERY = 4
 def record(**entry: Any) -> None:
     """One line of the ledger; gevent runs one greenlet at a time, so lines never interleave."""
     _ledger.write(json.dumps(entry) + "\n")
+
+
+@events.request.add_listener
+def record_failure(
+    request_type: str, name: str, exception: BaseException | None = None, **_: Any
+) -> None:
+    # Into the ledger too: locust's own statistics may be written before the last requests end.
+    if exception is not None:
+        record(kind="error", name=f"{request_type} {name}", error=repr(exception)[:300])
+
+
+@events.quitting.add_listener
+def record_crashes(environment: Any, **_: Any) -> None:
+    """Exceptions that escaped a user's task (locust counts them apart from failed requests)."""
+    for crash in environment.runner.exceptions.values():
+        record(kind="error", name="unhandled", error=str(crash["msg"])[:300], count=crash["count"])
 
 
 def pick_host() -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import os
 import re
@@ -195,37 +194,60 @@ def read_ledger(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def read_stats(prefix: Path) -> list[dict[str, Any]]:
-    """Locust's per-request statistics (its ``--csv`` file), Aggregated last."""
-    path = Path(f"{prefix}_stats.csv")
+def percentile(times: Counter[int], fraction: float) -> float | None:
+    """Locust's own percentile of a response-time histogram (milliseconds, rounded as locust
+    rounds them), so these figures match its console."""
+    total = sum(times.values())
+    if total == 0:
+        return None
+    seen = 0
+    for value in sorted(times, reverse=True):
+        seen += times[value]
+        if total - seen <= int(total * fraction):
+            return float(value)
+    return 0.0
+
+
+def read_stats(path: Path, duration: float) -> list[dict[str, Any]]:
+    """Requests per type from locust's ``--json-file`` (written after every user stopped, unlike
+    its CSV files), with an aggregated row last; throughput is per second of the run."""
     if not path.exists():
         return []
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            rows.append(
-                {
-                    "type": row["Type"],
-                    "name": row["Name"],
-                    "requests": int(row["Request Count"]),
-                    "failures": int(row["Failure Count"]),
-                    "p50_ms": float(row["50%"] or 0) if row["Request Count"] != "0" else None,
-                    "p95_ms": float(row["95%"] or 0) if row["Request Count"] != "0" else None,
-                    "rps": float(row["Requests/s"] or 0),
-                }
-            )
+    everything: Counter[int] = Counter()
+    for entry in sorted(json.loads(path.read_text(encoding="utf-8")), key=lambda e: e["name"]):
+        times = Counter({int(ms): count for ms, count in entry["response_times"].items()})
+        everything.update(times)
+        rows.append(_row(entry["method"], entry["name"], times, entry["num_failures"], duration))
+    failures = sum(row["failures"] for row in rows)
+    rows.append(_row("", "Aggregated", everything, failures, duration))
     return rows
 
 
-def read_errors(prefix: Path) -> list[dict[str, Any]]:
-    path = Path(f"{prefix}_failures.csv")
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as handle:
-        return [
-            {"name": row["Name"], "error": row["Error"], "occurrences": int(row["Occurrences"])}
-            for row in csv.DictReader(handle)
-        ]
+def _row(
+    kind: str, name: str, times: Counter[int], failures: int, duration: float
+) -> dict[str, Any]:
+    requests = sum(times.values())
+    return {
+        "type": kind,
+        "name": name,
+        "requests": requests,
+        "failures": failures,
+        "p50_ms": percentile(times, 0.5),
+        "p95_ms": percentile(times, 0.95),
+        "rps": requests / duration,
+    }
+
+
+def read_errors(ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for entry in ledger:
+        if entry["kind"] == "error":
+            counts[(entry["name"], entry["error"])] += int(entry.get("count", 1))
+    return [
+        {"name": name, "error": error, "occurrences": occurrences}
+        for (name, error), occurrences in counts.most_common()
+    ]
 
 
 def count_markers(texts: Any) -> Counter[str]:
@@ -318,8 +340,8 @@ def print_report(result: dict[str, Any]) -> None:
         part = check[kind]
         print(
             f"{label}: sent {part['sent']} (+{part['sent_twice']} sent again), acknowledged "
-            f"{part['acknowledged']}, stored {part['stored']}, missing {len(part['missing'])}, "
-            f"doubled {len(part['doubled'])}"
+            f"{part['acknowledged']} (unanswered: {part['sent'] - part['acknowledged']}), stored "
+            f"{part['stored']}, missing {len(part['missing'])}, doubled {len(part['doubled'])}"
         )
     reply = check["reply"]
     print(
@@ -467,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
         locust = subprocess.run(
             [python, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
              "-u", str(users), "-r", str(args.spawn_rate), "-t", f"{args.duration}s",
-             "--host", hosts[0], "--csv", str(stats_prefix), "--only-summary",
+             "--host", hosts[0], "--json-file", str(stats_prefix), "--only-summary",
              "--stop-timeout", "15", "--loglevel", "WARNING"],
             env={**env, "LOADTEST_SEED": str(seed_file), "LOADTEST_AGENTS": str(args.agents),
                  "LOADTEST_EMAIL": str(args.email), "LOADTEST_CHAT": str(args.chat)},
@@ -475,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         load_after = _load_average()
         (workdir / "locust.log").write_text(locust.stdout + locust.stderr, encoding="utf-8")
-        stats = read_stats(stats_prefix)
+        stats = read_stats(Path(f"{stats_prefix}.json"), args.duration)
         if not stats:
             print(locust.stdout[-3000:], locust.stderr[-3000:], sep="\n", file=sys.stderr)
             raise RuntimeError(f"locust wrote no statistics (exit {locust.returncode})")
@@ -513,11 +535,12 @@ def main(argv: list[str] | None = None) -> int:
             "load_before": load_before,
             "load_after": load_after,
             "requests": stats,
-            "errors": read_errors(stats_prefix),
+            "errors": read_errors(read_ledger(ledger)),
             "check": exactly_once(read_ledger(ledger), stored, delivered),
             "sink_messages": len(sink_messages),
             "reply_states": dict(states),
             "locust_exit": locust.returncode,
+            "locust_output_tail": (locust.stdout + locust.stderr)[-3000:],
         }
         print_report(result)
         if args.json:
