@@ -196,7 +196,12 @@ class EmailCustomer(HttpUser):
 
 
 class ChatCustomer(User):
-    """A visitor in the chat widget: one WebSocket, a chat started, messages acknowledged."""
+    """A visitor in the chat widget: one WebSocket, a chat started, messages acknowledged.
+
+    Like the widget, a visitor whose socket drops reconnects (to the other web process, as a
+    balancer may send it), resumes the chat with its token and sends the unacknowledged message
+    again with the same id.
+    """
 
     fixed_count = int(os.environ.get("LOADTEST_CHAT", "2"))
     wait_time = between(1, 2)
@@ -207,6 +212,7 @@ class ChatCustomer(User):
         super().__init__(environment)
         self.number = next(self._numbers)
         self.socket: websocket.WebSocket | None = None
+        self.token = ""
         self.sent = 0
 
     def _report(self, name: str, started: float, size: int, error: Exception | None) -> None:
@@ -229,34 +235,49 @@ class ChatCustomer(User):
             if frame.get("type") == wanted and (not client_id or frame.get("id") == client_id):
                 return dict(frame)
 
-    def on_start(self) -> None:
-        started = time.perf_counter()
-        url = self.host.replace("http://", "ws://", 1) + "/chat/ws/visitor/"
-        try:
-            self.socket = websocket.create_connection(url, timeout=30)
-            self.socket.send(
-                json.dumps(
-                    {
-                        "type": "start",
-                        "team": SEED["team_slug"],
-                        "name": f"Visitor {self.number}",
-                        "email": f"v{self.number}@visitors.loadtest.invalid",
-                        "lang": "en",
-                    }
-                )
-            )
-            self._until("session")
-        except Exception as error:  # reported to locust, then this user stops
-            self._report("chat start", started, 0, error)
-            self.socket = None
-            raise
-        self._report("chat start", started, 0, None)
-
-    def on_stop(self) -> None:
+    def _drop(self) -> None:
         if self.socket is not None:
             self.socket.close()
+        self.socket = None
+
+    def _join(self) -> bool:
+        """Open the socket and start the chat, or resume it once started; reported to locust."""
+        resuming = bool(self.token)
+        if resuming:
+            self.host = other_host(self.host)
+            frame = {"type": "resume", "team": SEED["team_slug"], "token": self.token}
+        else:
+            frame = {
+                "type": "start",
+                "team": SEED["team_slug"],
+                "name": f"Visitor {self.number}",
+                "email": f"v{self.number}@visitors.loadtest.invalid",
+                "lang": "en",
+            }
+        name = "chat resume" if resuming else "chat start"
+        started = time.perf_counter()
+        try:
+            url = self.host.replace("http://", "ws://", 1) + "/chat/ws/visitor/"
+            self.socket = websocket.create_connection(url, timeout=30)
+            self.socket.send(json.dumps(frame))
+            session = self._until("session")
+        except Exception as error:
+            self._report(name, started, 0, error)
+            self._drop()
+            return False
+        self.token = str(session.get("token") or self.token)
+        self._report(name, started, 0, None)
+        return True
+
+    def on_start(self) -> None:
+        self._join()
+
+    def on_stop(self) -> None:
+        self._drop()
 
     def _send(self, client_id: str, body: str, *, name: str) -> bool:
+        if self.socket is None and not self._join():
+            return False
         assert self.socket is not None
         started = time.perf_counter()
         try:
@@ -264,20 +285,21 @@ class ChatCustomer(User):
             ack = self._until("ack", client_id=client_id)
         except Exception as error:
             self._report(name, started, 0, error)
+            if not isinstance(error, RuntimeError):  # the socket, not the desk, said no
+                self._drop()
             return False
         self._report(name, started, len(json.dumps(ack)), None)
         return True
 
     @task
     def send_message(self) -> None:
-        if self.socket is None:
-            return
         marker = f"lt-chat-{uuid.uuid4().hex}"
         client_id = str(uuid.uuid4())
         body = f"Is anyone there? My parcel is late. Ref {marker}"
         acked = self._send(client_id, body, name="chat message")
         record(kind="chat", marker=marker, acked=acked, resent=False)
         self.sent += 1
-        if acked and self.sent % RESEND_EVERY == 1:
+        # Unacknowledged (the socket dropped): the widget sends it again once it is back.
+        if not acked or self.sent % RESEND_EVERY == 1:
             again = self._send(client_id, body, name="chat message resend")
             record(kind="chat", marker=marker, acked=again, resent=True)

@@ -250,6 +250,28 @@ def read_errors(ledger: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+#: Lines in the desk's logs worth a look after a run: crashes, killed workers, errors.
+PROBLEM_RE = re.compile(
+    r"Traceback|WORKER TIMEOUT|Worker \(pid:\d+\) was sent|\b(?:ERROR|CRITICAL)\b"
+)
+
+
+def log_problems(workdir: Path) -> dict[str, list[str]]:
+    """Per process log, the lines that look like trouble (the logs stay when there are any)."""
+    found: dict[str, list[str]] = {}
+    for log in sorted(workdir.glob("*.log")):
+        if log.name == "locust.log":
+            continue
+        lines = [
+            line.strip()[:300]
+            for line in log.read_text(encoding="utf-8", errors="replace").splitlines()
+            if PROBLEM_RE.search(line)
+        ]
+        if lines:
+            found[log.stem] = lines
+    return found
+
+
 def count_markers(texts: Any) -> Counter[str]:
     """How many texts hold each marker (a marker twice in one text counts once)."""
     counts: Counter[str] = Counter()
@@ -263,22 +285,23 @@ def exactly_once(
 ) -> dict[str, Any]:
     """Compare what users sent (the ledger) with what the desk stored and the sink received.
 
-    An e-mail or chat message the desk acknowledged (201 created/appended, or an ``ack``) must
-    be stored exactly once; one whose answer was lost or failed may be stored once or not at all,
+    An e-mail or chat message the desk acknowledged (201 created/appended or 200 duplicate, or an
+    ``ack``), on its first send or a later one, must be stored exactly once; one whose answer was lost or failed may be stored once or not at all,
     never twice. A reply the desk accepted (302) must be stored once and delivered at most once.
     """
     report: dict[str, Any] = {}
     for kind in ("email", "chat"):
         entries = [entry for entry in ledger if entry["kind"] == kind]
         markers = {entry["marker"] for entry in entries}
+        # Confirmed: some send of it was answered as stored (a retry's "duplicate" included).
         if kind == "email":
             confirmed = {
                 e["marker"]
                 for e in entries
-                if not e["resent"] and e["code"] == 201 and e["status"] in {"created", "appended"}
+                if e["code"] in {200, 201} and e["status"] in {"created", "appended", "duplicate"}
             }
         else:
-            confirmed = {e["marker"] for e in entries if not e["resent"] and e["acked"]}
+            confirmed = {e["marker"] for e in entries if e["acked"]}
         report[kind] = {
             "sent": len(markers),
             "sent_twice": sum(1 for e in entries if e["resent"]),
@@ -349,6 +372,10 @@ def print_report(result: dict[str, Any]) -> None:
         f"{reply['delivered']}, undelivered {len(reply['undelivered'])}, doubled "
         f"{len(reply['doubled'])} (SMTP sink: {result['sink_messages']} e-mails in all)"
     )
+    analyses = ", ".join(f"{n} {state}" for state, n in sorted(result["coach_analyses"].items()))
+    print(f"coach analyses at the end: {analyses}")
+    for process, lines in result["server_log_problems"].items():
+        print(f"{process} log: {len(lines)} problem lines, first: {lines[0]}")
     print(f"exactly-once check: {'PASSED' if check['passed'] else 'FAILED'}")
 
 
@@ -379,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     db_url = with_database(admin_url, db_name)
     services = Services(workdir)
     created_db = False
-    ok = False
+    ok = troubled = False
     try:
         import psycopg
 
@@ -524,6 +551,10 @@ def main(argv: list[str] | None = None) -> int:
                 "delivery_state", flat=True
             )
         )
+        from tactful.coaching.models import MessageAnalysis
+
+        # Not part of the check: the coach's reading of the messages, for the figures.
+        analyses = Counter(MessageAnalysis.objects.values_list("status", flat=True))
         result = {
             "duration_s": args.duration,
             "users": users,
@@ -539,6 +570,8 @@ def main(argv: list[str] | None = None) -> int:
             "check": exactly_once(read_ledger(ledger), stored, delivered),
             "sink_messages": len(sink_messages),
             "reply_states": dict(states),
+            "coach_analyses": dict(analyses),
+            "server_log_problems": log_problems(workdir),
             "locust_exit": locust.returncode,
             "locust_output_tail": (locust.stdout + locust.stderr)[-3000:],
         }
@@ -546,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
         ok = bool(result["check"]["passed"])
+        troubled = bool(result["errors"] or result["server_log_problems"])
         return 0 if ok else 1
     except Exception as error:
         print(f"load test could not run: {error}", file=sys.stderr)
@@ -561,7 +595,7 @@ def main(argv: list[str] | None = None) -> int:
                 connections.close_all()
             with psycopg.connect(admin_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        if args.keep or not ok:
+        if args.keep or not ok or troubled:
             print(f"logs in {workdir}" + (f", database {db_name}" if args.keep else ""))
         else:
             shutil.rmtree(workdir, ignore_errors=True)
