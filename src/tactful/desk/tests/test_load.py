@@ -1,11 +1,4 @@
-"""The load test's exactly-once check, in the suite: a short run of ``benchmarks/load/run.py``.
-
-Two web processes, two Celery workers and a beat on PostgreSQL and a private Redis, with agents
-replying, customers e-mailing through the signed webhook and visitors chatting over WebSocket,
-every fourth e-mail and chat message sent twice. It fails when a message the desk acknowledged
-is lost, when anything is stored twice, or when a reply leaves twice — a regression in the
-webhook's, the chat's or the delivery's idempotency. Timings are printed, never asserted.
-"""
+"""The load test's exactly-once check in the suite: a short run of benchmarks/load/run.py."""
 
 from __future__ import annotations
 
@@ -30,7 +23,15 @@ SOCKET_TYPES = {"chat start", "chat message", "chat message resend"}
 
 @pytest.fixture(scope="module")
 def load_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """One run for the module's tests: it takes a minute or two, most of it starting up."""
+    """One 15 s run for the module's tests (a minute or two in all, most of it starting up).
+
+    Two web processes, two Celery workers and a beat on PostgreSQL and a private Redis; agents
+    reply, customers e-mail through the signed webhook, visitors chat over WebSocket, and every
+    fourth e-mail and chat message is sent twice. The tests fail when a message the desk
+    acknowledged is lost, when anything is stored twice, or when a reply leaves twice: a
+    regression in the webhook's, the chat's or the delivery's idempotency. Timings are printed,
+    never asserted.
+    """
     if importlib.util.find_spec("locust") is None:
         pytest.skip("locust is not installed (pip install -e '.[test]' brings it)")
     if shutil.which("redis-server") is None:
