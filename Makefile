@@ -1,5 +1,5 @@
 # The targets the README and .ci/run call.
-.PHONY: demo test test-fast lint bench-coach eval train
+.PHONY: demo test test-fast lint bench-coach bench-load eval train
 
 demo:          ## install and run the demo desk on SQLite
 	scripts/demo.sh
@@ -22,3 +22,6 @@ eval:          ## regenerate docs/EVALUATION.md
 
 bench-coach:
 	.venv/bin/python benchmarks/coach_bench.py
+
+bench-load:    ## 45 s of agents, e-mail and chat against 2 web + 2 Celery processes (needs .[load])
+	.venv/bin/python benchmarks/load/run.py
