@@ -80,7 +80,7 @@ def hand_over(*, ticket: Ticket, by: Agent, to: Agent | None = None, note: str =
 
 
 def _hand_over(*, ticket: Ticket, by: Agent, to: Agent | None, note: str) -> TicketEvent:
-    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
     if to is None:
         team_ids = [ticket.team_id] if ticket.team_id else sorted(permissions.team_ids(by))
         to = None

@@ -192,7 +192,7 @@ def _record_success(
         # signals), and is any still waiting (then the ticket stays "analysing").
         others = MessageAnalysis.objects.filter(message__ticket_id=OuterRef("pk"))
         ticket = (
-            Ticket.objects.select_for_update(of=("self",))
+            Ticket.objects.select_for_update(of=("self",), no_key=True)
             .annotate(
                 newer_done=Exists(
                     others.filter(

@@ -54,7 +54,7 @@ def _selected(*, agent: Agent, ticket_ids: Sequence[int]) -> list[Ticket]:
     # Locked so that two leads acting on the same tickets take turns instead of interleaving.
     tickets = list(
         permissions.visible_tickets(agent, Ticket.objects.filter(pk__in=ids))
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",), no_key=True)
         .order_by("pk")
     )
     missing = sorted(set(ids) - {ticket.pk for ticket in tickets})

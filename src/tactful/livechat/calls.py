@@ -187,7 +187,7 @@ def offer_by_agent(*, agent: Agent, ticket_id: int, channel: str, video: bool = 
     if session.ended_at is not None or session.converted or not services.is_online(session):
         raise CallError("visitor_away", _("The visitor is not in the chat right now."))
     with events.atomic():
-        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        session = ChatSession.objects.select_for_update(no_key=True).get(pk=session.pk)
         call = _create(
             session=session,
             ticket=ticket,
@@ -218,7 +218,7 @@ def offer_by_visitor(
         raise CallError("no_conversation", _("Write a message first, then ask for a call."))
     ticket = Ticket.objects.get(pk=services.conversation_ticket_id(session.ticket_id))
     with events.atomic():
-        session = ChatSession.objects.select_for_update().get(pk=session.pk)
+        session = ChatSession.objects.select_for_update(no_key=True).get(pk=session.pk)
         call = _create(
             session=session,
             ticket=ticket,
@@ -267,7 +267,7 @@ def _locked_call(call_id: Any, asker: Asker) -> Call:
     """The call, row-locked, if it belongs to the asker's conversation; ``call_unknown`` else."""
     pk = check_call_id(call_id)
     # No select_related under FOR UPDATE: the agent is a nullable join PostgreSQL won't lock.
-    call = Call.objects.select_for_update().filter(pk=pk).first()
+    call = Call.objects.select_for_update(no_key=True).filter(pk=pk).first()
     if call is None:
         raise _unknown()
     if asker.side == CallSide.VISITOR:
@@ -495,7 +495,7 @@ def end_abandoned_calls(*, now: datetime | None = None) -> int:
     ended = 0
     for pk in ids:
         with events.atomic():
-            call = Call.objects.select_for_update().filter(pk=pk).first()
+            call = Call.objects.select_for_update(no_key=True).filter(pk=pk).first()
             if call is None or not call.live:
                 continue
             if call.state == CallState.RINGING:

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from tactful.livechat import calls, services
 from tactful.livechat.models import CallSide
 from tactful.livechat.signalling import MAX_SIGNAL_FRAME_CHARS, CallFrames
+from tactful.tickets.transient import is_transient
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ FRAME_BURST = 120
 FRAME_PER_SECOND = 30.0
 #: A connection that keeps flooding after this many refused frames is closed.
 MAX_REFUSED_FRAMES = 100
+#: Times a frame is handled when the database rolls it back as a deadlock's victim.
+TRANSIENT_ATTEMPTS = 3
 #: The visitor's last-seen time is written at most this often (seconds).
 TOUCH_EVERY = 30.0
 #: Typing notices are passed on at most this often (seconds).
@@ -150,14 +153,25 @@ class _JsonFrames(AsyncWebsocketConsumer):
         if handler_name is None:
             await self.refuse("unknown_type", _("Unknown frame type."))
             return
-        try:
-            with translation.override(self.language()):
-                await getattr(self, handler_name)(frame)
-        except Exception:
-            # A bug or a database outage must not kill the socket or lose the visitor's text:
-            # the widget keeps an unacknowledged message and sends it again.
-            logger.exception("chat frame %r failed", frame.get("type"))
-            await self.send_error("server_error", _("Something went wrong; try again shortly."))
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                with translation.override(self.language()):
+                    await getattr(self, handler_name)(frame)
+                return
+            except Exception as error:
+                # A deadlock victim was rolled back whole: the same frame, handled again, passes
+                # (a message is stored once by its id, so running it twice stores nothing new).
+                if is_transient(error) and attempt < TRANSIENT_ATTEMPTS:
+                    continue
+                # A bug or a database outage must not kill the socket or lose the visitor's
+                # text: the widget keeps an unacknowledged message and sends it again, and the
+                # id says which one failed.
+                logger.exception("chat frame %r failed", frame.get("type"))
+                client_id = frame.get("id") if isinstance(frame.get("id"), str) else None
+                await self.send_error(
+                    "server_error", _("Something went wrong; try again shortly."), id=client_id
+                )
+                return
 
 
 class VisitorConsumer(CallFrames, _JsonFrames):

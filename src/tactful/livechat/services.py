@@ -297,7 +297,11 @@ def receive_visitor_message(*, session_id: int, client_id: Any, body: Any) -> Re
         return ReceivedMessage(message_payload(existing), existing.ticket_id, created=False)
     with events.atomic():
         # The row lock orders two tabs sending their first message at once: one ticket.
-        session = ChatSession.objects.select_for_update().select_related("team").get(pk=session_id)
+        session = (
+            ChatSession.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("team")
+            .get(pk=session_id)
+        )
         if session.ended_at is not None:
             raise ValidationError(_("This chat has ended."))
         received = inbound.receive(
@@ -434,7 +438,7 @@ def convert_to_email(*, session_id: int) -> bool:
     """Continue a left chat by e-mail: replies from now on reach the visitor's inbox."""
     with events.atomic():
         session = (
-            ChatSession.objects.select_for_update()
+            ChatSession.objects.select_for_update(of=("self",), no_key=True)
             .filter(pk=session_id, converted_to_email_at__isnull=True, ticket__isnull=False)
             .exclude(visitor_email="")
             .select_related("ticket")

@@ -69,7 +69,7 @@ def _claim(message_id: int) -> Message | None:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True)
+            Message.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(pk=message_id, delivery_state__in=PENDING)
             .first()
         )

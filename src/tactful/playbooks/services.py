@@ -378,7 +378,7 @@ def check_step(
     permissions.check_can_view(by, ticket)
     with events.atomic():
         # One agent at a time per ticket: two last steps ticked at once complete it once.
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        ticket = Ticket.objects.select_for_update(no_key=True).get(pk=ticket.pk)
         shown = {match.playbook.pk: match for match in selectors.for_ticket(ticket)}
         match = shown.get(playbook.pk)
         if match is None:

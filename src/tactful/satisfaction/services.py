@@ -251,7 +251,7 @@ def cancel_open_surveys(*, ticket: Ticket, now: datetime | None = None) -> int:
     now = now or timezone.now()
     count = 0
     with events.atomic():
-        for survey in Survey.objects.select_for_update().filter(
+        for survey in Survey.objects.select_for_update(no_key=True).filter(
             ticket_id=ticket.pk, status=SurveyStatus.SENT
         ):
             survey.status = SurveyStatus.CANCELLED
@@ -274,7 +274,7 @@ def expire_surveys(*, now: datetime | None = None, limit: int = 1000) -> int:
     for survey_id in ids:
         with events.atomic():
             survey = (
-                Survey.objects.select_for_update()
+                Survey.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("ticket")
                 .filter(pk=survey_id, status=SurveyStatus.SENT)
                 .first()
@@ -314,7 +314,7 @@ def send_reminders(*, now: datetime | None = None, limit: int = 500) -> int:
             continue
         with events.atomic():
             survey = (
-                Survey.objects.select_for_update()
+                Survey.objects.select_for_update(of=("self",), no_key=True)
                 .select_related("ticket__customer")
                 .filter(pk=survey_id, status=SurveyStatus.SENT, reminded_at__isnull=True)
                 .first()
@@ -465,7 +465,9 @@ def answer_survey(
     comment = clean_comment(comment)
     with events.atomic():
         locked = (
-            Survey.objects.select_for_update().select_related("ticket__customer").get(pk=survey.pk)
+            Survey.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("ticket__customer")
+            .get(pk=survey.pk)
         )
         # Checked again under the lock: a reopen or the expiry may have happened meanwhile.
         open_survey(links.token_for(locked), now=now)

@@ -753,7 +753,7 @@ def check_deadlines(*, now: datetime | None = None) -> CheckResult:
 
 def _locked(clock_id: int) -> Clock | None:
     rows = Clock.objects.select_related("ticket").filter(pk=clock_id)
-    return rows.select_for_update(of=("self",)).first()
+    return rows.select_for_update(of=("self",), no_key=True).first()
 
 
 def _sound_alarm(clock_id: int, now: datetime) -> tuple[int, int]:

@@ -155,7 +155,11 @@ def set_field_values(*, ticket: Ticket, values: dict[str, str], by: Agent) -> di
     if unknown:
         raise ValidationError(_("No such field: %(name)s") % {"name": unknown[0][:40]})
     with events.atomic():
-        locked = Ticket.objects.select_for_update().only("pk", "custom_fields").get(pk=ticket.pk)
+        locked = (
+            Ticket.objects.select_for_update(no_key=True)
+            .only("pk", "custom_fields")
+            .get(pk=ticket.pk)
+        )
         current = dict(locked.custom_fields) if isinstance(locked.custom_fields, dict) else {}
         changes: dict[str, str] = {}
         for name, raw in values.items():

@@ -96,7 +96,7 @@ def assign_by_team(*, ticket: Ticket, by: Agent | None) -> Agent | None:
         permissions.check_can_view(by, ticket)
         permissions.check_is_lead(by)
     with events.atomic():
-        team = Team.objects.select_for_update().get(pk=ticket.team_id)
+        team = Team.objects.select_for_update(no_key=True).get(pk=ticket.team_id)
         available = list(
             team.members.filter(is_active=True, available=True)
             .order_by("id")
