@@ -182,12 +182,11 @@ _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[-–]\s*\d{1,2}[:.]\d{2})?
 #: A number after "#", "№", "nº", with its label (the corpus marks "#48213" whole; the blind
 #: files' author left the label out, so it counts there as text removed beyond the marks).
 _HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?\d[\w-]*", re.I)
-#: Codes such as "INV-2026-00417", "REC/2026/00871", "ДГ-2026/0413" (a letter and a digit; a
-#: lower-case one like "30-day" or "2-year" only with five digits or more).
-_CODE_DASHED = re.compile(
-    r"\b(?=[A-ZА-ЯЁ0-9/-]*\d)(?=[A-ZА-ЯЁ0-9/-]*[A-ZА-ЯЁ])[A-ZА-ЯЁ0-9]{2,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b",
-    re.I,
-)
+#: Codes such as "INV-2026-00417", "REC/2026/00871", "ДГ-2026/0413": parts joined by "-" or "/",
+#: with a letter and a digit (checked after the match: a lookahead over the run before each
+#: part made "1/1/1/…" quadratic), a lower-case one like "30-day" only with five digits or more.
+_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{2,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_LETTERS_DIGITS = re.compile(r"\b[A-Z]{1,4}\d{4,}[A-Z]{0,3}\b|\b\d{3,}[A-Z]{2,}\d*\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d])")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
@@ -223,9 +222,12 @@ _CARD_MASKED = re.compile(r"(?:[*xX•·]{3,4}[ -]?){1,3}(\d{4})\b")
 #: An e-mail address spelt out in words ("tunde dot bakare at gmail dot com", "marisa.lopez82
 #: arroba gmail punto com", "ivan собака mail точка ru").
 _EMAIL_WORDS = re.compile(
-    r"(?<![\w.])[\w.+-]+(?:\s+(?:dot|punto|точка)\s+[\w+-]+)*"
+    # Bounded repeats: "x dot x dot …" must not make each start try the whole rest again.
+    # A possessive local part, starting where no address character stands before it: "a-1a-1…"
+    # made every part a new start that tried all the rest.
+    r"(?<![\w.+-])[\w.+-]++(?:\s+(?:dot|punto|точка)\s+[\w+-]++){0,3}"
     r"\s*(?:\(at\)|\[at\]|\bat\b|\barroba\b|\bсобака\b)\s*"
-    r"[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunto\b|\bточка\b)\s*[\w-]+)*"
+    r"[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunto\b|\bточка\b)\s*[\w-]+){0,2}"
     r"\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunto\b|\bточка\b)\s*"
     r"(?:com|net|org|info|io|es|ru|mx|ar|co|uk|de|fr|it|eu|me|cl|pe|ua|by|kz|рф)\b",
     re.I,
@@ -326,6 +328,8 @@ def _pattern_spans(text: str) -> list[Redaction]:
     )
     for match in _CODE_DASHED.finditer(text):
         code = match.group()
+        if not (_HAS_LETTER.search(code) and any(c.isdigit() for c in code)):
+            continue
         if code != code.lower() or len(_digits(code)) >= 5:
             spans.append(Redaction(match.start(), match.end(), NUMBER))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_LETTERS_DIGITS.finditer(text))
@@ -738,7 +742,7 @@ _PERSON_VERBS = {
     ),
 }
 #: A Russian verb in the past tense ("вернула", "помогли", "объяснил").
-_RU_PAST_VERB = re.compile(r"^[а-яё]{2,}(?:ла|ли|ло|л)(?:сь|ся)?$")
+_RU_PAST_VERB = re.compile(r"^[а-яё]{2,}(?:ла|ли|ло|л|ог|огла|огли)(?:сь|ся)?$")  # "помог" too
 
 
 def _person_verb_follows(text: str, words: Sequence[_Word], index: int, language: str) -> bool:
@@ -784,6 +788,8 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
                     spans.append(Redaction(word.start, words[end_index].end, NAME))
             continue
         folded = fold(word.text)
+        if folded.rstrip(".") in _SAINTS:
+            continue  # "San", "Santa": a place's or a company's name begins ("San Cristóbal")
         if folded in data.not_names or (
             language == "ru" and _in(word.text, data.not_names, language)
         ):
@@ -973,25 +979,27 @@ def _lower_case_name(
         return None
     if folded in data.places or folded in data.particles:
         return None
-    joined = index >= 2 and index - 2 in taken and fold(words[index - 1].text) in data.and_words
-    cue = _is_cue(words, index, data)
+    # The lists first, the context after: most lower-case words are no name, and looking for a
+    # cue before each of them made a long comment three times slower.
     if language == "ru":
-        known = _in(word.text, data.first, language) and not _in(
-            word.text, data.ambiguous, language
-        )
-        if not (known and (cue or joined)):
+        if not _in(word.text, data.first, language) or _in(word.text, data.ambiguous, language):
             return None
-    else:
-        plain = _plain(folded)
-        if cue or joined:
-            # After "thanks to" even a name that is also a word ("rosa") is a name.
-            known = plain in data.cue_lower_names
-        elif word.sentence_start and len(folded) >= 4:
-            known = plain in data.lower_names
-        else:
-            known = False
-        if not known:
-            return None
+    elif _plain(folded) not in data.cue_lower_names:
+        return None
+    joined = (
+        index >= 2 and index - 2 in taken and fold(words[index - 1].text) in data.and_words
+    ) or (  # "gracias a nacho y a marta"
+        index >= 3
+        and index - 3 in taken
+        and fold(words[index - 2].text) in data.and_words
+        and fold(words[index - 1].text) in _FILLERS
+    )
+    if joined or _is_cue(words, index, data):
+        pass  # after "thanks to" even a name that is also a word ("rosa") is a name
+    elif language == "ru" or not (
+        word.sentence_start and len(folded) >= 4 and _plain(folded) in data.lower_names
+    ):
+        return None
     end_index = index
     # "jose luis": a second lower-case given name right after.
     following = words[index + 1] if index + 1 < len(words) else None
