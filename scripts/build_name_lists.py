@@ -81,6 +81,20 @@ def world_names() -> None:
         header + "\n".join(sorted(cyrillic)) + "\n", encoding="utf-8"
     )
     print("world:", len(latin), "latin,", len(cyrillic), "cyrillic given names")
+    # Chinese, Japanese, Korean and Vietnamese surnames, which come first ("Zhang Wei").
+    surnames_first: set[str] = set()
+    for locale in (*ROMANISED, "vi_VN"):
+        provider = person_provider(locale)
+        for attribute in ("last_romanized_names", "last_names"):
+            for name in words(getattr(provider, attribute, ())):
+                if len(name) >= 2 and name.istitle() and name.isascii() and name.isalpha():
+                    surnames_first.add(name)
+    (WORLD / "surnames_first.txt").write_text(
+        "# Romanised zh/ja/ko and Vietnamese surnames (Faker 40.54.0, MIT): written first.\n"
+        + "\n".join(sorted(surnames_first))
+        + "\n",
+        encoding="utf-8",
+    )
     for language, locale in LOREM.items():
         provider = next(p for p in Faker(locale).providers if "lorem" in type(p).__module__)
         common = sorted({str(w).lower() for w in getattr(provider, "word_list", ())})

@@ -379,6 +379,9 @@ class NameData:
     #: What a lower-case word after a cue may be ("thanks to rosa"): every given name of the
     #: lists, those that are also words included, without accents.
     cue_lower_names: frozenset[str] = frozenset()
+    #: Surnames written before the given name (Chinese, Japanese, Korean, Vietnamese: "Zhang
+    #: Wei", "Nguyen Thi Lan"), romanised.
+    surnames_first: frozenset[str] = frozenset()
 
 
 def fold(word: str) -> str:
@@ -502,6 +505,12 @@ def name_data(language: str) -> NameData:
             for name in ({fold(n) for n in first} | {fold(n) for n in other_first}) - excluded
             if len(name) >= 3
         ),
+        surnames_first=frozenset(
+            fold(w) for w in _read_list(LANG_DIR / "world" / "surnames_first.txt")
+        )
+        - excluded
+        if language != "ru"
+        else frozenset(),
         cue_lower_names=frozenset(
             _plain(name)
             for name in (
@@ -928,6 +937,14 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         start_index = index
         # A given name the lists lack, just before a recognised surname: "Nadia Petrova".
         # (Not before a word taken only for being capitalised inside a sentence: "Это Рави".)
+        # And a surname written first, whatever the given name ("Zhang Wei", "Nguyen Thi Lan").
+        while start_index > 0 and (
+            fold(words[start_index - 1].text) in data.surnames_first
+            and words[start_index - 1].capitalised
+            and text[words[start_index - 1].end : words[start_index].start] == " "
+            and start_index - 1 not in taken
+        ):
+            start_index -= 1
         while start_index > 0 and not is_first and not after_honorific and known_sign:
             candidate = words[start_index - 1]
             if (

@@ -12,7 +12,7 @@ from tactful.satisfaction import anonymisation_eval
 from tactful.satisfaction.anonymise import Known, anonymise, find_identifying, natasha_available
 
 #: The files the rules were developed against (in-sample), per language.
-DEVELOPMENT = ("", "_formerly_heldout")
+DEVELOPMENT = ("", "_formerly_heldout", "_formerly_blind")
 
 
 @pytest.mark.parametrize("language", ["en", "es", "ru"])
@@ -356,6 +356,14 @@ def test_a_spanish_street_written_in_lower_case():
         ("Oleksandr solved it on the second call.", "en", ["Oleksandr"], "second"),
         ("Mihai me explicó la factura con calma.", "es", ["Mihai"], "factura"),
         ("Стефан помог настроить роутер.", "ru", ["Стефан"], "роутер"),
+        # A surname written first ("Zhang Wei"): the given name found, the surname before it too.
+        (
+            "The engineer (Takahashi Yuki, I believe) fixed it.",
+            "en",
+            ["Takahashi", "Yuki"],
+            "fixed",
+        ),
+        ("the long Anna story ends well", "en", ["Anna"], "long"),
         # In Russian a Latin-script word is a brand, unless it is a given name of the lists.
         ("Спасибо Ulrike и Svend за перевод.", "ru", ["Ulrike", "Svend"], "перевод"),
     ],
