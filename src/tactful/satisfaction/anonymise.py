@@ -126,8 +126,14 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def _known_spans(text: str, known: Known) -> list[Redaction]:
+def _known_spans(text: str, known: Known, language: str = "") -> list[Redaction]:
     spans: list[Redaction] = []
+    # A customer called Hope or Luz: "I hope" and "la luz" are no names; in lower case such a
+    # name (a word of the language too) is left alone.
+    words_too: frozenset[str] = frozenset()
+    if language in LANGUAGES:
+        data = name_data(language)
+        words_too = data.ambiguous | data.common
     tokens: set[str] = set()
     for name in known.names:
         for token in re.findall(_WORD_CHARS + r"+(?:['’-]" + _WORD_CHARS + r"+)*", name or ""):
@@ -135,7 +141,12 @@ def _known_spans(text: str, known: Known) -> list[Redaction]:
                 tokens.add(token)
     for token in sorted(tokens, key=len, reverse=True):
         pattern = re.compile(r"(?<!\w)" + _name_pattern(token) + r"(?!\w)", re.I)
-        spans.extend(Redaction(m.start(), m.end(), NAME) for m in pattern.finditer(text))
+        is_word = fold(token) in words_too
+        spans.extend(
+            Redaction(m.start(), m.end(), NAME)
+            for m in pattern.finditer(text)
+            if not is_word or m.group()[:1].isupper()
+        )
     for email in known.emails:
         email = (email or "").strip()
         if not email:
@@ -1107,7 +1118,7 @@ def find_identifying(
     text: str, *, language: str, known: Known = Known(), use_ner: bool = True
 ) -> list[Redaction]:
     """Every span of ``text`` that identifies a person, merged and in order."""
-    spans = _known_spans(text, known) + _pattern_spans(text) + _name_spans(text, language)
+    spans = _known_spans(text, known, language) + _pattern_spans(text) + _name_spans(text, language)
     if language == "ru" and use_ner:
         spans += _ner_spans(text)
     return _merge(spans)

@@ -472,3 +472,12 @@ def test_identifiers_written_other_ways(text, language, gone, kept):
 )
 def test_words_and_numbers_like_identifiers_stay(text, language):
     assert find_identifying(text, language=language, use_ner=False) == []
+
+
+def test_a_known_name_that_is_also_a_word_goes_only_as_a_name():
+    known = Known(names=("Hope Mensah",))
+    result = anonymise("I hope Hope reads this.", language="en", known=known, use_ner=False)
+    assert result.text == "I hope [name] reads this.", result.text
+    known = Known(names=("Luz Ortega",))
+    result = anonymise("Sin luz dos días. Luz Ortega", language="es", known=known, use_ner=False)
+    assert result.text == "Sin luz dos días. [nombre]", result.text
