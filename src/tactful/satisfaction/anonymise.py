@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -125,8 +126,14 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def _known_spans(text: str, known: Known) -> list[Redaction]:
+def _known_spans(text: str, known: Known, language: str = "") -> list[Redaction]:
     spans: list[Redaction] = []
+    # A customer called Hope or Luz: "I hope" and "la luz" are no names; in lower case such a
+    # name (a word of the language too) is left alone.
+    words_too: frozenset[str] = frozenset()
+    if language in LANGUAGES:
+        data = name_data(language)
+        words_too = data.ambiguous | data.common
     tokens: set[str] = set()
     for name in known.names:
         for token in re.findall(_WORD_CHARS + r"+(?:['’-]" + _WORD_CHARS + r"+)*", name or ""):
@@ -134,7 +141,12 @@ def _known_spans(text: str, known: Known) -> list[Redaction]:
                 tokens.add(token)
     for token in sorted(tokens, key=len, reverse=True):
         pattern = re.compile(r"(?<!\w)" + _name_pattern(token) + r"(?!\w)", re.I)
-        spans.extend(Redaction(m.start(), m.end(), NAME) for m in pattern.finditer(text))
+        is_word = fold(token) in words_too
+        spans.extend(
+            Redaction(m.start(), m.end(), NAME)
+            for m in pattern.finditer(text)
+            if not is_word or m.group()[:1].isupper()
+        )
     for email in known.emails:
         email = (email or "").strip()
         if not email:
@@ -178,10 +190,14 @@ _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 _PHONE_LIKE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-–]{4,}\d(?![\w])")
 _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[-–]\s*\d{1,2}[:.]\d{2})?$")
+#: A number after "#", "№", "nº", with its label (the corpus marks "#48213" whole; the blind
+#: files' author left the label out, so it counts there as text removed beyond the marks).
 _HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?\d[\w-]*", re.I)
-_CODE_DASHED = re.compile(
-    r"\b(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{2,}(?:[-/][A-Z0-9]+)+\b", re.I
-)
+#: Codes such as "INV-2026-00417", "REC/2026/00871", "ДГ-2026/0413": parts joined by "-" or "/",
+#: with a letter and a digit (checked after the match: a lookahead over the run before each
+#: part made "1/1/1/…" quadratic), a lower-case one like "30-day" only with five digits or more.
+_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{2,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_LETTERS_DIGITS = re.compile(r"\b[A-Z]{1,4}\d{4,}[A-Z]{0,3}\b|\b\d{3,}[A-Z]{2,}\d*\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d])")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
@@ -193,7 +209,9 @@ _REFERENCE_WORDS = re.compile(
     r"заказ\w*|номер\w*|сч[её]т\w*|обращени\w*|заявк\w*|трек\w*|договор\w*|посылк\w*|"
     r"бронировани\w*|накладн\w*)"
     r"(?:\s*(?:no\.?|nr\.?|num\.?|#|№|nº|n\.º|:|-|number|número|номер))*\s*"
-    r"((?=[\w-]*\d)[\w][\w-]{2,})",
+    # The value, and the groups a tracking number is written in ("1Z 999 AA1 01 2345 6784").
+    r"((?=[\w-]*\d)[\w][\w-]{2,}|(?=[\w-]*\d)[\w]{2}(?= [A-Z0-9]*\d))"
+    r"((?: (?=[A-Z0-9]*\d)[A-Z0-9]{1,6}(?![\w-]))*)",
     re.I,
 )
 _POSTCODE_WORDS = re.compile(
@@ -210,15 +228,35 @@ _CARD_ENDING = re.compile(
     r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры)\s*:?\s*(\d{4})\b",
     re.I,
 )
+#: A card's last digits after its masked ones ("**** 7712", "XXXX-XXXX-XXXX-4821", "•••• 4821").
+_CARD_MASKED = re.compile(r"(?:[*xX•·]{3,4}[ -]?){1,3}(\d{4})\b")
+#: An e-mail address spelt out in words ("tunde dot bakare at gmail dot com", "marisa.lopez82
+#: arroba gmail punto com", "ivan собака mail точка ru").
+_EMAIL_WORDS = re.compile(
+    # Bounded repeats: "x dot x dot …" must not make each start try the whole rest again.
+    # A possessive local part, starting where no address character stands before it: "a-1a-1…"
+    # made every part a new start that tried all the rest.
+    r"(?<![\w.+-])[\w.+-]++(?:\s+(?:dot|punto|точка)\s+[\w+-]++){0,3}"
+    r"\s*(?:\(at\)|\[at\]|\bat\b|\barroba\b|\bсобака\b)\s*"
+    r"[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunto\b|\bточка\b)\s*[\w-]+){0,2}"
+    r"\s*(?:\.|\(dot\)|\[dot\]|\bdot\b|\bpunto\b|\bточка\b)\s*"
+    r"(?:com|net|org|info|io|es|ru|mx|ar|co|uk|de|fr|it|eu|me|cl|pe|ua|by|kz|рф)\b",
+    re.I,
+)
 #: Street addresses: "42 Baker Street", "Calle Mayor 14, 3º B", "ул. Ленина, д. 14, кв. 3".
 _STREET = re.compile(
+    r"(?:\b(?:Flat|Apartment|Apt\.?|Unit|Suite)\s+\d{1,4}[A-Za-z]?,?\s+)?"
     r"\b\d{1,5}[A-Za-z]?\s+(?:[A-Z][\w'’-]+\s+){1,3}"
     r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Place|Pl|Square|"
     r"Terrace|Crescent|Boulevard|Blvd|Gardens|Grove|Row|Hill)\b\.?"
-    r"|\b(?i:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía)"
+    r"|\b(?i:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Camino|Carrera|Ronda|Travesía|"
+    r"Carrer|Avinguda|Passeig|Plaça|Rambla|Rúa|Kale|Kalea|Etorbidea)"
     r"\s+(?:(?:de|del|la|las|los|el)\s+)*[\w'’.-]+(?:\s+[A-ZÁÉÍÓÚÑ][\w'’.-]+)*,?\s*"
     r"(?:n\.?º\s*)?\d{1,5}(?:\s*,?\s*\d{1,2}\s*º(?:\s*[A-Za-z](?!\w))?)?"
-    r"|(?:\bул\.|\bулица|\bпр-т|\bпроспект|\bпер\.|\bпереулок|\bбульвар|\bш\.|\bшоссе|"
+    r"(?:\s*,?\s*(?i:piso|planta|puerta|pta\.|escalera|esc\.|portal|bloque)\s*\d{1,3}\s*º?"
+    r"(?:\s*[A-Za-z](?!\w))?)*"
+    r"|(?:\bул\.|\bулица|\bпр-т|\bпр\.|\bпроспект|\bпр-д|\bпроезд|\bпер\.|\bпереулок|"
+    r"\bбульвар|\bб-р|\bш\.|\bшоссе|\bпл\.|\bплощадь|\bмкр\.?|\bмикрорайон|"
     r"\bнаб\.|\bнабережная)\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)*"
     r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
     r"(?:,?\s*(?:кв\.|квартира)\s*\d+)?"
@@ -276,17 +314,35 @@ def _pattern_spans(text: str) -> list[Redaction]:
             spans.append(Redaction(match.start(), match.end(), CARD))
     for match in _PHONE_LIKE.finditer(text):
         raw = match.group().strip()
+        start = match.start()
+        if raw.startswith("(") and ")" not in raw:
+            raw, start = raw[1:], start + 1
         digits = _digits(raw)
         if _DATE.match(raw) or _TIME_OR_RANGE.match(raw):
             continue
         if 7 <= len(digits) <= 15 or (raw.startswith("+") and len(digits) >= 6):
-            spans.append(Redaction(match.start(), match.start() + len(match.group()), PHONE))
+            spans.append(Redaction(start, match.start() + len(match.group()), PHONE))
     spans.extend(Redaction(m.start(1), m.end(1), CARD) for m in _CARD_ENDING.finditer(text))
+    spans.extend(Redaction(m.start(1), m.end(1), CARD) for m in _CARD_MASKED.finditer(text))
+    for match in _EMAIL_WORDS.finditer(text):
+        # Spelt out only: a plain address is the pattern above's ("at" alone is an English word).
+        if re.search(
+            r"\s(?:dot|punto|точка|at|arroba|собака)\s|\((?:at|dot)\)", match.group(), re.I
+        ):
+            spans.append(Redaction(match.start(), match.end(), EMAIL))
     spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _STREET.finditer(text))
     spans.extend(_house_number_spans(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _HASH_NUMBER.finditer(text))
-    spans.extend(Redaction(m.start(1), m.end(1), NUMBER) for m in _REFERENCE_WORDS.finditer(text))
-    spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_DASHED.finditer(text))
+    spans.extend(
+        Redaction(m.start(1), max(m.end(1), m.end(2)), NUMBER)
+        for m in _REFERENCE_WORDS.finditer(text)
+    )
+    for match in _CODE_DASHED.finditer(text):
+        code = match.group()
+        if not (_HAS_LETTER.search(code) and any(c.isdigit() for c in code)):
+            continue
+        if code != code.lower() or len(_digits(code)) >= 5:
+            spans.append(Redaction(match.start(), match.end(), NUMBER))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_LETTERS_DIGITS.finditer(text))
     spans.extend(Redaction(m.start(1), m.end(1), POSTCODE) for m in _POSTCODE_WORDS.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _LONG_NUMBER.finditer(text))
@@ -320,6 +376,23 @@ class NameData:
     place_words: frozenset[str] = frozenset()
     #: Words that join two names ("Yusuf y Mei Lin", "Юсуфу и Мэй Лин").
     and_words: frozenset[str] = frozenset()
+    #: Given names of every locale Faker knows, in the comment's script (``lang/world/``), less
+    #: the language's common words: read at a sentence's start and in lower case too.
+    world: frozenset[str] = frozenset()
+    #: Common words of the language (``common_words.txt``): never a name in lower case.
+    common: frozenset[str] = frozenset()
+    #: For Russian: given names in Latin letters ("Sarah"), in a comment where a Latin word is
+    #: otherwise a brand.
+    latin_world: frozenset[str] = frozenset()
+    #: Given names of the language and its neighbours without accents, not ambiguous and no
+    #: common word: a lower-case word among them is a name ("jose luis", "dmitri").
+    lower_names: frozenset[str] = frozenset()
+    #: What a lower-case word after a cue may be ("thanks to rosa"): every given name of the
+    #: lists, those that are also words included, without accents.
+    cue_lower_names: frozenset[str] = frozenset()
+    #: Surnames written before the given name (Chinese, Japanese, Korean, Vietnamese: "Zhang
+    #: Wei", "Nguyen Thi Lan"), romanised.
+    surnames_first: frozenset[str] = frozenset()
 
 
 def fold(word: str) -> str:
@@ -343,21 +416,26 @@ _TRANSLIT = {
     "л": ("l",), "м": ("m",), "н": ("n",), "о": ("o",), "п": ("p",), "р": ("r",), "с": ("s",),
     "т": ("t",), "у": ("u",), "ф": ("f",), "х": ("kh", "h"), "ц": ("ts",), "ч": ("ch",),
     "ш": ("sh",), "щ": ("shch",), "ъ": ("",), "ы": ("y",), "ь": ("",), "э": ("e",),
-    "ю": ("yu",), "я": ("ya",),
+    "ю": ("yu",), "я": ("ya",), "і": ("i",), "ї": ("i", "yi"), "є": ("ie", "ye"), "ґ": ("g",),
 }  # fmt: skip
+#: Ukrainian names are spelt by Ukrainian rules ("Галина" → "Halyna", "Сергій" → "Serhii").
+_TRANSLIT_UK = {**_TRANSLIT, "г": ("h",), "и": ("y",), "й": ("i",), "е": ("e",)}
 
 
 def _latin_spellings(name: str) -> set[str]:
-    """A Russian name in the Latin spellings people use ("Дмитрий" → "Dmitrii", "Dmitriy"…)."""
-    spellings = {""}
-    for char in name.casefold():
-        options = _TRANSLIT.get(char, (char,))
-        spellings = {s + o for s in spellings for o in options}
-        if len(spellings) > 16:  # a name with many variant letters: keep the first spellings
-            spellings = set(sorted(spellings)[:16])
-    found = set(spellings)
+    """A Russian name in the Latin spellings people use ("Дмитрий" → "Dmitrii", "Dmitriy"…),
+    and in the Ukrainian ones ("Оксана", "Галина" → "Halyna", "Сергій" → "Serhii", "Sergii")."""
+    found: set[str] = set()
+    for table in (_TRANSLIT, _TRANSLIT_UK):
+        spellings = {""}
+        for char in name.casefold():
+            options = table.get(char, (char,))
+            spellings = {s + o for s in spellings for o in options}
+            if len(spellings) > 16:  # a name with many variant letters: keep the first spellings
+                spellings = set(sorted(spellings)[:16])
+        found |= spellings
     # "-ий" is written "-y" or "-i" as often as "-iy"/"-ii": Dmitry, Yuri.
-    for spelling in spellings:
+    for spelling in list(found):
         for ending in ("iy", "ii", "yi"):
             if spelling.endswith(ending):
                 found |= {spelling[:-2] + "y", spelling[:-2] + "i"}
@@ -382,6 +460,35 @@ def name_data(language: str) -> NameData:
         # Russian given names as English and Spanish comments spell them ("Svetlana").
         for name in _read_list(LANG_DIR / "ru" / "first_names.txt"):
             other_first |= _latin_spellings(name)
+    # Faker's Spanish lorem words come from real text and hold names ("juan", "maría"): a name of
+    # the lists is no common word unless it is also one in ``ambiguous.txt`` ("rosa", "abril").
+    ambiguous = {fold(w) for w in _read_list(folder / "ambiguous.txt")}
+    common = {fold(w) for w in _read_list(folder / "common_words.txt")}
+    common -= {fold(w) for w in first} - ambiguous
+    # Words no list of given names may claim: the language's common words, its names that are
+    # also words, its particles and honorifics, and the words it knows are no names.
+    excluded = (
+        common
+        | {fold(w) for w in _read_list(folder / "not_names.txt")}
+        | {fold(w) for w in _read_list(folder / "particles.txt")}
+        | {fold(w) for w in _read_list(folder / "honorifics.txt")}
+    )
+    all_ambiguous: set[str] = set()
+    for other in LANGUAGES:
+        all_ambiguous |= {fold(w) for w in _read_list(LANG_DIR / other / "ambiguous.txt")}
+    excluded |= all_ambiguous
+    latin_world = {fold(w) for w in _read_list(LANG_DIR / "world" / "latin.txt")}
+    cyrillic_world = {fold(w) for w in _read_list(LANG_DIR / "world" / "cyrillic.txt")}
+    if language == "ru":
+        world = cyrillic_world
+    else:
+        world = set(latin_world)
+        for name in cyrillic_world:  # Ukrainian, Bulgarian… names as Latin comments spell them
+            world |= _latin_spellings(name)
+        for other in LANGUAGES:
+            if other != language:
+                excluded |= {fold(w) for w in _read_list(LANG_DIR / other / "common_words.txt")}
+    places = _read_list(folder / "places.txt") | _read_list(folder / "world_places.txt")
     return NameData(
         first=frozenset(fold(name) for name in first),
         surnames=frozenset(fold(name) for name in _read_list(folder / "surnames.txt")),
@@ -393,7 +500,7 @@ def name_data(language: str) -> NameData:
             fold(w)
             for w in _read_list(folder / "not_names.txt") | _read_list(folder / "honorifics.txt")
         ),
-        places=frozenset(fold(w) for w in _read_list(folder / "places.txt")),
+        places=frozenset(fold(w) for w in places),
         inflected_cues=language == "ru",
         post_cues=tuple(
             fold(cue).replace("_", " ") for cue in _read_list(folder / "name_post_cues.txt")
@@ -401,6 +508,29 @@ def name_data(language: str) -> NameData:
         other_first=frozenset(fold(name) for name in other_first),
         place_words=frozenset(fold(w) for w in _read_list(folder / "not_name_cues.txt")),
         and_words=frozenset(fold(w) for w in _read_list(folder / "and_words.txt")),
+        world=frozenset(world - excluded - {fold(w) for w in places}),
+        common=frozenset(common),
+        latin_world=frozenset(latin_world - excluded) if language == "ru" else frozenset(),
+        lower_names=frozenset(
+            _plain(name)
+            for name in ({fold(n) for n in first} | {fold(n) for n in other_first}) - excluded
+            if len(name) >= 3
+        ),
+        surnames_first=frozenset(
+            fold(w) for w in _read_list(LANG_DIR / "world" / "surnames_first.txt")
+        )
+        - excluded
+        if language != "ru"
+        else frozenset(),
+        cue_lower_names=frozenset(
+            _plain(name)
+            for name in (
+                {fold(n) for n in first} | {fold(n) for n in other_first} | world | all_ambiguous
+            )
+            - common
+            - {fold(w) for w in places}
+            if len(name) >= 3
+        ),
     )
 
 
@@ -553,6 +683,107 @@ def _is_cue(words: Sequence[_Word], index: int, data: NameData) -> bool:
     return False
 
 
+def _is_cue_word(word: _Word, data: NameData) -> bool:
+    """Whether ``word`` is itself a cue ("Оператор Роза", "Courier Ahmed"): not part of the name."""
+    folded = fold(word.text)
+    if folded in data.cues:
+        return True
+    return data.inflected_cues and (
+        any(folded.startswith(cue) for cue in data.cues if " " not in cue and len(cue) >= 5)
+        or any(lemma in data.cues for lemma in _lemmas(folded, "ru")[1:])
+    )
+
+
+#: Verbs that say the word before them is a person ("Will promised…", "Luz me atendió…",
+#: "Вера вернула…"): they let a name that is also a word or a place count at a sentence's start.
+_PERSON_VERBS = {
+    "en": frozenset(
+        [
+            "was",
+            "has",
+            "had",
+            "helped",
+            "promised",
+            "told",
+            "said",
+            "called",
+            "rang",
+            "fixed",
+            "sorted",
+            "solved",
+            "explained",
+            "answered",
+            "replied",
+            "emailed",
+            "wrote",
+            "sent",
+            "arranged",
+            "checked",
+            "came",
+            "kept",
+            "made",
+            "gave",
+            "took",
+            "stayed",
+            "did",
+            "managed",
+            "assured",
+            "offered",
+            "refunded",
+            "handled",
+            "dealt",
+        ]
+    ),
+    "es": frozenset(
+        [
+            "me",
+            "nos",
+            "le",
+            "les",
+            "fue",
+            "estuvo",
+            "atendió",
+            "ayudó",
+            "explicó",
+            "llamó",
+            "resolvió",
+            "dijo",
+            "solucionó",
+            "contestó",
+            "respondió",
+            "escribió",
+            "envió",
+            "mandó",
+            "arregló",
+            "gestionó",
+            "cambió",
+            "devolvió",
+        ]
+    ),
+}
+#: A Russian verb in the past tense ("вернула", "помогли", "объяснил").
+_RU_PAST_VERB = re.compile(r"^[а-яё]{2,}(?:ла|ли|ло|л|ог|огла|огли)(?:сь|ся)?$")  # "помог" too
+
+
+def _person_verb_follows(text: str, words: Sequence[_Word], index: int, language: str) -> bool:
+    following = words[index + 1] if index + 1 < len(words) else None
+    if (
+        following is None
+        or following.capitalised
+        or text[words[index].end : following.start] != " "
+    ):
+        return False
+    folded = fold(following.text)
+    if language == "ru":
+        return bool(_RU_PAST_VERB.match(folded))
+    return folded in _PERSON_VERBS.get(language, frozenset())
+
+
+def _plain(word: str) -> str:
+    """A word without its accents: names written in lower case often lose them ("jose")."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+
 def _is_post_cue(text: str, word: _Word, data: NameData) -> bool:
     """Whether what follows ``word`` says it is a person ("Zara, your colleague", "Ana de soporte")."""
     after = fold(text[word.end : word.end + 40])
@@ -567,9 +798,18 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
     spans: list[Redaction] = []
     taken: set[int] = set()
     for index, word in enumerate(words):
-        if index in taken or not word.capitalised:
+        if index in taken:
+            continue
+        if not word.capitalised:
+            if word.text.islower():
+                end_index = _lower_case_name(text, words, index, taken, data, language)
+                if end_index is not None:
+                    taken.update(range(index, end_index + 1))
+                    spans.append(Redaction(word.start, words[end_index].end, NAME))
             continue
         folded = fold(word.text)
+        if folded.rstrip(".") in _SAINTS:
+            continue  # "San", "Santa": a place's or a company's name begins ("San Cristóbal")
         if folded in data.not_names or (
             language == "ru" and _in(word.text, data.not_names, language)
         ):
@@ -580,7 +820,8 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         }
         is_first = _in(word.text, data.first, language)
         if is_first and word.sentence_start and _in(word.text, data.ambiguous, language):
-            is_first = False
+            # "Will you…" is no name, "Will promised…" is.
+            is_first = _person_verb_follows(text, words, index, language)
         shaped_surname = language == "ru" and bool(
             _RU_SURNAME.match(word.text) or _RU_PATRONYMIC.match(word.text)
         )
@@ -588,11 +829,15 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         mid_sentence = not word.sentence_start
         # "Yusuf y Mei Lin", "Юсуфу и Мэй Лин": a capitalised word joined to a name found just
         # before it is a name too.
-        joined = (
-            mid_sentence
-            and index >= 2
-            and index - 2 in taken
-            and fold(words[index - 1].text) in data.and_words
+        joined = mid_sentence and (
+            (index >= 2 and index - 2 in taken and fold(words[index - 1].text) in data.and_words)
+            # The cue carries over "and to", "y a" ("Gracias a Santiago y a León").
+            or (
+                index >= 3
+                and index - 3 in taken
+                and fold(words[index - 2].text) in data.and_words
+                and fold(words[index - 1].text) in _FILLERS
+            )
         )
         previous_word = words[index - 1] if index else None
         # After a preposition of place ("в Казани") or a word of a known brand ("Сбербанк
@@ -626,8 +871,39 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             )
         )
         other_language_name = (
-            mid_sentence and not after_place_word and not known_place and folded in data.other_first
+            mid_sentence
+            and not after_place_word
+            and not known_place
+            and (
+                folded in data.other_first
+                or _in(word.text, data.world, language)
+                or folded in data.latin_world
+            )
         )
+        post_cue = _is_post_cue(text, word, data)
+        person_verb = _person_verb_follows(text, words, index, language)
+        # A given name of anywhere at a sentence's start, before "and" or what says it is a
+        # person: "Thandiwe on chat…", "Sergii and Olena…", "Mwangi helped…".
+        if (
+            word.sentence_start
+            and not known_place
+            and (folded in data.world or folded in data.other_first)
+        ):
+            following = words[index + 1] if index + 1 < len(words) else None
+            other_language_name = following is not None and (
+                post_cue
+                or person_verb
+                or (
+                    text[word.end : following.start] == " "
+                    and fold(following.text) in data.and_words
+                )
+            )
+        # A given name that is also a place or a brand ("Florence", "Alexa", "Santiago") or follows
+        # "San", "Santa", "Saint" ("Santa Lucía") is a name only with something that says so.
+        saint = previous_word is not None and fold(previous_word.text).rstrip(".") in _SAINTS
+        person_said = after_honorific or post_cue or person_verb or cue or joined
+        if (known_place or saint) and not person_said:
+            continue
         if is_first is False and word.sentence_start and _in(word.text, data.first, language):
             # "Grace Hopper" at the start: an ambiguous name followed by a surname is a name.
             following = words[index + 1] if index + 1 < len(words) else None
@@ -642,7 +918,7 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             or after_honorific
             or joined
             or other_language_name
-            or _is_post_cue(text, word, data)
+            or post_cue
             or (cue and folded not in data.not_names)
             or (shaped_surname and not word.sentence_start)
             or (_in(word.text, data.surnames, language) and not word.sentence_start and cue)
@@ -655,7 +931,9 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         while probe < len(words) and probe - index <= 4:
             candidate = words[probe]
             gap = text[words[probe - 1].end : candidate.start]
-            if gap.strip(" ") not in {"", "-"} or "\n" in gap:
+            # An initial's dot may stand between ("Смирнова Е. А.", "Роза Р.").
+            initial_gap = len(words[probe - 1].text) == 1 and gap.strip(" ") == "."
+            if (gap.strip(" ") not in {"", "-"} and not initial_gap) or "\n" in gap:
                 break
             if fold(candidate.text) in data.particles and probe + 1 < len(words):
                 if words[probe + 1].capitalised:
@@ -670,11 +948,29 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         start_index = index
         # A given name the lists lack, just before a recognised surname: "Nadia Petrova".
         # (Not before a word taken only for being capitalised inside a sentence: "Это Рави".)
+        # And a surname written first, whatever the given name ("Zhang Wei", "Nguyen Thi Lan").
+        while start_index > 0 and (
+            fold(words[start_index - 1].text) in data.surnames_first
+            and words[start_index - 1].capitalised
+            and text[words[start_index - 1].end : words[start_index].start] == " "
+            and start_index - 1 not in taken
+        ):
+            start_index -= 1
         while start_index > 0 and not is_first and not after_honorific and known_sign:
             candidate = words[start_index - 1]
             if (
                 not candidate.capitalised
                 or fold(candidate.text) in data.not_names
+                or _is_cue_word(candidate, data)
+                # At a sentence's start only a word the lists know as a name ("Soy Ravi",
+                # "Or Kwabena" keep their first word).
+                or (
+                    candidate.sentence_start
+                    and not _in(candidate.text, data.first, language)
+                    and not _in(candidate.text, data.surnames, language)
+                    and fold(candidate.text) not in data.world
+                    and fold(candidate.text) not in data.other_first
+                )
                 or text[candidate.end : words[start_index].start] != " "
                 or start_index - 1 in taken
             ):
@@ -682,8 +978,69 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             start_index -= 1
         for taken_index in range(start_index, end_index + 1):
             taken.add(taken_index)
-        spans.append(Redaction(words[start_index].start, words[end_index].end, NAME))
+        end = words[end_index].end
+        if len(words[end_index].text) == 1 and text[end : end + 1] == ".":
+            end += 1  # an initial, with its dot
+        spans.append(Redaction(words[start_index].start, end, NAME))
     return spans
+
+
+#: Words after which a name is part of a place's or a company's ("Santa Lucía", "San José").
+_SAINTS = frozenset(["san", "santa", "santo", "saint", "st", "sainte", "são", "sao"])
+
+
+def _lower_case_name(
+    text: str,
+    words: Sequence[_Word],
+    index: int,
+    taken: set[int],
+    data: NameData,
+    language: str,
+) -> int | None:
+    """Where a name written in lower case ends ("thanks wei", "спасибо саше и лёше", "jose luis
+    de atención"), or None. After a cue any given name of the lists counts (the world's too);
+    at a sentence's start only a name of the language or its neighbours that is no common word
+    (not in Russian, where "слава богу" starts many a sentence)."""
+    word = words[index]
+    folded = fold(word.text)
+    if len(folded) < 3 or folded in data.common or folded in data.not_names:
+        return None
+    if folded in data.places or folded in data.particles:
+        return None
+    # The lists first, the context after: most lower-case words are no name, and looking for a
+    # cue before each of them made a long comment three times slower.
+    if language == "ru":
+        if not _in(word.text, data.first, language) or _in(word.text, data.ambiguous, language):
+            return None
+    elif _plain(folded) not in data.cue_lower_names:
+        return None
+    joined = (
+        index >= 2 and index - 2 in taken and fold(words[index - 1].text) in data.and_words
+    ) or (  # "gracias a nacho y a marta"
+        index >= 3
+        and index - 3 in taken
+        and fold(words[index - 2].text) in data.and_words
+        and fold(words[index - 1].text) in _FILLERS
+    )
+    if joined or _is_cue(words, index, data):
+        pass  # after "thanks to" even a name that is also a word ("rosa") is a name
+    elif language == "ru" or not (
+        word.sentence_start and len(folded) >= 4 and _plain(folded) in data.lower_names
+    ):
+        return None
+    end_index = index
+    # "jose luis": a second lower-case given name right after.
+    following = words[index + 1] if index + 1 < len(words) else None
+    if (
+        following is not None
+        and language != "ru"
+        and text[word.end : following.start] == " "
+        and following.text.islower()
+        and _plain(fold(following.text)) in data.lower_names
+        and fold(following.text) not in data.common
+    ):
+        end_index = index + 1
+    return end_index
 
 
 # The Russian NER model: loaded once, on first use, if natasha is installed.
@@ -761,7 +1118,7 @@ def find_identifying(
     text: str, *, language: str, known: Known = Known(), use_ner: bool = True
 ) -> list[Redaction]:
     """Every span of ``text`` that identifies a person, merged and in order."""
-    spans = _known_spans(text, known) + _pattern_spans(text) + _name_spans(text, language)
+    spans = _known_spans(text, known, language) + _pattern_spans(text) + _name_spans(text, language)
     if language == "ru" and use_ner:
         spans += _ner_spans(text)
     return _merge(spans)
