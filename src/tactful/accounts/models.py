@@ -149,6 +149,8 @@ class AuditKind(models.TextChoices):
     TWO_FACTOR_ON = "2fa_on", _("Two-factor login turned on")
     TWO_FACTOR_OFF = "2fa_off", _("Two-factor login turned off")
     TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
+    CUSTOMER_BLOCKED = "customer_blocked", _("Customer blocked or suspended")
+    CUSTOMER_UNBLOCKED = "customer_unblocked", _("Customer block lifted")
 
 
 class AuditEvent(models.Model):

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:customer_id>/", views.customer_page, name="customer"),
     path("<int:customer_id>/merge/", views.merge, name="merge"),
     path("merges/<int:merge_id>/undo/", views.undo, name="undo"),
+    path("<int:customer_id>/block/", views.block, name="block"),
+    path("blocks/<int:block_id>/lift/", views.lift, name="lift"),
 ]
