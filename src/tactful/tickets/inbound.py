@@ -390,7 +390,9 @@ def _open(
                 opened=True,
             )
         )
-        # No tags either: tag rules and counts are the team's work, which this is not.
+        if incoming.tags:
+            # Kept as sent (nothing is lost); tags start no rule.
+            services.add_tags_to_new_ticket(ticket=ticket, names=incoming.tags, by=incoming.by)
         return ticket, message
     message = _message(incoming, ticket, author=customer)
     timeline.record(

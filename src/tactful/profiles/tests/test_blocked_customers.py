@@ -336,6 +336,7 @@ def test_the_api_channels_store_and_hold_a_blocked_customer_s_messages(world, de
             "body": "Idiots, all of you",
             "channel": "api",
             "customer": {"channel": "email", "handle": ADDRESS},
+            "tags": ["vip"],
         },
         content_type="application/json",
     )
@@ -343,6 +344,9 @@ def test_the_api_channels_store_and_hold_a_blocked_customer_s_messages(world, de
     ticket = Ticket.objects.get(pk=response.json()["number"])
     assert ticket.held and ticket.customer_id == world["customer"].pk
     assert ticket.messages.get().metadata[inbound.HELD_KEY]
+    # Nothing the channel sent is lost, its tags included.
+    assert list(ticket.tags.values_list("name", flat=True)) == ["vip"]
+    assert response.json()["tags"] == ["vip"]
 
 
 def test_the_contact_form_stores_and_holds_a_blocked_customer_s_message(world, settings):
