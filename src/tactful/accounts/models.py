@@ -151,6 +151,8 @@ class AuditKind(models.TextChoices):
     TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
     CUSTOMER_ERASED = "customer_erased", _("Customer's personal data erased")
     RETENTION_ERASED = "retention_erased", _("Old personal data erased (retention)")
+    CUSTOMER_BLOCKED = "customer_blocked", _("Customer blocked or suspended")
+    CUSTOMER_UNBLOCKED = "customer_unblocked", _("Customer block lifted")
 
 
 class AuditEvent(models.Model):

@@ -14,10 +14,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent, AuditEvent, AuditKind, Lockout, LockoutScope
@@ -34,14 +36,18 @@ def client_ip(request: HttpRequest | None) -> str:
     """
     if request is None:
         return ""
+    return address_behind_proxies(
+        request.META.get("REMOTE_ADDR", "") or "", request.META.get("HTTP_X_FORWARDED_FOR", "")
+    )
+
+
+def address_behind_proxies(remote: str, forwarded_for: str) -> str:
+    """:func:`client_ip` from the socket's address and the X-Forwarded-For header (a
+    WebSocket's scope has no request)."""
     hops = settings.TACTFUL_PROXY_HOPS
-    address = request.META.get("REMOTE_ADDR", "") or ""
+    address = remote
     if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
+        forwarded = [part.strip() for part in forwarded_for.split(",") if part.strip()]
         if len(forwarded) >= hops:
             address = forwarded[-hops]
     try:
@@ -232,3 +238,34 @@ def locked_message() -> str:
 def audit_login(sender: Any, request: HttpRequest | None, user: Agent, **kwargs: Any) -> None:
     """Receiver of Django's ``user_logged_in``: desk, admin and any later door alike."""
     record_login(agent=user, address=client_ip(request))
+
+
+# --- fixed-window counters for public doors (contact form, chat) ------------------------------
+
+
+def count_in_window(scope: str, key: str, *, window: int) -> int:
+    """Count one more hit of ``key`` in ``scope``'s fixed window; the count so far.
+
+    In the shared cache (Redis in production), so every process and socket counts the same
+    hits. The key is hashed: e-mail addresses and visitor ids never appear in the cache.
+    """
+    digest = salted_hmac("tactful.security.window", key, algorithm="sha256").hexdigest()[:32]
+    cache_key = f"tactful:window:{scope}:{digest}"
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # the window ended between add and incr
+        cache.set(cache_key, 1, timeout=window)
+        return 1
+
+
+def network_key(address: str) -> str:
+    """What an address is counted as: itself, or its /64 for IPv6 (one customer holds a /64,
+    so counting single addresses would let one sender rotate through billions of them)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)

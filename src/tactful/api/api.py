@@ -269,7 +269,7 @@ def _team(team_id: int | None) -> Team | None:
 # --- endpoints --------------------------------------------------------------------------------
 
 
-@api.get("/me", response=s.MeOut, tags=["agents"])
+@api.get("/me", response=s.answers(s.MeOut), tags=["agents"])
 def me(request: HttpRequest) -> dict[str, Any]:
     agent = _agent(request)
     return {
@@ -282,7 +282,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@api.get("/tickets", response=s.TicketPage, tags=["tickets"])
+@api.get("/tickets", response=s.answers(s.TicketPage), tags=["tickets"])
 def list_tickets(request: HttpRequest, query: Query[s.TicketQuery]) -> dict[str, Any]:
     """Tickets you may see, filtered like the inbox (active ones unless ``status`` is given)."""
     filters = selectors.TicketFilters(
@@ -307,7 +307,7 @@ def list_tickets(request: HttpRequest, query: Query[s.TicketQuery]) -> dict[str,
     }
 
 
-@api.post("/tickets", response={201: s.TicketOut}, tags=["tickets"])
+@api.post("/tickets", response=s.answers({201: s.TicketOut}, 403), tags=["tickets"])
 def create_ticket(request: HttpRequest, payload: s.TicketCreateIn) -> Status[dict[str, Any]]:
     """Open a ticket from any channel; a repeated ``external_id`` returns the same ticket."""
     agent = _agent(request)
@@ -338,12 +338,12 @@ def create_ticket(request: HttpRequest, payload: s.TicketCreateIn) -> Status[dic
     return Status(201, ticket_out(_ticket(request, ticket.pk)))
 
 
-@api.get("/tickets/{number}", response=s.TicketOut, tags=["tickets"])
+@api.get("/tickets/{number}", response=s.answers(s.TicketOut, 404), tags=["tickets"])
 def get_ticket(request: HttpRequest, number: int) -> dict[str, Any]:
     return ticket_out(_ticket(request, number))
 
 
-@api.patch("/tickets/{number}", response=s.TicketOut, tags=["tickets"])
+@api.patch("/tickets/{number}", response=s.answers(s.TicketOut, 403, 404), tags=["tickets"])
 def update_ticket(request: HttpRequest, number: int, payload: s.TicketUpdateIn) -> dict[str, Any]:
     """Change status, priority, assignee, team, tags, subject or language in one transaction."""
     agent = _agent(request)
@@ -374,7 +374,7 @@ def update_ticket(request: HttpRequest, number: int, payload: s.TicketUpdateIn) 
     return ticket_out(_ticket(request, number))
 
 
-@api.post("/tickets/{number}/merge", response=s.TicketOut, tags=["tickets"])
+@api.post("/tickets/{number}/merge", response=s.answers(s.TicketOut, 403, 404), tags=["tickets"])
 def merge_ticket(request: HttpRequest, number: int, payload: s.MergeIn) -> dict[str, Any]:
     """Merge this ticket into ``into``; returns the ticket that holds the conversation now."""
     agent = _agent(request)
@@ -387,7 +387,7 @@ def merge_ticket(request: HttpRequest, number: int, payload: s.MergeIn) -> dict[
     return ticket_out(_ticket(request, target.pk))
 
 
-@api.get("/tickets/{number}/messages", response=s.MessagePage, tags=["messages"])
+@api.get("/tickets/{number}/messages", response=s.answers(s.MessagePage, 404), tags=["messages"])
 def list_messages(request: HttpRequest, number: int, page: Query[s.PageQuery]) -> dict[str, Any]:
     ticket = _ticket(request, number)
     rows = list(
@@ -403,7 +403,11 @@ def list_messages(request: HttpRequest, number: int, page: Query[s.PageQuery]) -
     }
 
 
-@api.post("/tickets/{number}/messages", response={201: s.MessageOut}, tags=["messages"])
+@api.post(
+    "/tickets/{number}/messages",
+    response=s.answers({201: s.MessageOut}, 403, 404),
+    tags=["messages"],
+)
 def create_message(
     request: HttpRequest, number: int, payload: s.MessageIn
 ) -> Status[dict[str, Any]]:
@@ -438,7 +442,7 @@ def create_message(
     return Status(201, message_out(message, customer_name=str(message.ticket.customer)))
 
 
-@api.get("/tickets/{number}/events", response=s.EventPage, tags=["tickets"])
+@api.get("/tickets/{number}/events", response=s.answers(s.EventPage, 404), tags=["tickets"])
 def list_events(request: HttpRequest, number: int, page: Query[s.PageQuery]) -> dict[str, Any]:
     """The ticket's timeline: who changed what, when."""
     ticket = _ticket(request, number)
@@ -461,7 +465,7 @@ def list_events(request: HttpRequest, number: int, page: Query[s.PageQuery]) -> 
     return {"items": items, **_page(rows, limit=page.limit, offset=page.offset)}
 
 
-@api.get("/customers", response=s.CustomerPage, tags=["customers"])
+@api.get("/customers", response=s.answers(s.CustomerPage), tags=["customers"])
 def list_customers(request: HttpRequest, page: Query[s.PageQuery], q: str = "") -> dict[str, Any]:
     """Customers, newest first; ``q`` matches name, e-mail or a channel handle."""
     if len(q) > 200 or "\x00" in q:
@@ -483,7 +487,7 @@ def list_customers(request: HttpRequest, page: Query[s.PageQuery], q: str = "") 
     }
 
 
-@api.post("/customers", response={201: s.CustomerOut}, tags=["customers"])
+@api.post("/customers", response=s.answers({201: s.CustomerOut}), tags=["customers"])
 def create_customer(request: HttpRequest, payload: s.CustomerIn) -> Status[dict[str, Any]]:
     """Find or create the customer behind a channel identity."""
     with transaction.atomic():
@@ -497,7 +501,7 @@ def create_customer(request: HttpRequest, payload: s.CustomerIn) -> Status[dict[
     return Status(201, customer_out(customer_list().get(pk=customer.pk)))
 
 
-@api.get("/customers/{customer_id}", response=s.CustomerOut, tags=["customers"])
+@api.get("/customers/{customer_id}", response=s.answers(s.CustomerOut, 404), tags=["customers"])
 def get_customer(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return customer_out(Customer.objects.prefetch_related("identities").get(pk=customer_id))
 

@@ -19,7 +19,7 @@ from ninja.errors import HttpError
 from pydantic import field_validator
 
 from tactful.accounts.models import Agent, Team
-from tactful.api.schemas import _no_nul
+from tactful.api.schemas import _no_nul, answers
 from tactful.customers.models import Customer
 from tactful.tickets import inbound, permissions, selectors
 from tactful.tickets.models import ACTIVE_STATUSES, Message, MessageKind
@@ -181,7 +181,7 @@ def record_channel_message(
 
 @router.post(
     "/{channel}/messages",
-    response={200: ChannelMessageOut, 201: ChannelMessageOut},
+    response=answers({200: ChannelMessageOut, 201: ChannelMessageOut}, 403, 409),
     summary="Store a message from an API-fed channel",
 )
 def post_channel_message(

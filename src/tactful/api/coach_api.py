@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from pydantic import StrictInt, StrictStr
 
 from tactful.accounts.models import Agent
-from tactful.api.schemas import ErrorOut
+from tactful.api.schemas import answers
 from tactful.coaching import draft_review, readings
 from tactful.tickets import selectors
 from tactful.tickets.models import Ticket
@@ -103,7 +103,7 @@ class ReviewOut(Schema):
 
 @router.post(
     "/review",
-    response={200: ReviewOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    response=answers(ReviewOut, 404, 503),
     summary="Review a draft reply",
 )
 def review(request: HttpRequest, payload: ReviewIn) -> dict[str, Any]:

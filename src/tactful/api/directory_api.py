@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from tactful.accounts.models import Agent, Team
-from tactful.api.schemas import PageQuery, TeamRef
+from tactful.api.schemas import PageQuery, TeamRef, answers
 from tactful.tickets import permissions
 
 router = Router(tags=["teams and agents"])
@@ -126,7 +126,7 @@ def _page(rows: list[Any], *, limit: int, offset: int) -> dict[str, Any]:
     }
 
 
-@router.get("/teams", response=TeamPage)
+@router.get("/teams", response=answers(TeamPage))
 def list_teams(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Teams you may see, by name."""
     rows = list(_teams(_caller(request))[page.offset : page.offset + page.limit + 1])
@@ -136,7 +136,7 @@ def list_teams(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     }
 
 
-@router.get("/teams/{team_id}", response=TeamDetailOut)
+@router.get("/teams/{team_id}", response=answers(TeamDetailOut, 404))
 def get_team(request: HttpRequest, team_id: int) -> dict[str, Any]:
     """One team and its active members."""
     team = _teams(_caller(request)).get(pk=team_id)
@@ -156,7 +156,7 @@ def get_team(request: HttpRequest, team_id: int) -> dict[str, Any]:
     }
 
 
-@router.get("/agents", response=AgentPage)
+@router.get("/agents", response=answers(AgentPage))
 def list_agents(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """Active agents you may see (yours: those sharing a team with you), by username."""
     rows = list(_agents(_caller(request))[page.offset : page.offset + page.limit + 1])
@@ -166,6 +166,6 @@ def list_agents(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     }
 
 
-@router.get("/agents/{agent_id}", response=AgentOut)
+@router.get("/agents/{agent_id}", response=answers(AgentOut, 404))
 def get_agent(request: HttpRequest, agent_id: int) -> dict[str, Any]:
     return _agent_out(_agents(_caller(request)).get(pk=agent_id))

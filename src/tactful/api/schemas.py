@@ -64,6 +64,24 @@ class ErrorOut(Schema):
     detail: Any
 
 
+#: What every operation may answer besides its own: a body or query too large or with too
+#: many fields (400), no valid token (401), input the schema or a service refuses (422), and
+#: an address locked out after wrong tokens (429). Documented so a client can rely on the
+#: list of statuses (the schema test checks that nothing else is ever answered).
+COMMON_ERRORS = (400, 401, 422, 429)
+
+
+def answers(ok: Any, *errors: int) -> dict[int, Any]:
+    """An operation's ``response=``: its success schema(s), the common errors and ``errors``.
+
+    ``ok`` is the 200 schema, or a ``{status: schema}`` mapping for other successes.
+    """
+    documented: dict[int, Any] = dict(ok) if isinstance(ok, dict) else {200: ok}
+    for status in (*COMMON_ERRORS, *errors):
+        documented.setdefault(status, ErrorOut)
+    return documented
+
+
 # --- shared pieces ----------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from tactful.automation.models import (
 )
 from tactful.canned.models import CannedResponse
 from tactful.canned.services import render_response
+from tactful.customers import selectors as customer_selectors
 from tactful.tickets import assignment, events, services, timeline
 from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket, TicketEvent
 from tactful.tickets.rendering import plain_text
@@ -442,6 +443,9 @@ def send_auto_reply(*, ticket: Ticket, rule: Rule, response_id: int) -> str | No
     """
     if AutoReply.objects.filter(ticket=ticket, rule=rule).exists():
         return None
+    if ticket.held or customer_selectors.active_block(ticket.customer_id) is not None:
+        # A lead blocked or suspended the customer: nothing automatic goes to them.
+        return _("auto-reply skipped: the customer is blocked")
     response = (
         CannedResponse.objects.filter(pk=response_id, active=True).filter(team__isnull=True).first()
         or CannedResponse.objects.filter(

@@ -127,3 +127,62 @@ class CustomerMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.merged_id} → #{self.kept_id}"
+
+
+class BlockKind(models.TextChoices):
+    """A block lasts until a lead lifts it; a suspension ends by itself at ``expires_at``."""
+
+    BLOCK = "block", _("Blocked")
+    SUSPEND = "suspend", _("Suspended")
+
+
+class CustomerBlock(models.Model):
+    """A lead stopped a customer's messages from reaching the team (the protection promise).
+
+    On the whole customer, not one identity: the person behind every channel is the one who
+    abused the team, and a block on one chat visitor id would be walked around by writing an
+    e-mail. Messages still arrive and are stored (nothing is lost) but are held out of every
+    queue, and nothing automatic answers them. Active: not lifted, and ``expires_at`` empty
+    (until lifted) or still ahead — read when a message arrives, so no job ends a suspension.
+    """
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="blocks", verbose_name=_("customer")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=BlockKind.choices)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("until"), null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("customer block")
+        verbose_name_plural = _("customer blocks")
+        indexes = [
+            # The inbound door's one lookup: the customer's blocks that were not lifted.
+            models.Index(
+                fields=["customer", "-created_at"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="customer_block_unlifted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.customer_id}"

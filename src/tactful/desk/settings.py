@@ -317,6 +317,11 @@ CHANNEL_LAYERS = {
 #: A chat whose visitor left this many minutes ago with an unanswered question (and gave an
 #: e-mail address) continues by e-mail.
 TACTFUL_CHAT_UNANSWERED_MINUTES = int(os.environ.get("TACTFUL_CHAT_UNANSWERED_MINUTES", "5"))
+#: Chat messages one visitor (their e-mail address, else their chat) and one client IP may send
+#: per window, across every tab and connection (each connection also has its own burst limit).
+TACTFUL_CHAT_RATE_PER_VISITOR = int(os.environ.get("TACTFUL_CHAT_RATE_PER_VISITOR", "30"))
+TACTFUL_CHAT_RATE_PER_IP = int(os.environ.get("TACTFUL_CHAT_RATE_PER_IP", "120"))
+TACTFUL_CHAT_RATE_WINDOW = int(os.environ.get("TACTFUL_CHAT_RATE_WINDOW", "60"))
 CELERY_BEAT_SCHEDULE["convert-unanswered-chats"] = {
     "task": "tactful.livechat.convert_unanswered_chats",
     "schedule": 60.0,
@@ -338,6 +343,9 @@ CELERY_BEAT_SCHEDULE["end-abandoned-calls"] = {
 #: Submissions one client IP may make per window (then a 429 page), and the window in seconds.
 TACTFUL_CONTACT_RATE_LIMIT = int(os.environ.get("TACTFUL_CONTACT_RATE_LIMIT", "5"))
 TACTFUL_CONTACT_RATE_WINDOW = int(os.environ.get("TACTFUL_CONTACT_RATE_WINDOW", "600"))
+#: Submissions one e-mail address may make per window, whatever the IP (then a 429 with the
+#: form kept as typed): one sender rotating through addresses cannot flood under one name.
+TACTFUL_CONTACT_RATE_PER_ADDRESS = int(os.environ.get("TACTFUL_CONTACT_RATE_PER_ADDRESS", "3"))
 #: A form sent sooner than this after the page loaded is asked again (bots are quick).
 TACTFUL_CONTACT_MIN_SECONDS = float(os.environ.get("TACTFUL_CONTACT_MIN_SECONDS", "2"))
 #: Proxies in front of the desk that append to X-Forwarded-For (0: use the socket address).

@@ -84,6 +84,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     filters = form.filters()
+    if filters.held and not agent.is_lead:
+        # What a blocked customer wrote is for leads to look at, not for the agents the
+        # block protects: an agent asking for it gets the ordinary queue.
+        filters = filters.with_changes(held=False)
     size = form.cleaned_data.get("size") or selectors.PAGE_SIZES[0]
     sidebar = _inbox_context(agent, form)
     # The satisfaction badge rides on the same query (a join on the ticket's rating); team and
@@ -228,8 +232,11 @@ def _bulk_options(
 @require_GET
 def queue_counts(request: HttpRequest) -> HttpResponse:
     """Counts for the built-in queues, loaded after the page so the inbox itself stays fast."""
-    counts = selectors.queue_counts(agent=_agent(request))
-    return render(request, "inbox/_queue_counts.html", {"counts": counts})
+    agent = _agent(request)
+    counts = selectors.queue_counts(agent=agent)
+    return render(
+        request, "inbox/_queue_counts.html", {"counts": counts, "show_held": agent.is_lead}
+    )
 
 
 @login_required

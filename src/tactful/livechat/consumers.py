@@ -32,6 +32,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tactful.accounts import security
 from tactful.livechat import calls, services
 from tactful.livechat.models import CallSide
 from tactful.livechat.signalling import MAX_SIGNAL_FRAME_CHARS, CallFrames
@@ -200,9 +201,15 @@ class VisitorConsumer(CallFrames, _JsonFrames):
         self.last_touch = 0.0
         self.last_typing = 0.0
         self.origin = ""
+        forwarded = ""
         for name, value in self.scope.get("headers", []):
             if name == b"origin":
                 self.origin = value.decode("latin-1")[:200]
+            elif name == b"x-forwarded-for":
+                forwarded = value.decode("latin-1")[:1000]
+        client = self.scope.get("client") or ("", 0)
+        #: The visitor's IP, as the HTTP views read it (counted by the chat's per-IP limit).
+        self.address = security.address_behind_proxies(str(client[0] or ""), forwarded)
         await super().connect()
 
     def language(self) -> str:
@@ -301,8 +308,19 @@ class VisitorConsumer(CallFrames, _JsonFrames):
             return
         try:
             received = await database_sync_to_async(services.receive_visitor_message)(
-                session_id=self.info.session_id, client_id=frame.get("id"), body=frame.get("body")
+                session_id=self.info.session_id,
+                client_id=frame.get("id"),
+                body=frame.get("body"),
+                address=self.address,
             )
+        except services.ChatRateLimited as limited:
+            await self.send_error(
+                "rate_limited",
+                _("Too many messages; please wait a minute and send it again."),
+                id=client_id,
+                retry_after=limited.retry_after,
+            )
+            return
         except ValidationError as error:
             await self.send_error("invalid", _error_text(error), id=client_id)
             return

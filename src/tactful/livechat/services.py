@@ -23,6 +23,7 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tactful.accounts import security
 from tactful.accounts.models import Agent, Team
 from tactful.customers.models import Channel, normalize_language
 from tactful.livechat.models import ChatSession, ChatSettings, SpanishAddress
@@ -280,10 +281,48 @@ class ReceivedMessage:
     created: bool
 
 
-def receive_visitor_message(*, session_id: int, client_id: Any, body: Any) -> ReceivedMessage:
+class ChatRateLimited(Exception):
+    """Over the per-visitor or per-IP message limit: nothing was stored (the widget keeps the
+    unacknowledged text and can send it again after ``retry_after`` seconds)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def check_chat_rate(*, visitor: str, address: str) -> None:
+    """Count one message for ``visitor`` (their address or chat) and for the client IP.
+
+    Raises:
+        ChatRateLimited: either is over its limit in the window. The per-connection bucket in
+            the consumer cannot see a visitor writing from many tabs or connections, nor many
+            visitors from one address; these counts are shared by every process.
+    """
+    window = settings.TACTFUL_CHAT_RATE_WINDOW
+    by_visitor = security.count_in_window("chat-visitor", visitor, window=window)
+    by_address = (
+        security.count_in_window("chat-ip", security.network_key(address), window=window)
+        if address
+        else 0
+    )
+    if (
+        by_visitor > settings.TACTFUL_CHAT_RATE_PER_VISITOR
+        or by_address > settings.TACTFUL_CHAT_RATE_PER_IP
+    ):
+        raise ChatRateLimited(window)
+
+
+def receive_visitor_message(
+    *, session_id: int, client_id: Any, body: Any, address: str = ""
+) -> ReceivedMessage:
     """Store a visitor's chat message; the first one opens the ticket.
 
-    The same ``client_id`` sent again (a resend after a lost ack) returns the stored message.
+    The same ``client_id`` sent again (a resend after a lost ack) returns the stored message,
+    uncounted. ``address``: the visitor's IP, counted with the visitor (``check_chat_rate``).
+
+    Raises:
+        ValidationError: bad text or id, or the chat has ended.
+        ChatRateLimited: too many messages from this visitor or address; nothing stored.
     """
     body = check_message_body(body)
     client_id = check_client_id(client_id)
@@ -304,6 +343,7 @@ def receive_visitor_message(*, session_id: int, client_id: Any, body: Any) -> Re
         )
         if session.ended_at is not None:
             raise ValidationError(_("This chat has ended."))
+        check_chat_rate(visitor=session.visitor_email or f"chat:{session.pk}", address=address)
         received = inbound.receive(
             channel=Channel.CHAT,
             sender=inbound.Sender(

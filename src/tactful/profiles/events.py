@@ -51,3 +51,33 @@ class CustomerMergeUndone(TicketChange):
             "from": str(data.get("from", "?"))[:20],
             "to": str(data.get("to", "?"))[:20],
         }
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerBlockChanged(TicketChange):
+    """A lead blocked, suspended or lifted the block on the ticket's customer."""
+
+    kind = "customer_block"
+    label = gettext_lazy("Customer blocked or unblocked")
+    block_id: int
+    block_kind: str
+    lifted: bool = False
+    until: str = ""
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "block": self.block_id,
+            "kind": self.block_kind,
+            "lifted": self.lifted,
+            "until": self.until,
+        }
+
+    @classmethod
+    def describe(cls, data: dict[str, Any], names: Names) -> str:
+        if data.get("lifted"):
+            return _("The block on this customer was lifted")
+        if data.get("kind") == "suspend":
+            return _("Customer suspended until %(until)s") % {
+                "until": str(data.get("until", "?"))[:40]
+            }
+        return _("Customer blocked until a lead lifts it")

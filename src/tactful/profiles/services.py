@@ -1,9 +1,11 @@
-"""Merging two customers into one, undoing it, and joining customers who share an address."""
+"""Merging two customers into one, undoing it, joining customers who share an address, and
+blocking or suspending an abusive customer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef
@@ -11,11 +13,20 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tactful.accounts.models import Agent
-from tactful.customers.models import Channel, Customer, CustomerIdentity, CustomerMerge
-from tactful.profiles.events import CustomerMerged, CustomerMergeUndone
+from tactful.accounts import security
+from tactful.accounts.models import Agent, AuditKind
+from tactful.customers import selectors as customer_selectors
+from tactful.customers.models import (
+    BlockKind,
+    Channel,
+    Customer,
+    CustomerBlock,
+    CustomerIdentity,
+    CustomerMerge,
+)
+from tactful.profiles.events import CustomerBlockChanged, CustomerMerged, CustomerMergeUndone
 from tactful.tickets import events, permissions, search, timeline
-from tactful.tickets.models import Message, Ticket
+from tactful.tickets.models import ACTIVE_STATUSES, Message, Ticket
 
 #: Details the kept customer takes over from the merged one when it has none.
 _FILLED = ("name", "email", "preferred_language")
@@ -79,6 +90,10 @@ def merge_customers(*, kept: Customer, merged: Customer, by: Agent | None) -> Cu
         message_ids = sorted(
             Message.objects.filter(author_customer=merged).values_list("pk", flat=True)
         )
+        # A block goes where the person's identities go: merging must not unblock anyone.
+        block_ids = sorted(
+            CustomerBlock.objects.filter(customer=merged).values_list("pk", flat=True)
+        )
         filled = {}
         for name in _FILLED:
             if getattr(kept, name) == _EMPTY[name] and getattr(merged, name) != _EMPTY[name]:
@@ -94,12 +109,14 @@ def merge_customers(*, kept: Customer, merged: Customer, by: Agent | None) -> Cu
                 "identities": identity_ids,
                 "tickets": ticket_ids,
                 "messages": message_ids,
+                "blocks": block_ids,
                 "filled": filled,
             },
         )
         CustomerIdentity.objects.filter(pk__in=identity_ids).update(customer=kept)
         Ticket.objects.filter(pk__in=ticket_ids).update(customer=kept)
         Message.objects.filter(pk__in=message_ids).update(author_customer=kept)
+        CustomerBlock.objects.filter(pk__in=block_ids).update(customer=kept)
         Customer.objects.filter(pk=merged.pk).update(merged_into=kept)
         merged.merged_into = kept
         for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
@@ -148,6 +165,9 @@ def undo_merge(*, merge: CustomerMerge, by: Agent | None) -> CustomerMerge:
         Ticket.objects.filter(pk__in=ticket_ids).update(customer=merged)
         Message.objects.filter(pk__in=moved.get("messages", []), author_customer=kept).update(
             author_customer=merged
+        )
+        CustomerBlock.objects.filter(pk__in=moved.get("blocks", []), customer=kept).update(
+            customer=merged
         )
         filled = moved.get("filled", {})
         for name, value in filled.items():
@@ -239,3 +259,141 @@ def join_same_address(*, dry_run: bool) -> list[Join]:
             merge_customers(kept=kept, merged=Customer.objects.get(pk=pk), by=None)
             kept.refresh_from_db()
     return joins
+
+
+# --- blocking a customer (the teammate protection promise) ------------------------------------
+
+#: How long a suspension may be chosen for (a longer one is a block, lifted by hand).
+SUSPEND_MIN = timedelta(hours=1)
+SUSPEND_MAX = timedelta(days=365)
+REASON_MAX = 1000
+
+
+def _check_block(kind: str, reason: str, duration: timedelta | None) -> str:
+    if kind not in BlockKind.values:
+        raise ValidationError(_("Choose to block or to suspend."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why: the reason is kept with the block."))
+    if len(reason) > REASON_MAX:
+        raise ValidationError(_("The reason is longer than %(n)d characters.") % {"n": REASON_MAX})
+    if "\x00" in reason:
+        raise ValidationError(_("Text may not contain NUL characters."))
+    if kind == BlockKind.SUSPEND:
+        if duration is None or not SUSPEND_MIN <= duration <= SUSPEND_MAX:
+            raise ValidationError(_("A suspension lasts from one hour to one year."))
+    elif duration is not None:
+        raise ValidationError(_("A block lasts until a lead lifts it: suspend for a set time."))
+    return reason
+
+
+def _tell_the_open_tickets(
+    customer_id: int, change: Callable[[Ticket], CustomerBlockChanged]
+) -> None:
+    # The customer's active tickets say it on their timeline (a handful: one insert each).
+    for ticket in Ticket.objects.filter(
+        customer_id=customer_id, status__in=ACTIVE_STATUSES
+    ).order_by("pk")[:200]:
+        timeline.record(change(ticket))
+
+
+def block_customer(
+    *,
+    customer: Customer,
+    kind: str,
+    reason: str,
+    by: Agent | None,
+    duration: timedelta | None = None,
+    address: str = "",
+) -> CustomerBlock:
+    """Block (until lifted) or suspend (for ``duration``) ``customer``'s messages.
+
+    From now on what they write on any channel is stored but held out of every queue, and
+    nothing automatic (auto-replies, acknowledgements, surveys) goes to them. A block already
+    in force is lifted by this one (a suspension made a block, or a block shortened). Written
+    to the audit log, and on the timeline of the customer's active tickets.
+
+    Raises:
+        ValidationError: an unknown kind, no reason, a duration that does not fit the kind,
+            or a customer merged into another (block that one).
+        PermissionDenied: ``by`` is not a lead or admin.
+    """
+    if by is not None:
+        permissions.check_is_lead(by)
+    reason = _check_block(kind, reason, duration)
+    now = timezone.now()
+    with events.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        if customer.merged_into_id is not None:
+            raise ValidationError(
+                _("Customer #%(n)s was merged into customer #%(into)s: block that one.")
+                % {"n": customer.pk, "into": customer.merged_into_id}
+            )
+        replaced = customer_selectors.active_block(customer.pk, now=now)
+        if replaced is not None:
+            replaced.lifted_at, replaced.lifted_by = now, by
+            replaced.save(update_fields=["lifted_at", "lifted_by"])
+        block = CustomerBlock.objects.create(
+            customer=customer,
+            kind=kind,
+            reason=reason,
+            by=by,
+            expires_at=now + duration if duration is not None else None,
+        )
+        until = block.expires_at.isoformat() if block.expires_at else ""
+        security.record(
+            AuditKind.CUSTOMER_BLOCKED,
+            actor=by,
+            address=address,
+            customer=customer.pk,
+            block=block.pk,
+            block_kind=kind,
+            until=until,
+            replaced=replaced.pk if replaced is not None else None,
+            reason=reason[:200],
+        )
+        _tell_the_open_tickets(
+            customer.pk,
+            lambda ticket: CustomerBlockChanged(
+                ticket=ticket, by=by, block_id=block.pk, block_kind=kind, until=until
+            ),
+        )
+    return block
+
+
+def lift_block(*, block: CustomerBlock, by: Agent | None, address: str = "") -> CustomerBlock:
+    """End ``block`` now: the customer's next message reaches the team as any other.
+
+    What was held while it lasted stays held (leads find it under "Blocked customers"); a held
+    conversation the customer continues joins the queue then.
+
+    Raises:
+        ValidationError: already lifted, or a suspension that already ran out.
+        PermissionDenied: ``by`` is not a lead or admin.
+    """
+    if by is not None:
+        permissions.check_is_lead(by)
+    now = timezone.now()
+    with events.atomic():
+        block = CustomerBlock.objects.select_for_update().get(pk=block.pk)
+        if block.lifted_at is not None:
+            raise ValidationError(_("This block was already lifted."))
+        if block.expires_at is not None and block.expires_at <= now:
+            raise ValidationError(_("This suspension has already ended."))
+        block.lifted_at, block.lifted_by = now, by
+        block.save(update_fields=["lifted_at", "lifted_by"])
+        security.record(
+            AuditKind.CUSTOMER_UNBLOCKED,
+            actor=by,
+            address=address,
+            customer=block.customer_id,
+            block=block.pk,
+            block_kind=block.kind,
+        )
+        _tell_the_open_tickets(
+            block.customer_id,
+            lambda ticket: CustomerBlockChanged(
+                ticket=ticket, by=by, block_id=block.pk, block_kind=block.kind, lifted=True
+            ),
+        )
+    return block

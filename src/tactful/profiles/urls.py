@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:customer_id>/merge/", views.merge, name="merge"),
     path("<int:customer_id>/erase/", views.erase, name="erase"),
     path("merges/<int:merge_id>/undo/", views.undo, name="undo"),
+    path("<int:customer_id>/block/", views.block, name="block"),
+    path("blocks/<int:block_id>/lift/", views.lift, name="lift"),
 ]

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent
+from tactful.customers import selectors as customer_selectors
 from tactful.customers.models import Customer, CustomerIdentity
 from tactful.satisfaction import anonymise, feed, links, scales, themes
 from tactful.satisfaction.events import SurveyAnswered, SurveyClosed, SurveySent
@@ -202,11 +203,15 @@ def send_survey(*, ticket: Ticket, now: datetime | None = None) -> Survey | None
 
     Not asked when the team switched surveys off, for a merged ticket, when a survey is still
     open, or when the last one went out less than the team's quiet period ago (a ticket
-    reopened and solved again within days is not asked twice).
+    reopened and solved again within days is not asked twice). Nor for a ticket held from a
+    blocked customer, or while its customer is blocked or suspended: nothing automatic goes
+    to them.
     """
     now = now or timezone.now()
     config = config_for(ticket.team_id)
-    if not config.enabled or ticket.merged_into_id is not None:
+    if not config.enabled or ticket.merged_into_id is not None or ticket.held:
+        return None
+    if customer_selectors.active_block(ticket.customer_id, now=now) is not None:
         return None
     last = (
         Survey.objects.filter(ticket_id=ticket.pk)

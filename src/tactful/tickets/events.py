@@ -144,6 +144,31 @@ class CustomerWrote(TicketChange):
 
 
 @dataclass(frozen=True, kw_only=True)
+class MessageHeld(TicketChange):
+    """A message from a blocked or suspended customer arrived and was stored, held back.
+
+    Recorded instead of ``TicketOpened`` / ``CustomerWrote`` on purpose: nothing that hears of
+    a customer writing (rules and their auto-replies, the coach, notifications, SLA clocks)
+    hears of it. ``opened``: the message opened the (held) ticket.
+    """
+
+    kind = "message_held"
+    label = gettext_lazy("Message held: customer blocked")
+    block_id: int
+    block_kind: str
+    opened: bool = False
+
+    def data(self) -> dict[str, Any]:
+        return {"block": self.block_id, "kind": self.block_kind, "opened": self.opened}
+
+    @classmethod
+    def describe(cls, data: dict[str, Any], names: Names) -> str:
+        if data.get("kind") == "suspend":
+            return _("Message held: the customer is suspended")
+        return _("Message held: the customer is blocked")
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReplyRecorded(TicketChange):
     """A reply to the customer was written (``by`` the agent; ``None``: Tactful itself)."""
 

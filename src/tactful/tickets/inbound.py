@@ -18,14 +18,20 @@ owns what they would otherwise each get slightly wrong:
   it went into;
 * **open or append** — a new ticket (assigned by its team's mode) or the next message of the
   found one (a solved or pending ticket reopens); ``TicketOpened`` or ``CustomerWrote`` is
-  recorded and everything else — the coach, rules, search — hears about it from there.
+  recorded and everything else — the coach, rules, search — hears about it from there;
+* **blocked customers** — a lead blocked or suspended the customer (``CustomerBlock``, one
+  indexed lookup under the customer's lock, its expiry read now): the message is stored all
+  the same and marked (``metadata["held_by_block"]``), a new ticket is ``held`` (out of every
+  queue and count, never assigned) and ``MessageHeld`` is recorded instead of the usual
+  events, so no rule, auto-reply, notification, coach reading or SLA clock answers it; an
+  existing ticket is neither reopened nor moved up.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from django.core.files.uploadedfile import UploadedFile
@@ -33,8 +39,9 @@ from django.db import IntegrityError, OperationalError, connection
 from django.utils.translation import gettext as _
 
 from tactful.accounts.models import Agent, Team
+from tactful.customers import selectors as customer_selectors
 from tactful.customers import services as customer_services
-from tactful.customers.models import Channel, Customer, normalize_language
+from tactful.customers.models import Channel, Customer, CustomerBlock, normalize_language
 from tactful.tickets import assignment, events, permissions, rendering, services, timeline
 from tactful.tickets.models import Message, MessageKind, Priority, Status, Ticket
 
@@ -66,6 +73,9 @@ class Received:
     status: ReceiveStatus
     #: The stored message whose external id this (different) message reused, if any.
     collided_with: Message | None = None
+    #: Stored but held back: the customer is blocked or suspended (no acknowledgement, no
+    #: auto-reply should go to them).
+    held: bool = False
 
     @property
     def stored(self) -> bool:
@@ -191,7 +201,11 @@ def receive(
             continue
         if collided_with is not None:
             return Received(
-                received.ticket, received.message, received.status, collided_with=collided_with
+                received.ticket,
+                received.message,
+                received.status,
+                collided_with=collided_with,
+                held=received.held,
             )
         return received
     raise AssertionError("unreachable")
@@ -308,13 +322,15 @@ def _receive(
         # unique constraint on the external id refuses the second, and receive() answers it
         # as a duplicate.)
         customer = customer_services.lock_customer(customer)
+        block = customer_selectors.active_block(customer.pk)
         found = thread(customer) if thread is not None else None
         if found is None:
-            ticket, message = _open(incoming, customer)
-            return Received(ticket, message, "created")
+            ticket, message = _open(incoming, customer, block=block)
+            return Received(ticket, message, "created", held=block is not None)
         ticket = found if isinstance(found, Ticket) else Ticket.objects.get(pk=found)
         ticket = _follow_merges(ticket)
-        return Received(ticket, _append(incoming, ticket, author=customer), "appended")
+        message = _append(incoming, ticket, author=customer, block=block)
+        return Received(ticket, message, "appended", held=block is not None)
 
 
 def _follow_merges(ticket: Ticket) -> Ticket:
@@ -326,7 +342,18 @@ def _follow_merges(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
+def _held(incoming: _Incoming, block: CustomerBlock) -> _Incoming:
+    """``incoming`` marked as held by ``block`` (the mark stays on the stored message)."""
+    return replace(incoming, metadata={**incoming.metadata, HELD_KEY: block.pk})
+
+
+#: Set on a message that arrived while its customer was blocked: the block's primary key.
+HELD_KEY = "held_by_block"
+
+
+def _open(
+    incoming: _Incoming, customer: Customer, *, block: CustomerBlock | None = None
+) -> tuple[Ticket, Message]:
     subject = incoming.subject or services.subject_from_body(
         rendering.message_plain_text(
             body=incoming.body,
@@ -349,7 +376,24 @@ def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
         priority=incoming.priority,
         customer=customer,
         team=team,
+        held=block is not None,
     )
+    if block is not None:
+        message = _message(_held(incoming, block), ticket, author=customer)
+        timeline.record(
+            events.MessageHeld(
+                ticket=ticket,
+                by=incoming.by,
+                message=message,
+                block_id=block.pk,
+                block_kind=block.kind,
+                opened=True,
+            )
+        )
+        if incoming.tags:
+            # Kept as sent (nothing is lost); tags start no rule.
+            services.add_tags_to_new_ticket(ticket=ticket, names=incoming.tags, by=incoming.by)
+        return ticket, message
     message = _message(incoming, ticket, author=customer)
     timeline.record(
         events.TicketOpened(
@@ -366,8 +410,30 @@ def _open(incoming: _Incoming, customer: Customer) -> tuple[Ticket, Message]:
     return ticket, message
 
 
-def _append(incoming: _Incoming, ticket: Ticket, *, author: Customer) -> Message:
+def _append(
+    incoming: _Incoming, ticket: Ticket, *, author: Customer, block: CustomerBlock | None = None
+) -> Message:
+    if block is not None:
+        # Stored and shown on the ticket, but the ticket is not reopened nor moved up, and
+        # nobody is told: the owner of an open ticket sees it when they next look.
+        message = _message(_held(incoming, block), ticket, author=author)
+        timeline.record(
+            events.MessageHeld(
+                ticket=ticket,
+                by=incoming.by,
+                message=message,
+                block_id=block.pk,
+                block_kind=block.kind,
+            )
+        )
+        return message
     message = _message(incoming, ticket, author=author)
+    if ticket.held:
+        # The block was lifted or ran out and the customer carries on: the conversation
+        # joins the queue now, as a new one would.
+        Ticket.objects.filter(pk=ticket.pk).update(held=False)
+        ticket.held = False
+        assignment.assigned_on_arrival(ticket)
     timeline.record(events.CustomerWrote(ticket=ticket, by=incoming.by, message=message))
     if ticket.status in {Status.PENDING, Status.SOLVED, Status.CLOSED}:
         services.set_status(ticket, Status.OPEN, by=None)

@@ -96,6 +96,9 @@ class Ticket(models.Model):
     # The latest coach signals (from the newest analysed incoming message).
     emotion = models.CharField(_("emotion"), max_length=16, blank=True, db_index=True)
     intensity = models.FloatField(_("intensity"), null=True, blank=True)
+    #: Opened while its customer was blocked or suspended: stored, but out of every queue and
+    #: count, never assigned or answered automatically; leads find it under "Blocked".
+    held = models.BooleanField(_("held (customer blocked)"), default=False)
     abuse = models.BooleanField(_("abusive"), default=False)
     threat = models.BooleanField(_("threat"), default=False)
     company_fault = models.BooleanField(_("company may be at fault"), default=False)

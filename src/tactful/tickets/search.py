@@ -99,6 +99,8 @@ def reindex_ticket(ticket_id: int) -> None:
 TEXT_CHANGES: tuple[type[events.TicketChange], ...] = (
     events.TicketOpened,
     events.CustomerWrote,
+    # Held messages stay searchable for the leads who look at blocked traffic.
+    events.MessageHeld,
     events.ReplyRecorded,
     events.NoteAdded,
     events.SubjectChanged,

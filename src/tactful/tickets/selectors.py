@@ -60,6 +60,9 @@ class TicketFilters:
     emotions: tuple[str, ...] = ()
     min_intensity: float | None = None
     abuse: bool | None = None
+    #: ``True``: only the tickets held because their customer was blocked (leads look at them
+    #: there); otherwise they are left out, as they are of every queue.
+    held: bool = False
     q: str = ""
     sort: str = DEFAULT_SORT
     extra: dict[str, Any] = field(default_factory=dict)
@@ -80,6 +83,7 @@ def filter_tickets(
     queryset: QuerySet[Ticket], filters: TicketFilters, *, agent: Agent | None = None
 ) -> QuerySet[Ticket]:
     """Apply ``filters`` (already validated) to ``queryset``."""
+    queryset = queryset.filter(held=filters.held)
     if filters.statuses:
         queryset = queryset.filter(status__in=filters.statuses)
     elif not filters.all_statuses:
@@ -164,14 +168,20 @@ def paginate(queryset: QuerySet[Any], *, number: int, size: int) -> Page:
 
 
 def queue_counts(*, agent: Agent) -> dict[str, int]:
-    """How many active tickets are in each built-in queue, in one aggregate query."""
+    """How many active tickets are in each built-in queue, in one aggregate query.
+
+    Tickets held because their customer is blocked are in no queue; ``held`` counts them
+    apart (the inbox shows that count to leads only).
+    """
     visible = permissions.visible_tickets(agent).filter(status__in=ACTIVE_STATUSES)
+    queued = Q(held=False)
     return visible.aggregate(
-        mine=Count("id", filter=Q(assignee_id=agent.pk)),
-        unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        all=Count("id"),
-        hard=Count("id", filter=Q(abuse=True) | Q(threat=True)),
-        new=Count("id", filter=Q(status=Status.NEW)),
+        mine=Count("id", filter=queued & Q(assignee_id=agent.pk)),
+        unassigned=Count("id", filter=queued & Q(assignee__isnull=True)),
+        all=Count("id", filter=queued),
+        hard=Count("id", filter=queued & (Q(abuse=True) | Q(threat=True))),
+        new=Count("id", filter=queued & Q(status=Status.NEW)),
+        held=Count("id", filter=Q(held=True)),
     )
 
 

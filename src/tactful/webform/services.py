@@ -1,4 +1,5 @@
-"""Contact form submissions: rate limit per client, bot checks, then a customer and a ticket."""
+"""Contact form submissions: rate limits per client and per address, bot checks, then a
+customer and a ticket."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
+from tactful.accounts import security
 from tactful.accounts.models import Team
 from tactful.customers.models import Channel
 from tactful.tickets import inbound
@@ -103,6 +105,21 @@ def rate_limited(address: str) -> bool:
         cache.set(key, 1, timeout=window)
         count = 1
     return count > settings.TACTFUL_CONTACT_RATE_LIMIT
+
+
+def address_rate_limited(email: str) -> bool:
+    """Count one submission for the sender's e-mail address; whether it is over its limit.
+
+    The per-IP limit alone lets one sender rotate through addresses (proxies, a botnet) to
+    flood the team under one name; this one counts the address whatever the IP, in the same
+    window (``TACTFUL_CONTACT_RATE_PER_ADDRESS`` submissions).
+    """
+    count = security.count_in_window(
+        "contact-address",
+        email.strip().lower(),
+        window=settings.TACTFUL_CONTACT_RATE_WINDOW,
+    )
+    return count > settings.TACTFUL_CONTACT_RATE_PER_ADDRESS
 
 
 def team_for_slug(slug: str) -> Team | None:

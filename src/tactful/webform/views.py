@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -95,6 +96,29 @@ def contact(request: HttpRequest, slug: str) -> HttpResponse:
         if services.filled_too_fast(token):
             # Nothing lost: the same form (same one-time id) can simply be sent again.
             form.add_error(None, _("That was quick! Please check your message and send it again."))
+        elif services.address_rate_limited(form.cleaned_data["email"]):
+            # The form comes back as typed (nothing lost), with the reason and a 429.
+            minutes = max(1, round(settings.TACTFUL_CONTACT_RATE_WINDOW / 60))
+            form.add_error(
+                None,
+                ngettext(
+                    "Too many messages from this e-mail address. Please try again in "
+                    "%(minutes)d minute.",
+                    "Too many messages from this e-mail address. Please try again in "
+                    "%(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes},
+            )
+            response = _render(
+                request,
+                "webform/contact.html",
+                {**context, "form": form},
+                language=language,
+                status=429,
+            )
+            response["Retry-After"] = str(settings.TACTFUL_CONTACT_RATE_WINDOW)
+            return response
         else:
             try:
                 services.submit_contact_form(

@@ -272,6 +272,12 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "POST customers/<int:customer_id>/erase/": (302, 302, 302, 403, 403, 403, 302),
     "GET customers/merges/<int:merge_id>/undo/": (302, 302, 302, 405, 405, 405, 405),
     "POST customers/merges/<int:merge_id>/undo/": (302, 302, 302, 404, 404, 404, 404),
+    # Only leads and admins block a customer or lift a block; an agent's role is refused before
+    # the form is read (a lead's empty form is sent back to the page with the error).
+    "GET customers/<int:customer_id>/block/": (302, 302, 302, 405, 405, 405, 405),
+    "POST customers/<int:customer_id>/block/": (302, 302, 302, 403, 403, 302, 302),
+    "GET customers/blocks/<int:block_id>/lift/": (302, 302, 302, 405, 405, 405, 405),
+    "POST customers/blocks/<int:block_id>/lift/": (302, 302, 302, 403, 403, 404, 404),
     "GET portal/": (200, 200, 200, 200, 200, 200, 200),
     "GET portal/login/": (405, 405, 405, 405, 405, 405, 405),
     "POST portal/login/": (400, 400, 400, 400, 400, 400, 400),

@@ -483,3 +483,28 @@ def test_agent_typing_reaches_nobody_when_the_chat_went_to_email(chat_ticket, de
     assert services.agent_typing_target(agent=outsider, ticket_id=ticket.pk) is None
     assert services.agent_typing_target(agent=agent, ticket_id=ticket.pk) is not None
     assert services.agent_typing_target(agent=agent, ticket_id=999_999) is None
+
+
+def test_a_visitor_over_their_limit_gets_a_clear_error_and_nothing_is_stored(chat_team, settings):
+    from django.core.cache import cache
+
+    settings.TACTFUL_CHAT_RATE_PER_VISITOR = 1
+    cache.clear()
+    client_id = str(uuid.uuid4())
+
+    async def scenario() -> None:
+        communicator, _ = await started(chat_team.slug, email="troll@example.com")
+        await say(communicator, "first")
+        await frame(communicator)  # the echo
+        await communicator.send_json_to({"type": "message", "id": client_id, "body": "second"})
+        error = await frame(communicator)
+        assert error["code"] == "rate_limited" and error["id"] == client_id
+        assert error["retry_after"] == settings.TACTFUL_CHAT_RATE_WINDOW
+        assert "wait a minute" in error["detail"]
+        await communicator.disconnect()
+
+    try:
+        run(scenario)
+    finally:
+        cache.clear()
+    assert list(Message.objects.values_list("body", flat=True)) == ["first"]

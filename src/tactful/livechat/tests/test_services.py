@@ -431,3 +431,62 @@ def test_a_converted_chat_is_answered_through_the_real_mail_transport(
     assert mail.to == ["ada@example.com"]
     assert "it ships today" in mail.body
     assert f"#{ticket.pk}" in mail.subject
+
+
+# --- limits per visitor and per IP ------------------------------------------------------------
+
+
+@pytest.fixture
+def chat_limits(settings: Any) -> Any:
+    from django.core.cache import cache
+
+    settings.TACTFUL_CHAT_RATE_PER_VISITOR = 3
+    settings.TACTFUL_CHAT_RATE_PER_IP = 5
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+def _say_from(info: services.SessionInfo, address: str, client_id: str | None = None) -> Any:
+    return services.receive_visitor_message(
+        session_id=info.session_id,
+        client_id=client_id or str(uuid.uuid4()),
+        body="Hello?",
+        address=address,
+    )
+
+
+def test_one_visitor_writing_from_many_ips_and_chats_is_limited(chat_team, chat_limits):
+    sessions = [_start(chat_team, email="troll@example.com")[0] for _ in range(3)]
+    for n, info in enumerate(sessions):
+        _say_from(info, f"203.0.113.{n + 1}")
+    with pytest.raises(services.ChatRateLimited) as refused:
+        _say_from(sessions[0], "198.51.100.9")
+    assert refused.value.retry_after == chat_limits.TACTFUL_CHAT_RATE_WINDOW
+    assert Message.objects.count() == 3  # the refused one was not stored
+    # Another visitor is not affected.
+    _say_from(_start(chat_team, email="lucia@example.com")[0], "198.51.100.9")
+
+
+def test_many_visitors_from_one_ip_are_limited(chat_team, chat_limits):
+    results = []
+    for _ in range(7):
+        info = _start(chat_team)[0]  # no address: each chat is its own visitor
+        try:
+            _say_from(info, "2001:db8:5:6::1")
+            results.append("stored")
+        except services.ChatRateLimited:
+            results.append("refused")
+    assert results == ["stored"] * 5 + ["refused"] * 2
+    # The same /64: the same client.
+    with pytest.raises(services.ChatRateLimited):
+        _say_from(_start(chat_team)[0], "2001:db8:5:6::ffff")
+
+
+def test_a_resend_of_a_stored_message_is_not_counted(chat_team, chat_limits):
+    info = _start(chat_team, email="troll@example.com")[0]
+    client_id = str(uuid.uuid4())
+    for _ in range(10):
+        assert _say_from(info, "203.0.113.1", client_id).payload["body"] == "Hello?"
+    assert Message.objects.count() == 1
+    _say_from(info, "203.0.113.1")

@@ -555,15 +555,16 @@ def test_ingest_query_count_is_bounded(desk, django_assert_max_num_queries):
     # the SLA clocks, moved without replaying the history: the ticket read with its clocks and
     # the policies' fingerprint, the policies and hours (only when that fingerprint moved, as
     # here from cold), the new clocks, the SLA daily rows and the summary (one upsert each);
-    # the event webhooks' list (read once per process); and the savepoint: 23, down from 44
-    # with the full replay and read-then-write daily rows.
-    with django_assert_max_num_queries(23 + search_index):
+    # the event webhooks' list (read once per process); the look for a block on the customer
+    # (one indexed query); and the savepoint: 24, down from 44 with the full replay and
+    # read-then-write daily rows.
+    with django_assert_max_num_queries(24 + search_index):
         assert ingest_email(raw).status == "created"
     reply = make_mail(message_id="<m2@example.com>", headers={"In-Reply-To": "<m1@example.com>"})
     # A reply waiting on the open first response: as above with the threading instead of the
     # team, the ticket touched, and one read for the clocks (nothing of theirs moves), the
-    # caches warm: 17.
-    with django_assert_max_num_queries(17 + search_index):
+    # caches warm: 18 (with the block look-up).
+    with django_assert_max_num_queries(18 + search_index):
         assert ingest_email(reply).status == "appended"
     with django_assert_max_num_queries(1):
         assert ingest_email(reply).status == "duplicate"

@@ -624,7 +624,8 @@
     }
     if (code === "rate_limited") {
       showNotice(t("slow_down"));
-      flushLater(3000);
+      // The visitor's and address's limits say when to try again; the connection's own does not.
+      flushLater(Math.min(60000, (Number(frame.retry_after) || 3) * 1000));
       return;
     }
     if (code === "server_error") {
