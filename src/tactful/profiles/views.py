@@ -157,6 +157,8 @@ def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
             _("The personal data of customer #%(n)s was erased.") % {"n": customer.pk},
         )
     return redirect("profiles:customer", customer.pk)
+
+
 def block(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Block or suspend this customer (leads and admins), with a reason."""
     agent = _agent(request)
