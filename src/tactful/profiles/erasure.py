@@ -30,10 +30,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tactful.accounts import security
-from tactful.accounts.models import Agent, AuditKind
+from tactful.accounts.models import Agent, AuditEvent, AuditKind
 from tactful.automation.models import Notification
 from tactful.coaching.models import MessageAnalysis
-from tactful.customers.models import Customer, CustomerIdentity, CustomerMerge
+from tactful.customers.models import Customer, CustomerBlock, CustomerIdentity, CustomerMerge
 from tactful.importing.models import SourceKey, SourceKind
 from tactful.livechat.models import ChatSession
 from tactful.mail.models import RefusedMail
@@ -359,6 +359,14 @@ def erase_customer(
             if needles.found_in(key.external_id):
                 key.external_id = f"erased-{key.pk}"
                 key.save(update_fields=["external_id"])
+        # A lead's reason for blocking someone is written about that person: it goes whole,
+        # from the block and from the audit event that recorded it.
+        CustomerBlock.objects.filter(customer_id__in=people).update(reason=text)
+        for event in AuditEvent.objects.filter(
+            kind=AuditKind.CUSTOMER_BLOCKED, detail__customer__in=people
+        ):
+            event.detail = {**event.detail, "reason": text}
+            event.save(update_fields=["detail"])
         erased.identities = CustomerIdentity.objects.filter(customer_id__in=people).delete()[0]
         erased.customers = Customer.objects.filter(pk__in=people).update(
             name="", email="", notes="", erased_at=now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -211,6 +212,14 @@ def world(desk):
         team=team,
         body="Olga's parcel is late.",
     )
+    # A lead's reason for suspending the customer names them.
+    profile_services.block_customer(
+        customer=customer,
+        kind="suspend",
+        reason=f"{NAME} insulted the agent on the phone",
+        by=admin,
+        duration=timedelta(days=3),
+    )
     month = reports.month_start(timezone.localdate())
     MonthlyReport.objects.create(
         team=None,
@@ -238,6 +247,7 @@ def test_the_seeded_desk_mentions_the_customer_everywhere_the_scan_looks(world):
         "tickets.Message.body",
         "tickets.Message.review",
         "customers.Customer.name",
+        "customers.CustomerBlock.reason",
         "webhooks.EventDelivery.payload",
     ):
         assert any(row.startswith(place) for row in found), (place, found)
