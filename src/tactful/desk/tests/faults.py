@@ -201,3 +201,75 @@ class PrivateRedis:
             self.process.kill()
             self.process.wait(timeout=20)
         self.process = None
+
+
+# --- Celery ----------------------------------------------------------------------------------
+
+
+def database_url() -> str:
+    """The test database, as a URL for a worker process."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    return (
+        f"postgresql://{params['USER']}:{params['PASSWORD'] or ''}@{params['HOST'] or '127.0.0.1'}"
+        f":{params['PORT'] or 5432}/{params['NAME']}"
+    )
+
+
+class Worker:
+    """``celery worker`` in its own process, on the test database and the given broker."""
+
+    def __init__(self, workdir: Path, *, broker_url: str, smtp_port: int) -> None:
+        import os
+        import sys
+        import uuid
+
+        self.log_path = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"REDIS_URL", "TACTFUL_CHANNELS_REDIS_URL"}
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="tactful.desk.settings",
+            DATABASE_URL=database_url(),
+            DATABASE_CONN_MAX_AGE="0",
+            CELERY_BROKER_URL=broker_url,
+            SECRET_KEY="tactful-tests-only-not-secret",  # our Message-IDs are signed with it
+            TACTFUL_DATA_DIR=str(workdir / "data"),
+            TACTFUL_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+        )
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tactful.desk.celery_app",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "--hostname",
+                f"faults-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+    def tail(self, lines: int = 40) -> str:
+        self.log.flush()
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
