@@ -273,3 +273,101 @@ class Worker:
     def tail(self, lines: int = 40) -> str:
         self.log.flush()
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+
+def postgres_bin() -> Path | None:
+    """The newest installed PostgreSQL's bin directory (``initdb``, ``pg_ctl``), if any."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda path: int(path.parent.parent.name) if path.parent.parent.name.isdigit() else 0,
+    )
+    if found:
+        return found[-1].parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster (``initdb`` into a temporary directory, a free port,
+    trust authentication, a superuser named ``root``) that the test may restart or crash.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to ``postgres``.
+    """
+
+    def __init__(self, bindir: Path) -> None:
+        import os
+        import pwd
+        import tempfile
+
+        self.bindir = bindir
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="tactful-faults-pg-"))
+        self.data = self.dir / "data"
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://root@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str, timeout: float = 120) -> None:
+        subprocess.run(
+            [*self.prefix, *args],
+            check=True,
+            timeout=timeout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def init(self) -> None:
+        self._run(
+            str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "root", "-N"
+        )
+        self.start()
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+            " -c max_connections=20 -c shared_buffers=16MB"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "server.log"),
+            "-w",
+            "start",
+        )
+
+    def restart(self, *, mode: str = "immediate") -> None:
+        """Stop (``immediate``: every backend killed, crash recovery at start) and start."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.start()
+
+    def destroy(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            subprocess.run(
+                [
+                    *self.prefix,
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                timeout=60,
+                check=False,
+                capture_output=True,
+            )
+        shutil.rmtree(self.dir, ignore_errors=True)
