@@ -99,3 +99,11 @@ def enqueue_analysis(message_id: int) -> None:
         analyze_message_task.delay(message_id)
     except Exception:  # a broker outage must not break the request that saved the message
         logger.exception("could not queue analysis of message %s", message_id)
+
+
+@shared_task(name="tactful.coaching.sweep_stale_analyses")
+def sweep_stale_analyses_task() -> int:
+    # Imported here: services imports this module (enqueue_analysis).
+    from tactful.coaching.services import sweep_stale_analyses
+
+    return sweep_stale_analyses()

@@ -215,6 +215,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 #: Seconds before the first retry of a failed coach analysis (doubles each time).
 TACTFUL_ANALYSIS_RETRY_DELAY = int(os.environ.get("TACTFUL_ANALYSIS_RETRY_DELAY", "30"))
 TACTFUL_ANALYSIS_MAX_RETRIES = int(os.environ.get("TACTFUL_ANALYSIS_MAX_RETRIES", "3"))
+#: Seconds after which a still-pending analysis is taken as lost and queued again (beat).
+TACTFUL_ANALYSIS_STALE_AFTER = int(os.environ.get("TACTFUL_ANALYSIS_STALE_AFTER", "600"))
 
 # Delivery of replies (tactful.outbound): first retry after this many seconds, doubling.
 TACTFUL_DELIVERY_RETRY_DELAY = int(os.environ.get("TACTFUL_DELIVERY_RETRY_DELAY", "60"))
@@ -229,6 +231,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-event-webhooks": {"task": "tactful.webhooks.sweep", "schedule": 60.0},
     # SLA warnings and breaches that came due (tactful.sla).
     "check-sla-deadlines": {"task": "tactful.sla.check_deadlines", "schedule": 60.0},
+    # Coach analyses whose task was lost (broker down, or restarted empty).
+    "sweep-stale-analyses": {"task": "tactful.coaching.sweep_stale_analyses", "schedule": 300.0},
 }
 
 # --- e-mail (tactful.mail) ---

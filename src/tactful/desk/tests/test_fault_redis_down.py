@@ -5,18 +5,22 @@ A private ``redis-server`` on a free port is the cache and the broker, as in pro
 reply form keep working, the reply is stored ``queued``, and readiness names what is down.
 A reply whose task was waiting in Redis when it died is lost from the queue, not from the
 desk: once Redis is back, the delivery sweep (beat's job) queues both replies again and a real
-worker sends them: each arrives exactly once.
+worker sends them: each arrives exactly once. The coach's analyses lost the same way are
+queued again by the analysis sweep and read by the worker.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
+from tactful.coaching.services import sweep_stale_analyses
 from tactful.desk.settings import redis_cache_settings
 from tactful.desk.tests import faults
 from tactful.monitoring import selectors as monitoring_selectors
@@ -135,6 +139,10 @@ def test_with_redis_down_the_desk_serves_and_the_reply_goes_out_once_redis_is_ba
     worker = faults.Worker(tmp_path, broker_url=redis_backed.url, smtp_port=smtp.port)
     try:
         assert sweep_deliveries()["requeued"] == 2
+        # The coach's analyses of the two customer messages died with Redis too.
+        incoming = MessageAnalysis.objects.filter(message__ticket__in=[ticket, earlier_ticket])
+        assert set(incoming.values_list("status", flat=True)) == {AnalysisStatus.PENDING}
+        assert sweep_stale_analyses(older_than=timedelta(0)) == 2  # beat's analysis sweep
         assert faults.wait_for(
             lambda: (
                 set(
@@ -145,6 +153,11 @@ def test_with_redis_down_the_desk_serves_and_the_reply_goes_out_once_redis_is_ba
                 == {DeliveryState.SENT}
             ),
             timeout=90,
+            interval=0.5,
+        ), worker.tail()
+        assert faults.wait_for(
+            lambda: set(incoming.values_list("status", flat=True)) == {AnalysisStatus.DONE},
+            timeout=120,
             interval=0.5,
         ), worker.tail()
         for _ in range(2):  # later sweeps find nothing to send again
