@@ -7,11 +7,7 @@ stored first and the coach never slows a request down.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from tactful.coaching import tasks
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
@@ -51,29 +47,6 @@ def retry_analysis(*, message: Message) -> MessageAnalysis:
     message_id = message.pk
     transaction.on_commit(lambda: tasks.enqueue_analysis(message_id))
     return analysis
-
-
-def sweep_stale_analyses(*, older_than: timedelta | None = None, limit: int = 500) -> int:
-    """Queue again the analyses still ``pending`` well after their message arrived (beat).
-
-    Their task was lost: the broker was down when the message was saved, or it died with
-    queued tasks in it (a Redis restart without persistence). Failed analyses are left to
-    :func:`retry_failed_analyses`: a permanent failure retried every few minutes would only
-    burn the workers. Fresh ones are left alone: their task is most likely still queued.
-    """
-    if older_than is None:
-        older_than = timedelta(seconds=settings.TACTFUL_ANALYSIS_STALE_AFTER)
-    ids = list(
-        MessageAnalysis.objects.filter(
-            status=AnalysisStatus.PENDING, created_at__lte=timezone.now() - older_than
-        )
-        .order_by("id")
-        .values_list("message_id", flat=True)[:limit]
-    )
-    with tasks.analyses_in_batches():  # one task per batch, not one per message
-        for message_id in ids:
-            tasks.enqueue_analysis(message_id)
-    return len(ids)
 
 
 def retry_failed_analyses(*, limit: int = 500) -> int:

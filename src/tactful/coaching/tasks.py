@@ -6,15 +6,18 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from tactful.coaching.analysis import (
     AnalysisError,
     analyze_incoming_message,
     analyze_incoming_messages,
 )
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets.models import Message
 
 logger = logging.getLogger(__name__)
@@ -101,9 +104,29 @@ def enqueue_analysis(message_id: int) -> None:
         logger.exception("could not queue analysis of message %s", message_id)
 
 
+def sweep_stale_analyses(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Queue again the analyses still ``pending`` well after their message arrived (beat).
+
+    Their task was lost: the broker was down when the message was saved, or it died with
+    queued tasks in it (a Redis restart without persistence). Failed analyses are left to
+    :func:`tactful.coaching.services.retry_failed_analyses`: a permanent failure retried every few minutes would only
+    burn the workers. Fresh ones are left alone: their task is most likely still queued.
+    """
+    if older_than is None:
+        older_than = timedelta(seconds=settings.TACTFUL_ANALYSIS_STALE_AFTER)
+    ids = list(
+        MessageAnalysis.objects.filter(
+            status=AnalysisStatus.PENDING, created_at__lte=timezone.now() - older_than
+        )
+        .order_by("id")
+        .values_list("message_id", flat=True)[:limit]
+    )
+    with analyses_in_batches():  # one task per batch, not one per message
+        for message_id in ids:
+            enqueue_analysis(message_id)
+    return len(ids)
+
+
 @shared_task(name="tactful.coaching.sweep_stale_analyses")
 def sweep_stale_analyses_task() -> int:
-    # Imported here: services imports this module (enqueue_analysis).
-    from tactful.coaching.services import sweep_stale_analyses
-
     return sweep_stale_analyses()

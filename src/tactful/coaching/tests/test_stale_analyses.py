@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
-from tactful.coaching.services import sweep_stale_analyses
+from tactful.coaching.tasks import sweep_stale_analyses
 from tactful.tickets.models import MessageKind
 
 

@@ -20,7 +20,7 @@ import pytest
 from django.urls import reverse
 
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
-from tactful.coaching.services import sweep_stale_analyses
+from tactful.coaching.tasks import sweep_stale_analyses
 from tactful.desk.settings import redis_cache_settings
 from tactful.desk.tests import faults
 from tactful.monitoring import selectors as monitoring_selectors
