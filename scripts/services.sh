@@ -47,6 +47,15 @@ else
   log "started Redis on $REDIS_PORT"
 fi
 
+# The fault tests (src/tactful/desk/tests/test_fault_*.py) start, kill and restart their own
+# redis-server and PostgreSQL cluster on free ports: the binaries must be here even when the
+# suite's servers above run elsewhere (another host, a service container).
+command -v redis-server >/dev/null 2>&1 || { apt_install redis-server; log "installed redis-server"; }
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then
+  apt_install postgresql
+  log "installed PostgreSQL's server binaries"
+fi
+
 # Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`,
 # which downloads a browser).
 if [ -x /usr/bin/chromium ]; then

@@ -404,14 +404,27 @@ CELERY_BEAT_SCHEDULE["apply-retention"] = {
     "schedule": crontab(minute=40, hour=2),
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-if os.environ.get("REDIS_URL"):
-    CACHES = {
+
+def redis_cache_settings(url: str) -> dict[str, dict[str, object]]:
+    """``CACHES`` for a shared Redis cache that the desk can live without for a while.
+
+    Short socket timeouts and :class:`tactful.desk.cache.ResilientRedisCache`: with Redis down
+    or unreachable, pages are served as if the cache were empty (see docs/faults.md).
+    """
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
+            "BACKEND": "tactful.desk.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
+
+
+CACHES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+if os.environ.get("REDIS_URL"):
+    CACHES = redis_cache_settings(os.environ["REDIS_URL"])
 
 # With a shared cache, sessions are cached so most requests skip the session query (a
 # per-process cache would let a logged-out session live on in the other processes).

@@ -356,7 +356,8 @@ def ingest_email(
         is already stored) with the stored ones, or ``refused`` with the reason (a
         ``RefusedMail`` row keeps the raw mail for the admin).
 
-    Never raises on bad input; only database errors propagate (the caller retries those).
+    Never raises on bad input; only database and storage errors (``DatabaseError``,
+    ``OSError``) propagate: the caller retries those.
     """
     if not isinstance(raw, bytes | bytearray | memoryview):
         raw = str(raw).encode("utf-8", "replace")
@@ -388,7 +389,10 @@ def ingest_email(
         )
     try:
         return _ingest_parsed(raw, parsed, mailbox=mailbox, team=team)
-    except DatabaseError:
+    except (DatabaseError, OSError):
+        # The database or the attachment storage (disk full, volume gone) failed, not the
+        # mail: the caller retries it later. Refusing it here would keep only its first bytes
+        # and, the IMAP poll moving past it, never store it whole.
         raise
     except Exception as exc:  # a bug must not crash the worker or lose the mail
         logger.exception("e-mail could not be ingested")

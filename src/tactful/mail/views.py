@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import logging
 import re
 import time
 from email.header import Header
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import FileResponse, Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -30,6 +32,8 @@ from django.views.decorators.csrf import csrf_exempt
 from tactful.mail.models import RefusedMail
 from tactful.mail.parsing import safe_filename
 from tactful.mail.services import ingest_email
+
+logger = logging.getLogger(__name__)
 
 #: A signature older (or further in the future) than this is refused as a possible replay.
 MAX_SIGNATURE_AGE_SECONDS = 300
@@ -280,7 +284,13 @@ def inbound(request: HttpRequest) -> JsonResponse:
         raw = build_email(payload)
     except PayloadError as exc:
         return _error(str(exc), 400)
-    result = ingest_email(raw)
+    try:
+        result = ingest_email(raw)
+    except (DatabaseError, OSError):
+        # Our side failed (database away, attachment disk full): 503 tells the sender to
+        # deliver again later, and nothing was stored, so the retry is not a duplicate.
+        logger.exception("inbound e-mail could not be stored")
+        return _error(_("The e-mail could not be stored now; send it again later."), 503)
     status = 201 if result.status in {"created", "appended"} else 200
     data: dict[str, Any] = {
         "status": result.status,

@@ -54,3 +54,16 @@ def broker_queue_length(queue: str = "celery") -> int | None:
         return int(client.llen(queue))
     except Exception:  # the metrics page must answer even when the broker does not
         return None
+
+
+def broker_status() -> str | None:
+    """``"ok"`` or why the Redis broker does not answer (``None``: tasks run in-process or
+    the broker is not Redis, nothing to ask)."""
+    url = settings.CELERY_BROKER_URL or ""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except Exception as exc:  # readiness reports it; it never raises
+        return f"{type(exc).__name__}: {exc}"[:200]
+    return "ok"

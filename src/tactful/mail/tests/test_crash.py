@@ -20,12 +20,12 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 from django.db.models import Count
 
+from tactful.desk.tests import faults
 from tactful.mail import matching
 from tactful.mail.models import Mailbox, RefusedMail
 from tactful.mail.tests import servers
@@ -47,12 +47,6 @@ INGEST_MAILS = 200
 REPLIES = 40
 
 
-def _broker_url() -> str:
-    """This module's own Redis database (6) on the test Redis server."""
-    parts = urlsplit(os.environ.get("TACTFUL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
-    return f"redis://{parts.hostname or '127.0.0.1'}:{parts.port or 6379}/6"
-
-
 def _database_url() -> str:
     params = connection.settings_dict
     return (
@@ -64,7 +58,7 @@ def _database_url() -> str:
 class Worker:
     """``celery worker`` in its own process, on the test database and this module's broker."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, *, broker_url: str) -> None:
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         env = {
             key: value
@@ -75,7 +69,7 @@ class Worker:
             DJANGO_SETTINGS_MODULE="tactful.desk.settings",
             DATABASE_URL=_database_url(),
             DATABASE_CONN_MAX_AGE="0",
-            CELERY_BROKER_URL=_broker_url(),
+            CELERY_BROKER_URL=broker_url,
             SECRET_KEY="tactful-tests-only-not-secret",  # our Message-IDs are signed with it
             TACTFUL_DATA_DIR=str(log_dir / "data"),
             TACTFUL_SMTP_URL=f"smtp://{servers.SMTP_HOST}:{servers.SMTP_PORT}",
@@ -119,21 +113,25 @@ class Worker:
 
 
 @pytest.fixture
-def broker(close_stray_database_sessions):
-    """A Celery app on this module's Redis database, current for the test.
+def broker(close_stray_database_sessions, tmp_path):
+    """A Celery app on a redis-server of this test's own, current for the test.
 
     The desk's code (``deliver_task.apply_async`` after a reply commits, the sweep) then
-    publishes to Redis for the worker process instead of running in-process.
+    publishes to Redis for the worker process instead of running in-process. A private server,
+    not a database number on the shared one: two runs of this module at once (two checkouts
+    on one machine) would otherwise take each other's tasks.
     """
-    import redis
     from celery import Celery
 
     from tactful.desk.celery_app import app as project_app
 
-    redis.Redis.from_url(_broker_url()).flushdb()  # no stray tasks from an earlier run
+    if not Path(faults.REDIS_SERVER).exists():  # scripts/services.sh installs it
+        pytest.skip(f"{faults.REDIS_SERVER} is not installed")
+    server = faults.PrivateRedis(tmp_path)
+    server.start()
     app = Celery("tactful-crash-test", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.update(task_always_eager=False, broker_url=_broker_url())
+    app.conf.update(task_always_eager=False, broker_url=server.url)
     app.set_current()
     try:
         yield app
@@ -141,16 +139,16 @@ def broker(close_stray_database_sessions):
         project_app.set_current()
         project_app.set_default()
         app.close()
-        redis.Redis.from_url(_broker_url()).flushdb()
+        server.stop()
 
 
 @pytest.fixture
-def start_worker(tmp_path):
+def start_worker(tmp_path, broker):
     """``start_worker()`` starts a worker process; every one is killed at the end of the test."""
     started: list[Worker] = []
 
     def start() -> Worker:
-        started.append(Worker(tmp_path))
+        started.append(Worker(tmp_path, broker_url=str(broker.conf.broker_url)))
         return started[-1]
 
     yield start
