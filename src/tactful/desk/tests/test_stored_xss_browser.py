@@ -36,7 +36,7 @@ from tactful.automation import services as rule_services
 from tactful.canned import services as canned_services
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer
-from tactful.desk.tests.xss import Watcher, all_payloads, executed
+from tactful.desk.tests.xss import Watcher, all_payloads, executed, load_corpus
 from tactful.knowledge import services as kb_services
 from tactful.livechat import services as chat_services
 from tactful.livechat.tests.conftest import asgi_desk  # noqa: F401  (pages and WebSockets)
@@ -500,10 +500,10 @@ class Tour:
     text: list[str] = field(default_factory=list)
 
 
-def _tour(browser_page: Any, base: str, paths: list[str], tour: Tour, label: str) -> None:
+def _tour(
+    browser_page: Any, watcher: Watcher, base: str, paths: list[str], tour: Tour, label: str
+) -> None:
     """Open each page and keep what it showed."""
-    watcher = Watcher()
-    watcher.attach(browser_page)
     for path in paths:
         browser_page.goto(f"{base}{path}")
         browser_page.wait_for_load_state("load")
@@ -548,6 +548,49 @@ def _portal(browser_page: Any, base: str, address: str) -> list[str]:
     return ["/portal/", *(f"/portal/tickets/{t.pk}/" for t in portal_services.tickets(customer))]
 
 
+def _live_chat(
+    context: Any, agent_watcher: Watcher, base: str, team_slug: str, tour: Tour, label: str
+) -> None:
+    """The chat typed in the browsers themselves: a visitor in the widget (name and messages),
+    the agent in the ticket's chat pane; each side then shows the other's text."""
+    families = load_corpus()
+    said = [group[0] for group in families.values()]  # one of each family
+    answers = [group[1] for group in families.values()][:4]
+    visitor = context.new_page()
+    visitor.set_default_timeout(30_000)
+    watcher = Watcher()
+    watcher.attach(visitor)
+    visitor.goto(f"{base}/chat/try/{team_slug}/")
+    widget = visitor.locator("tactful-chat")
+    widget.locator(".launcher").click()
+    widget.locator(".intro input[name=name]").fill(said[-1])
+    widget.locator(".intro button[type=submit]").click()
+    composer = widget.locator("textarea[name=body]")
+    for n, text in enumerate(said, start=1):
+        composer.fill(text)
+        composer.press("Enter")
+        widget.locator(".msg.from-visitor:not(.pending)").nth(n - 1).wait_for()
+    ticket = Ticket.objects.filter(channel="chat").order_by("-pk").first()
+    assert ticket is not None
+
+    agent = context.pages[0]
+    agent.goto(f"{base}/tickets/{ticket.pk}/")
+    agent.locator("#livechat .livechat-log li").nth(len(said) - 1).wait_for()
+    for n, text in enumerate(answers, start=1):
+        agent.locator("#livechat-body").fill(text)
+        agent.locator("#livechat-body").press("Enter")
+        widget.locator(".msg.from-agent").nth(n - 1).wait_for()
+    agent.wait_for_timeout(300)
+    for where, shown in (("widget", visitor), ("chat pane", agent)):
+        seen = (watcher if shown is visitor else agent_watcher).take(shown)
+        if executed(seen) or seen["found"] or seen["violations"]:
+            tour.problems.append(f"{label} {where}: {seen}")
+        tour.opened += 1
+    tour.text.append(widget.locator(".log").inner_text())
+    tour.text.append(agent.locator("#livechat").inner_text())
+    visitor.close()
+
+
 def test_no_stored_payload_runs_on_any_page(asgi_desk, desk, settings, request):  # noqa: F811
     settings.TACTFUL_PUBLIC_URL = asgi_desk
     payloads = all_payloads()
@@ -568,12 +611,19 @@ def test_no_stored_payload_runs_on_any_page(asgi_desk, desk, settings, request):
         try:
             agent = context.new_page()
             agent.set_default_timeout(30_000)
+            agent_watcher = Watcher()
+            agent_watcher.attach(agent)
             _log_in(agent, asgi_desk)
-            _tour(agent, asgi_desk, chosen, tour, label)
+            agent_watcher.take(agent)
+            _tour(agent, agent_watcher, asgi_desk, chosen, tour, label)
+            _live_chat(context, agent_watcher, asgi_desk, seeded.team.slug or "", tour, label)
             customer = context.new_page()
             customer.set_default_timeout(30_000)
+            customer_watcher = Watcher()
+            customer_watcher.attach(customer)
             portal_paths = _portal(customer, asgi_desk, seeded.portal_address)
-            _tour(customer, asgi_desk, portal_paths, tour, label)
+            customer_watcher.take(customer)
+            _tour(customer, customer_watcher, asgi_desk, portal_paths, tour, label)
         finally:
             context.close()
 
