@@ -203,7 +203,7 @@ def seed(desk: Any, assigned: dict[str, list[str]], base_url: str) -> Seeded:
             by=admin,
             name=value,
             trigger="ticket_created",
-            conditions={"channel_in": ["api"]},
+            conditions={"channel_in": ["social"]},  # the API tickets below
             actions=[{"type": "add_tag", "tag": "routed"}],
         )
         if rule:
@@ -432,6 +432,9 @@ def seed(desk: Any, assigned: dict[str, list[str]], base_url: str) -> Seeded:
         )
         assert response.status_code == 302
         seeded.saved_queries.append(query)
+
+    # The rules with hostile names fired: their names are in those tickets' timelines.
+    assert Ticket.objects.filter(tags__name="routed").exists()
 
     # What a field refused goes in as a reply, so that every payload reaches a page.
     for value, ticket in zip(seeded.rerouted, itertools.cycle(tickets)):
