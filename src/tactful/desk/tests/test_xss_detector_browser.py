@@ -22,7 +22,7 @@ import pytest
 from django.template import Context, Engine
 from markdown_it import MarkdownIt
 
-from tactful.desk.tests.xss import Watcher, all_payloads, executed, load_corpus
+from tactful.desk.tests.xss import Watcher, all_payloads, executed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -144,26 +144,3 @@ def test_an_escaped_payload_is_not_caught(page):
     assert executed(_seen(page, watcher, CONTEXTS["html"](payload)))
     escaped = _seen(page, watcher, CONTEXTS["html"](html.escape(payload)))
     assert not executed(escaped) and escaped["found"] == []
-
-
-def test_the_corpus_has_every_family_and_each_payload_would_show_itself():
-    families = load_corpus()
-    assert set(families) == {
-        "script_tags",
-        "event_handlers",
-        "javascript_and_data_urls",
-        "svg_and_mathml",
-        "css",
-        "mutation_and_namespace_confusion",
-        "broken_markup",
-        "template_injection",
-        "markdown",
-        "js_string_contexts",
-        "attribute_breaking",
-    }
-    payloads = [p for group in families.values() for p in group]
-    assert len(payloads) >= 100 and len(set(payloads)) == len(payloads)
-    assert all(len(group) >= 10 for group in families.values())
-    # Each carries its own evidence: a dialog or the marker (base64 ones decode to alert(1)).
-    marks = ("alert(1)", "__xss", "alert&#40;1&#41;", "lert(1)", "PHNjcmlwdD5hbGVydCgxKTwv")
-    assert [p for p in payloads if not any(mark in p for mark in marks)] == []
