@@ -43,6 +43,10 @@ from tactful.livechat.tests.conftest import asgi_desk  # noqa: F401  (pages and 
 from tactful.mail import services as mail_services
 from tactful.playbooks import services as playbook_services
 from tactful.portal import services as portal_services
+from tactful.satisfaction import links as survey_links
+from tactful.satisfaction import scales
+from tactful.satisfaction import services as satisfaction_services
+from tactful.satisfaction.models import Survey
 from tactful.teamsettings import services as field_services
 from tactful.tickets import services as ticket_services
 from tactful.tickets.models import Ticket
@@ -83,6 +87,7 @@ FIELDS = [
     Field("chat visitor name", 200),
     Field("chat visitor message", one_line=False),
     Field("chat agent reply", one_line=False),
+    Field("survey comment", 1000, one_line=False),
     Field("ticket subject", 200),
     Field("reply", one_line=False),
     Field("internal note", one_line=False),
@@ -140,6 +145,7 @@ class Seeded:
     stored: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     rerouted: list[str] = field(default_factory=list)
+    surveys: dict[int, str] = field(default_factory=dict)  # ticket → the survey's link token
 
 
 class Pool:
@@ -436,6 +442,22 @@ def seed(desk: Any, assigned: dict[str, list[str]], base_url: str) -> Seeded:
     # The rules with hostile names fired: their names are in those tickets' timelines.
     assert Ticket.objects.filter(tags__name="routed").exists()
 
+    # The customer's answer to the satisfaction survey, through its public link's service.
+    comments = pools["survey comment"]
+    for ticket in tickets:
+        if not comments:
+            break
+        ticket_services.change_status(ticket=ticket, status="solved", by=admin)
+        survey = Survey.objects.filter(ticket=ticket).order_by("-pk").first()
+        survey = survey or satisfaction_services.send_survey(ticket=ticket)
+        assert survey is not None
+        satisfaction_services.answer_by_token(
+            token=survey_links.token_for(survey),
+            rating=scales.values(survey.scale)[0],
+            comment=comments.take(""),
+        )
+        seeded.surveys[ticket.pk] = survey_links.token_for(survey)
+
     # What a field refused goes in as a reply, so that every payload reaches a page.
     for value, ticket in zip(seeded.rerouted, itertools.cycle(tickets)):
         ticket_services.record_reply(ticket=ticket, agent=admin, body=value)
@@ -480,6 +502,8 @@ def _pages(seeded: Seeded) -> list[str]:
         "/quality/team/",
         "/quality/calibration/",
         "/satisfaction/",
+        f"/satisfaction/teams/{seeded.team.pk}/feed/",
+        *(f"/satisfaction/tickets/{pk}/" for pk in seeded.surveys),
         "/team-load/",
         "/me/",
         "/settings/",
@@ -514,7 +538,7 @@ def _tour(
             # The chat pane fills from its WebSocket: wait for the chat so far to arrive.
             browser_page.locator("#livechat .livechat-log li").first.wait_for()
         browser_page.wait_for_timeout(300)  # the panels htmx loads on page load
-        assert "/accounts/login/" not in browser_page.url, path  # still logged in
+        assert "/login/" not in browser_page.url, path  # still logged in
         seen = watcher.take(browser_page)
         if executed(seen) or seen["found"] or seen["violations"]:
             tour.problems.append(f"{label} {path}: {seen}")
@@ -624,7 +648,9 @@ def test_no_stored_payload_runs_on_any_page(asgi_desk, desk, settings, request):
             customer.set_default_timeout(30_000)
             customer_watcher = Watcher()
             customer_watcher.attach(customer)
-            portal_paths = _portal(customer, asgi_desk, seeded.portal_address)
+            portal_paths = _portal(customer, asgi_desk, seeded.portal_address) + [
+                f"/satisfaction/s/{token}/" for token in seeded.surveys.values()
+            ]
             customer_watcher.take(customer)
             _tour(customer, customer_watcher, asgi_desk, portal_paths, tour, label)
         finally:
