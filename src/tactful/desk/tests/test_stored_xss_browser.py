@@ -43,6 +43,8 @@ from tactful.livechat.tests.conftest import asgi_desk  # noqa: F401  (pages and 
 from tactful.mail import services as mail_services
 from tactful.playbooks import services as playbook_services
 from tactful.portal import services as portal_services
+from tactful.quality import services as quality_services
+from tactful.quality.models import Scorecard
 from tactful.satisfaction import links as survey_links
 from tactful.satisfaction import scales
 from tactful.satisfaction import services as satisfaction_services
@@ -108,6 +110,9 @@ FIELDS = [
     Field("customer notes", one_line=False),
     Field("team name", 100),
     Field("agent first name", 150),
+    Field("review comment", 2000, one_line=False),
+    Field("criterion comment", 2000, one_line=False),
+    Field("dispute reason", 2000, one_line=False),
     Field("custom field label", 80),
     Field("custom field value", 200),
 ]
@@ -145,6 +150,7 @@ class Seeded:
     stored: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
     rerouted: list[str] = field(default_factory=list)
+    reviews: list[int] = field(default_factory=list)
     surveys: dict[int, str] = field(default_factory=dict)  # ticket → the survey's link token
 
 
@@ -223,16 +229,19 @@ def seed(desk: Any, assigned: dict[str, list[str]], base_url: str) -> Seeded:
         if other:
             seeded.centers.add(other.slug or "")
     first_names = pools["agent first name"]
+    hostile_agents = []
     for n in itertools.count():
         if not first_names:
             break
-        account_services.create_agent(
-            username=f"hostile{n}",
-            password=PASSWORD,
-            role=Role.AGENT,
-            teams=[team],
-            language="en",
-            first_name=first_names.take("Agent"),
+        hostile_agents.append(
+            account_services.create_agent(
+                username=f"hostile{n}",
+                password=PASSWORD,
+                role=Role.AGENT,
+                teams=[team],
+                language="en",
+                first_name=first_names.take("Agent"),
+            )
         )
 
     # The doors customers come in by.
@@ -458,6 +467,34 @@ def seed(desk: Any, assigned: dict[str, list[str]], base_url: str) -> Seeded:
         )
         seeded.surveys[ticket.pk] = survey_links.token_for(survey)
 
+    # Quality: a lead's review of an agent's reply (comments on it and on a criterion), and the
+    # agent's dispute, through the quality services.
+    quality_services.install_default_scorecards()
+    scorecard = Scorecard.objects.filter(active=True).order_by("pk").first()
+    assert scorecard is not None
+    criteria = list(scorecard.criteria.filter(active=True).order_by("pk"))
+    review_pools = [pools["review comment"], pools["criterion comment"], pools["dispute reason"]]
+    for ticket, reviewee in zip(tickets, itertools.cycle(hostile_agents)):
+        if not any(review_pools):
+            break
+        ticket_services.record_reply(ticket=ticket, agent=reviewee, body="Here is your refund.")
+        grades = {c.pk: quality_services.Grade(1 if c.scale == "binary" else 3) for c in criteria}
+        grades[criteria[0].pk] = quality_services.Grade(
+            grades[criteria[0].pk].value, comment=review_pools[1].take("")
+        )
+        review = quality_services.record_review(
+            ticket=ticket,
+            scorecard=scorecard,
+            reviewer=admin,
+            reviewee=reviewee,
+            grades=grades,
+            comment=review_pools[0].take(""),
+        )
+        seeded.reviews.append(review.pk)
+        reason = review_pools[2].take("")
+        if reason:
+            quality_services.dispute_review(review=review, by=reviewee, reason=reason)
+
     # What a field refused goes in as a reply, so that every payload reaches a page.
     for value, ticket in zip(seeded.rerouted, itertools.cycle(tickets)):
         ticket_services.record_reply(ticket=ticket, agent=admin, body=value)
@@ -501,6 +538,8 @@ def _pages(seeded: Seeded) -> list[str]:
         "/quality/mine/",
         "/quality/team/",
         "/quality/calibration/",
+        "/quality/disputes/",
+        *(f"/quality/reviews/{pk}/" for pk in seeded.reviews),
         "/satisfaction/",
         f"/satisfaction/teams/{seeded.team.pk}/feed/",
         *(f"/satisfaction/tickets/{pk}/" for pk in seeded.surveys),
@@ -532,7 +571,9 @@ def _tour(
 ) -> None:
     """Open each page and keep what it showed."""
     for path in paths:
-        browser_page.goto(f"{base}{path}")
+        response = browser_page.goto(f"{base}{path}")
+        if response is None or response.status != 200:  # a page that did not show the values
+            tour.problems.append(f"{label} {path}: HTTP {response and response.status}")
         browser_page.wait_for_load_state("load")
         if browser_page.locator("#livechat").count():
             # The chat pane fills from its WebSocket: wait for the chat so far to arrive.
