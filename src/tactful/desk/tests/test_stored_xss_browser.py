@@ -1,5 +1,6 @@
 """Stored XSS, end to end: every payload of the corpus goes in through the desk's own doors
-(e-mail, the API channel, the contact form, the chat, and what agents type), then every page
+(e-mail, the API channel, the contact form, the chat, the satisfaction survey, and what agents
+type, quality reviews included), then every page
 that shows those values is opened in Chromium: no dialog, no ``window.__xss``, no markup that
 escaping would have made text.
 
