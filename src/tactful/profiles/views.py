@@ -159,6 +159,8 @@ def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
     return redirect("profiles:customer", customer.pk)
 
 
+@login_required
+@require_POST
 def block(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Block or suspend this customer (leads and admins), with a reason."""
     agent = _agent(request)
