@@ -51,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url:
         import psycopg
 
+        name = bench.scratch_name("tactful_ingest_profile")
         with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute('DROP DATABASE IF EXISTS "tactful_ingest_profile" WITH (FORCE)')
-            conn.execute('CREATE DATABASE "tactful_ingest_profile"')
-        url = urlunparse(urlparse(args.database_url)._replace(path="/tactful_ingest_profile"))
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = urlunparse(urlparse(args.database_url)._replace(path=f"/{name}"))
     bench.setup_django(url, data_dir)
 
     from django.db import connection
