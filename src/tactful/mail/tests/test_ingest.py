@@ -536,9 +536,11 @@ def start_cold() -> int:
     table of its own (a delete and an insert where PostgreSQL updates one column)."""
     from django.db import connection
 
+    from tactful.automation import selectors as automation_selectors
     from tactful.sla import services as sla_services
     from tactful.webhooks import services as webhook_services
 
+    automation_selectors._rules_cache = None
     sla_services._setup_cache = None
     webhook_services.forget_subscriptions()
     return 1 if connection.vendor == "sqlite" else 0
