@@ -59,6 +59,7 @@ def get_or_create_customer(
     name: str = "",
     email: str = "",
     language: str | None = None,
+    lock: bool = False,
 ) -> Customer:
     """The customer behind ``handle`` on ``channel``, created (with that identity) if new.
 
@@ -66,6 +67,10 @@ def get_or_create_customer(
     address (the e-mail customer who now uses the contact form, the chat visitor who gave
     their address): one person behind every channel. Known customers keep their data; a
     missing name, e-mail or language is filled in.
+
+    ``lock``: also row-lock the customer for the rest of the transaction, the kept one if it
+    was merged (:func:`lock_customer`) — without a query of its own when the customer was
+    created here (nobody else sees the row yet) or joined here (found locked).
     """
     handle = normalize_handle(channel=channel, handle=handle)
     name = (name or "").strip()
@@ -79,11 +84,11 @@ def get_or_create_customer(
         .first()
     )
     if identity is None:
-        customer = _join_or_create(
+        customer, locked = _join_or_create(
             channel=channel, handle=handle, name=name, email=email, language=language
         )
     else:
-        customer = identity.customer
+        customer, locked = identity.customer, False
     changed = []
     if name and not customer.name:
         customer.name = name
@@ -96,13 +101,17 @@ def get_or_create_customer(
         changed.append("preferred_language")
     if changed:
         customer.save(update_fields=changed)
+    if lock and not locked:
+        customer = lock_customer(customer)
     return customer
 
 
 def _join_or_create(
     *, channel: str, handle: str, name: str, email: str, language: str | None
-) -> Customer:
-    """The customer a new identity belongs to: the one with its address, else a new one."""
+) -> tuple[Customer, bool]:
+    """The customer a new identity belongs to: the one with its address, else a new one;
+    and whether it is row-locked for the transaction already (or new, so nobody else can
+    lock or merge it before the commit)."""
     try:
         with transaction.atomic():
             customer = None
@@ -118,13 +127,15 @@ def _join_or_create(
                     name=name, email=email, preferred_language=normalize_language(language)
                 )
             CustomerIdentity.objects.create(customer=customer, channel=channel, handle=handle)
-            return customer
+            # Locked: found with FOR NO KEY UPDATE (PostgreSQL), or created in this
+            # transaction. SQLite has no row locks: its writes take turns on the database.
+            return customer, connection.features.has_select_for_update
     except IntegrityError:  # a concurrent delivery created this identity first
         return (
             CustomerIdentity.objects.select_related("customer")
             .get(channel=channel, handle=handle)
             .customer
-        )
+        ), False
 
 
 def lock_customer(customer: Customer) -> Customer:
