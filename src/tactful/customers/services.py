@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tactful.customers.models import Channel, Customer, CustomerIdentity, normalize_language
@@ -112,30 +113,67 @@ def _join_or_create(
     """The customer a new identity belongs to: the one with its address, else a new one;
     and whether it is row-locked for the transaction already (or new, so nobody else can
     lock or merge it before the commit)."""
-    try:
-        with transaction.atomic():
-            customer = None
-            if email:
-                # Two first messages from one address on two channels at once (the contact form
-                # and an e-mail) would each find nobody and create two people: they take turns
-                # on the address (a lock held to the end of the caller's transaction), and the
-                # customer found is row-locked so a merge cannot move it away meanwhile.
-                lock_address(email)
-                customer = customer_with_address(email, lock=True)
-            if customer is None:
-                customer = Customer.objects.create(
-                    name=name, email=email, preferred_language=normalize_language(language)
-                )
-            CustomerIdentity.objects.create(customer=customer, channel=channel, handle=handle)
-            # Locked: found with FOR NO KEY UPDATE (PostgreSQL), or created in this
-            # transaction. SQLite has no row locks: its writes take turns on the database.
-            return customer, connection.features.has_select_for_update
-    except IntegrityError:  # a concurrent delivery created this identity first
-        return (
-            CustomerIdentity.objects.select_related("customer")
-            .get(channel=channel, handle=handle)
-            .customer
-        ), False
+    # A transaction of its own only when the caller holds none: the address lock must last
+    # to the end of one (no savepoint: nothing in here is expected to fail and be survived).
+    with transaction.atomic(savepoint=False):
+        return _join_or_create_in_transaction(
+            channel=channel, handle=handle, name=name, email=email, language=language
+        )
+
+
+def _join_or_create_in_transaction(
+    *, channel: str, handle: str, name: str, email: str, language: str | None
+) -> tuple[Customer, bool]:
+    customer = None
+    if email:
+        # Two first messages from one address on two channels at once (the contact form and
+        # an e-mail) would each find nobody and create two people: they take turns on the
+        # address (a lock held to the end of the caller's transaction), and the customer
+        # found is row-locked so a merge cannot move it away meanwhile.
+        lock_address(email)
+        customer = customer_with_address(email, lock=True)
+    created = customer is None
+    if customer is None:
+        customer = Customer.objects.create(
+            name=name, email=email, preferred_language=normalize_language(language)
+        )
+    if _insert_identity(customer, channel=channel, handle=handle):
+        # Locked: found with FOR NO KEY UPDATE (PostgreSQL), or created in this transaction.
+        # SQLite has no row locks: its writes take turns on the whole database.
+        return customer, connection.features.has_select_for_update
+    # A concurrent delivery created this identity first (the insert waited for its commit):
+    # the customer it belongs to is the one; the one made for this message goes.
+    if created:
+        customer.delete()
+    return (
+        CustomerIdentity.objects.select_related("customer").get(channel=channel, handle=handle)
+    ).customer, False
+
+
+def _insert_identity(customer: Customer, *, channel: str, handle: str) -> bool:
+    """Insert the identity unless one exists (``False`` then): ``ON CONFLICT DO NOTHING``
+    rather than a savepoint around an insert that may fail, two round trips fewer for every
+    new customer (PostgreSQL, and SQLite ≥ 3.24)."""
+    meta = CustomerIdentity._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in ("customer", "channel", "handle")]
+    created_at = meta.get_field("created_at")
+    values = [
+        customer.pk,
+        channel,
+        handle,
+        created_at.get_db_prep_value(timezone.now(), connection=connection),
+    ]
+    unique = [meta.get_field(name).column for name in ("channel", "handle")]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} "
+            f"({', '.join(quote(c) for c in [*columns, created_at.column])}) "
+            f"VALUES (%s, %s, %s, %s) ON CONFLICT ({', '.join(quote(c) for c in unique)}) "
+            f"DO NOTHING RETURNING {quote(meta.pk.column)}",
+            values,
+        )
+        return cursor.fetchone() is not None
 
 
 def lock_customer(customer: Customer) -> Customer:
