@@ -130,6 +130,15 @@ def make_corpus(count: int, *, to: str, seed: int) -> list[bytes]:
 # --- setup ------------------------------------------------------------------------------------
 
 
+def scratch_name(default: str) -> str:
+    """The scratch database's name: ``TACTFUL_BENCH_SCRATCH_DB`` lets two checkouts sharing one
+    PostgreSQL server benchmark at once without dropping each other's database."""
+    name = os.environ.get("TACTFUL_BENCH_SCRATCH_DB") or default
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"scratch database name {name!r}: letters, digits and _ only")
+    return name
+
+
 def database_url(args: argparse.Namespace, data_dir: str) -> tuple[str, str]:
     """(URL, description): a fresh PostgreSQL scratch database, or SQLite in ``data_dir``."""
     base = "" if args.sqlite else args.database_url
@@ -137,10 +146,11 @@ def database_url(args: argparse.Namespace, data_dir: str) -> tuple[str, str]:
         try:
             import psycopg
 
+            name = scratch_name("tactful_ingest_bench")
             with psycopg.connect(base, autocommit=True, connect_timeout=3) as conn:
-                conn.execute('DROP DATABASE IF EXISTS "tactful_ingest_bench" WITH (FORCE)')
-                conn.execute('CREATE DATABASE "tactful_ingest_bench"')
-            url = urlunparse(urlparse(base)._replace(path="/tactful_ingest_bench"))
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+            url = urlunparse(urlparse(base)._replace(path=f"/{name}"))
             return url, "PostgreSQL"
         except Exception as exc:  # no server: fall back, and say so
             log(f"PostgreSQL at {base} unavailable ({exc}); using SQLite")

@@ -1,6 +1,6 @@
 """Where one worker's ingest time goes: queries per e-mail by caller, then ``cProfile``.
 
-    TACTFUL_BENCH_DATABASE_URL=postgresql://… python benchmarks/ingest_profile.py [--mails 140]
+    TACTFUL_BENCH_DATABASE_URL=postgresql://… python benchmarks/ingest_profile.py [--mails 140] [--group 30]
 
 Drives ``ingest_email`` with the coach's analysis inline, as ``ingest_bench.py``'s
 "store + coach" step does (same corpus, scratch database ``tactful_ingest_profile``): 20
@@ -36,6 +36,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--mails", type=int, default=140, help="20 warm-up + 60 counted + rest")
     parser.add_argument(
+        "--group",
+        type=int,
+        default=0,
+        help="store the counted and profiled e-mails in groups of N inside "
+        "coaching.tasks.analyses_in_batches(), as an IMAP poll stores a fetched group "
+        "(0: one by one)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get("TACTFUL_BENCH_DATABASE_URL")
         or os.environ.get("TACTFUL_TEST_DATABASE_URL")
@@ -51,10 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url:
         import psycopg
 
+        name = bench.scratch_name("tactful_ingest_profile")
         with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute('DROP DATABASE IF EXISTS "tactful_ingest_profile" WITH (FORCE)')
-            conn.execute('CREATE DATABASE "tactful_ingest_profile"')
-        url = urlunparse(urlparse(args.database_url)._replace(path="/tactful_ingest_profile"))
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = urlunparse(urlparse(args.database_url)._replace(path=f"/{name}"))
     bench.setup_django(url, data_dir)
 
     from django.db import connection
@@ -89,18 +98,32 @@ def main(argv: list[str] | None = None) -> int:
         by_caller[(where, sql.split(None, 1)[0])] += 1
         return execute(sql, params, many, context)
 
+    from tactful.coaching.tasks import analyses_in_batches
+
+    def store(mails: list[bytes]) -> None:
+        if args.group <= 0:
+            for raw in mails:
+                ingest_email(raw, team=team)
+            return
+        for start in range(0, len(mails), args.group):
+            with analyses_in_batches():
+                for raw in mails[start : start + args.group]:
+                    ingest_email(raw, team=team)
+
     with connection.execute_wrapper(count):
-        for raw in counted:
-            ingest_email(raw, team=team)
+        store(counted)
     total = sum(by_caller.values())
-    print(f"queries per e-mail (store + coach, {len(counted)} e-mails): {total / len(counted):.1f}")
+    how = f"groups of {args.group}" if args.group > 0 else "one by one"
+    print(
+        f"queries per e-mail (store + coach, {how}, {len(counted)} e-mails): "
+        f"{total / len(counted):.1f}"
+    )
     for (where, verb), n in by_caller.most_common(40):
         print(f"{n / len(counted):6.2f}  {verb:9} {where}")
 
     profile = cProfile.Profile()
     profile.enable()
-    for raw in profiled:
-        ingest_email(raw, team=team)
+    store(profiled)
     profile.disable()
     for order, lines in (("cumulative", 45), ("tottime", 20)):
         out = io.StringIO()

@@ -9,7 +9,10 @@ ticket hears when it is assigned to them and when its customer writes.
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
+
 from tactful.automation import agent_notifications, load, rules, selectors
+from tactful.automation.models import Rule
 from tactful.coaching.events import MessageAnalysed
 from tactful.satisfaction.events import SurveyAnswered
 from tactful.sla import services as sla_services
@@ -59,7 +62,16 @@ def on_sla_breached(event: SlaBreached) -> None:
     )
 
 
+def forget_the_rules_memo(**_kwargs: object) -> None:
+    # A rule saved or deleted in this process: a transaction that goes on to run rules must
+    # not use the fingerprint it read before the change (the cache itself follows the
+    # fingerprint, so other processes need nothing).
+    selectors.rules_changed()
+
+
 def register() -> None:
+    post_save.connect(forget_the_rules_memo, sender=Rule, dispatch_uid="automation.rules_memo")
+    post_delete.connect(forget_the_rules_memo, sender=Rule, dispatch_uid="automation.rules_memo_d")
     events.subscribe(events.TicketOpened)(on_ticket_opened)
     events.subscribe(events.CustomerWrote)(on_customer_wrote)
     events.subscribe(MessageAnalysed)(on_message_analysed)

@@ -231,7 +231,7 @@ def run_rules(
     with rules_running(), transaction.atomic(savepoint=False):
         if trigger == "analysed":
             load.rebalance_after_analysis(ticket)
-        rules = selectors.rules_for(trigger=trigger, team_id=ticket.team_id)
+        rules = selectors.cached_rules_for(trigger=trigger, team_id=ticket.team_id)
         if not rules:
             return []
         cause = sla.cause if sla is not None else ""
@@ -248,12 +248,12 @@ def run_rules(
         if csat is not None:
             state.csat, state.csat_comment = csat
         fired: list[TicketEvent] = []
-        for rule in rules:
-            try:
-                conditions = engine.validate_conditions(rule.conditions)
-                actions = engine.validate_actions(rule.actions)
-            except engine.RuleSchemaError as exc:
-                logger.warning("automation rule %s is invalid, skipped: %s", rule.pk, exc)
+        for prepared in rules:
+            rule, conditions, actions = prepared.rule, prepared.conditions, prepared.actions
+            if prepared.problem:
+                logger.warning(
+                    "automation rule %s is invalid, skipped: %s", rule.pk, prepared.problem
+                )
                 continue
             try:
                 facts = state.facts(with_tags=engine.reads_tags(conditions))

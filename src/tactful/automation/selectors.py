@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -26,7 +28,7 @@ from tactful.accounts.models import Agent, Role
 from tactful.automation import engine
 from tactful.automation.models import Notification, Rule
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
-from tactful.tickets import permissions
+from tactful.tickets import events, permissions
 from tactful.tickets.models import (
     ACTIVE_STATUSES,
     CALL_NOTE_KEY,
@@ -262,9 +264,143 @@ def teams_loads(agent: Agent) -> list[dict[str, object]]:
 
 
 def rules_for(*, trigger: str, team_id: int | None) -> list[Rule]:
-    """Active rules for this trigger and team (or every team), in run order."""
+    """Active rules for this trigger and team (or every team), in run order (uncached)."""
     scope = Q(team__isnull=True) if team_id is None else Q(team__isnull=True) | Q(team_id=team_id)
     return list(Rule.objects.filter(scope, active=True, trigger=trigger).order_by("order", "id"))
+
+
+# --- the rules cache --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRule:
+    """An active rule with its conditions and actions already checked against the schema
+    (``problem`` says why it is skipped when they do not fit)."""
+
+    rule: Rule
+    conditions: dict[str, Any]
+    actions: list[dict[str, Any]]
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    by_trigger: dict[str, tuple[PreparedRule, ...]]
+
+
+#: (fingerprint, the active rules): one per process, loaded again when the fingerprint moves.
+_rules_cache: tuple[tuple[Any, ...], _Rules] | None = None
+#: Bumped when this process changes rules (``rules_changed``, on every save and delete): a
+#: transaction that edits a rule and then runs rules reads the fingerprint again instead of
+#: its memo.
+_local_changes = 0
+_MEMO_KEY = "automation.rules_fingerprint"
+
+
+def rules_changed() -> None:
+    """This process changed rules in a way its own memo of the fingerprint must not hide."""
+    global _local_changes
+    _local_changes += 1
+
+
+def _fingerprint_sql() -> str:
+    """The rules table's content as (count, one value): every column of every row, by id."""
+    table = connection.ops.quote_name(Rule._meta.db_table)
+    if connection.vendor == "postgresql":
+        # The row cast to text covers every column, whatever a migration adds.
+        return (
+            "SELECT COUNT(*) AS fp_count, "
+            "md5(COALESCE(string_agg(CAST(f AS text), ',' ORDER BY f.id), '')) AS fp_value "
+            f"FROM {table} AS f"
+        )
+    # SQLite (development, tests): no row casts and no md5, so the columns themselves, joined
+    # (a few KB for a desk's rules, read in-process).
+    columns = " || '|' || ".join(
+        f"COALESCE(CAST({connection.ops.quote_name(f.column)} AS TEXT), '-')"
+        for f in Rule._meta.concrete_fields
+    )
+    return (
+        f"SELECT COUNT(*) AS fp_count, group_concat({columns}, ',') AS fp_value "
+        f"FROM (SELECT * FROM {table} ORDER BY id)"
+    )
+
+
+def _memo_get() -> tuple[Any, ...] | None:
+    memo = events.unit_memo()
+    held = memo.get(_MEMO_KEY) if memo is not None else None
+    return held[1] if held is not None and held[0] == _local_changes else None
+
+
+def _memo_set(fingerprint: tuple[Any, ...]) -> None:
+    memo = events.unit_memo()
+    if memo is not None:
+        memo[_MEMO_KEY] = (_local_changes, fingerprint)
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """What the rules are, as a value that changes with any change to any rule, however it
+    was made (a service, the admin, an UPDATE by hand, another process): one small query,
+    no ORM. Read once per outermost ``events.atomic()`` unit (its memo), and again after
+    this process changed rules."""
+    fingerprint = _memo_get()
+    if fingerprint is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_fingerprint_sql())
+            row = cursor.fetchone()
+        fingerprint = tuple(row) if row is not None else ()
+        _memo_set(fingerprint)
+    return fingerprint
+
+
+def _prepare(rule: Rule) -> PreparedRule:
+    try:
+        return PreparedRule(
+            rule, engine.validate_conditions(rule.conditions), engine.validate_actions(rule.actions)
+        )
+    except engine.RuleSchemaError as exc:
+        return PreparedRule(rule, {}, [], problem=str(exc) or "invalid")
+
+
+def _load_rules() -> tuple[tuple[Any, ...], _Rules]:
+    """The fingerprint and the active rules, in one query (the fingerprint's row joined to
+    the rules: a desk without active rules still gets its fingerprint, on a row of NULLs)."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT fp.fp_count, fp.fp_value, r.* FROM ({_fingerprint_sql()}) AS fp "
+        f"LEFT JOIN {quote(Rule._meta.db_table)} AS r ON r.{quote('active')} "
+        f"ORDER BY r.{quote('order')}, r.{quote('id')}"
+    )
+    fingerprint: tuple[Any, ...] = ()
+    by_trigger: dict[str, list[PreparedRule]] = {}
+    for rule in Rule.objects.raw(sql):
+        fingerprint = (rule.fp_count, rule.fp_value)
+        if rule.pk is not None:
+            by_trigger.setdefault(rule.trigger, []).append(_prepare(rule))
+    _memo_set(fingerprint)
+    return fingerprint, _Rules({trigger: tuple(rules) for trigger, rules in by_trigger.items()})
+
+
+def cached_rules_for(*, trigger: str, team_id: int | None) -> list[PreparedRule]:
+    """Active rules for this trigger and team (or every team), in run order, checked.
+
+    Read from a per-process cache that holds while the rules' fingerprint does: one small
+    query per transaction (:func:`tactful.tickets.events.unit_memo`) instead of loading and
+    checking the rules on every run — so a rule changed in any process is seen by the next
+    e-mail's transaction (and by the next group, where a fetched group is one unit). Cold,
+    or after a change, the fingerprint comes with the rules in one query.
+    """
+    global _rules_cache
+    cached = _rules_cache
+    if cached is None or cached[0] != _fingerprint():
+        # Rules and fingerprint from one statement: the cache can never hold rules older
+        # than its key.
+        cached = _load_rules()
+        _rules_cache = cached
+    return [
+        prepared
+        for prepared in cached[1].by_trigger.get(trigger, ())
+        if prepared.rule.team_id is None or prepared.rule.team_id == team_id
+    ]
 
 
 def sla_lead_minutes() -> list[int]:

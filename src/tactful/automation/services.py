@@ -94,6 +94,7 @@ def move_rule(*, by: Agent, rule: Rule, up: bool) -> Rule:
     if 0 <= other < len(rules):
         rules[position].order, rules[other].order = rules[other].order, rules[position].order
     Rule.objects.bulk_update(rules, ["order"])
+    selectors.rules_changed()  # no save signal for a bulk update
     rule.order = rules[position].order
     return rule
 

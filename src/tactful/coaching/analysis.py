@@ -91,7 +91,8 @@ class BatchOutcome:
 def analyze_incoming_messages(messages: Sequence[Message]) -> BatchOutcome:
     """Read a batch of customer messages with one encoder call for all of them
     (``coach.analyze_many``), then store each reading as :func:`analyze_incoming_message`
-    does, each in its own transaction.
+    does: one reading per ticket together in one transaction (redone one by one if it
+    fails), a ticket's further messages each in their own after it.
 
     Messages already read are skipped; call notes and other messages are left to the
     one-message path. When the batch call fails, every message is returned as unread (the
@@ -120,10 +121,57 @@ def analyze_incoming_messages(messages: Sequence[Message]) -> BatchOutcome:
         outcome.unread.extend(message.pk for message, _a in todo)
         return outcome
     share = (time.perf_counter() - started) / len(todo)
-    for (message, analysis), result in zip(todo, results, strict=True):
+    readings = list(zip(todo, results, strict=True))
+    # Tickets locked in id order (a second batch over the same tickets waits, never
+    # deadlocks). One reading per ticket goes in the batch's transaction: its handlers
+    # (rules, reports) then see that reading's ticket, as they would alone; a ticket's later
+    # messages follow one by one, in order (the newest reading wins).
+    readings.sort(key=lambda item: (item[0][0].ticket_id, item[0][0].pk))
+    together: list[_Reading] = []
+    after: list[_Reading] = []
+    seen: set[int] = set()
+    for reading in readings:
+        ticket_id = reading[0][0].ticket_id
+        (after if ticket_id in seen else together).append(reading)
+        seen.add(ticket_id)
+    _store_together(together, coach_seconds=share)
+    for (message, analysis), result in after:
         _record_success(analysis, message, result, coach_seconds=share)
-        outcome.done += 1
+    outcome.done += len(readings)
     return outcome
+
+
+_Reading = tuple[tuple[Message, MessageAnalysis], Any]
+
+
+def _store_together(readings: list[_Reading], *, coach_seconds: float) -> None:
+    """Store readings of distinct tickets in one transaction: the handlers that work per
+    transaction (the search index, the rules' fingerprint) run once for all of them, and
+    there is one commit instead of one per message. On any error the transaction is rolled
+    back whole and each reading is stored on its own, exactly as one message at a time."""
+    if len(readings) < 2:
+        for (message, analysis), result in readings:
+            _record_success(analysis, message, result, coach_seconds=coach_seconds)
+        return
+    try:
+        with events.atomic():
+            for (message, analysis), result in readings:
+                _record_success(
+                    analysis, message, result, coach_seconds=coach_seconds, batched=True
+                )
+        return
+    except Exception:
+        logger.warning(
+            "storing %s readings together failed; one by one", len(readings), exc_info=True
+        )
+    # The rows as committed (the rolled-back attempt changed the instances in memory).
+    fresh = MessageAnalysis.objects.in_bulk(
+        [analysis.pk for (_message, analysis), _result in readings]
+    )
+    for (message, analysis), result in readings:
+        stored = fresh.get(analysis.pk)
+        if stored is not None and stored.status != AnalysisStatus.DONE:
+            _record_success(stored, message, result, coach_seconds=coach_seconds)
 
 
 def _write(change: events.TicketChange, *, silent: bool) -> None:
@@ -151,8 +199,11 @@ def _record_success(
     *,
     coach_seconds: float | None = None,
     silent: bool = False,
+    batched: bool = False,
 ) -> MessageAnalysis:
-    with events.atomic():
+    # In a batch's transaction, no savepoint per reading: the batch is redone one by one on
+    # any error.
+    with events.atomic(savepoint=not batched):
         analysis.status = AnalysisStatus.DONE
         analysis.attempts += 1
         analysis.error = ""

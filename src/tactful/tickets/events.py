@@ -487,24 +487,29 @@ class _Unit:
     """The events of one outermost :func:`atomic` block, waiting for its end."""
 
     pending: list[TicketChange] = field(default_factory=list)
+    #: Reads the whole unit may share (see :func:`unit_memo`).
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 _unit: ContextVar[_Unit | None] = ContextVar("tactful_ticket_events", default=None)
 
 
 @contextmanager
-def atomic() -> Iterator[None]:
+def atomic(*, savepoint: bool = True) -> Iterator[None]:
     """``transaction.atomic()`` that also owns the events emitted inside it.
 
     The outermost block hands its events to the handlers when it ends (inside the
     transaction); a block that raises drops the events emitted inside it, as the database
     drops its rows. Use it instead of ``transaction.atomic()`` around ticket changes.
+
+    ``savepoint=False``: a nested block without a savepoint of its own (two round trips
+    fewer), for a caller that rolls the whole outer block back on any error.
     """
     unit = _unit.get()
     if unit is not None:
         mark = len(unit.pending)
         try:
-            with transaction.atomic():
+            with transaction.atomic(savepoint=savepoint):
                 yield
         except BaseException:
             # Whatever was emitted in here is not dispatched yet (dispatch waits for the
@@ -522,6 +527,18 @@ def atomic() -> Iterator[None]:
             # Before the commit: work that runs after it (on_commit callbacks, such as the
             # coach's analysis in-process) starts a unit of its own, dispatched on its own.
             _unit.reset(token)
+
+
+def unit_memo() -> dict[str, Any] | None:
+    """A dict that lives as long as the outermost :func:`atomic` block (``None`` outside one).
+
+    For reads the whole unit may take as of their first use — a configuration fingerprint
+    read once per transaction rather than once per handler call (automation's rules cache):
+    a change another process commits meanwhile is seen by the next unit. The owner of a key
+    keeps it right when its own process changes what the key stands for.
+    """
+    unit = _unit.get()
+    return None if unit is None else unit.memo
 
 
 def emit(event: TicketChange) -> None:

@@ -306,8 +306,12 @@ def _receive(
     # A savepoint when the caller holds a transaction, so a lost race (IntegrityError) leaves
     # the caller's transaction usable.
     with events.atomic():
+        # Messages of one customer take turns (a row lock), and a customer merged into another
+        # writes as the kept one. (The same message delivered twice at once needs no lock: the
+        # unique constraint on the external id refuses the second, and receive() answers it
+        # as a duplicate.) A customer created for this message is locked without a query.
         customer = (
-            sender
+            customer_services.lock_customer(sender)
             if isinstance(sender, Customer)
             else customer_services.get_or_create_customer(
                 channel=incoming.channel,
@@ -315,13 +319,9 @@ def _receive(
                 name=sender.name,
                 email=sender.email,
                 language=sender.language,
+                lock=True,
             )
         )
-        # Messages of one customer take turns (a row lock), and a customer merged into another
-        # writes as the kept one. (The same message delivered twice at once needs no lock: the
-        # unique constraint on the external id refuses the second, and receive() answers it
-        # as a duplicate.)
-        customer = customer_services.lock_customer(customer)
         block = customer_selectors.active_block(customer.pk)
         found = thread(customer) if thread is not None else None
         if found is None:
