@@ -9,15 +9,22 @@ from contextvars import ContextVar
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 
+# services imports this module as well: the module, not its names, so either may load first.
+from tactful.coaching import services
 from tactful.coaching.analysis import (
     AnalysisError,
     analyze_incoming_message,
     analyze_incoming_messages,
 )
 from tactful.tickets.models import Message
+from tactful.tickets.transient import is_transient
 
 logger = logging.getLogger(__name__)
+
+#: Times a reading rolled back as a deadlock's victim is tried again.
+TRANSIENT_RETRIES = 5
 
 
 @shared_task(bind=True, acks_late=True, name="tactful.coaching.analyze_message")
@@ -29,6 +36,12 @@ def analyze_message_task(self, message_id: int) -> str:  # type: ignore[no-untyp
         return "missing"
     try:
         analysis = analyze_incoming_message(message=message)
+    except OperationalError as exc:
+        # A deadlock's victim (two workers storing readings of one ticket or one day's
+        # figures): the transaction was rolled back whole, so the same reading runs again.
+        if not is_transient(exc) or self.request.is_eager:
+            raise
+        raise self.retry(countdown=1 + self.request.retries, max_retries=TRANSIENT_RETRIES) from exc
     except AnalysisError as exc:
         if exc.permanent or self.request.is_eager:
             return "failed"
@@ -49,7 +62,16 @@ def analyze_messages_task(message_ids: list[int]) -> dict[str, int]:
     ids = [pk for pk in message_ids if isinstance(pk, int) and not isinstance(pk, bool)]
     ids = ids[:MAX_BATCH]
     messages = list(Message.objects.select_related("analysis").filter(pk__in=ids).order_by("pk"))
-    outcome = analyze_incoming_messages(messages)
+    try:
+        outcome = analyze_incoming_messages(messages)
+    except OperationalError as exc:
+        if not is_transient(exc):
+            raise
+        # Rolled back as a deadlock's victim: each message goes to its own task, which
+        # retries (readings already stored are skipped there).
+        for message in messages:
+            enqueue_analysis(message.pk)
+        return {"done": 0, "unread": len(messages)}
     for message_id in outcome.unread:
         enqueue_analysis(message_id)
     return {"done": outcome.done, "unread": len(outcome.unread)}
@@ -83,9 +105,7 @@ def analyses_in_batches() -> Iterator[None]:
 @shared_task(name="tactful.coaching.sweep_stuck_analyses")
 def sweep_stuck_analyses_task() -> int:
     """Beat's periodic pass over readings left pending or failed (see the service)."""
-    from tactful.coaching.services import sweep_stuck_analyses
-
-    return sweep_stuck_analyses()
+    return services.sweep_stuck_analyses()
 
 
 def queue_batch(message_ids: list[int]) -> None:
