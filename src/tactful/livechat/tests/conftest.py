@@ -26,6 +26,17 @@ def fresh_channel_layer() -> Any:
         async_to_sync(layer.flush)()
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_windows() -> Iterator[None]:
+    """Chat's limits per visitor and per address count in the cache: each test starts with
+    none counted (every test's visitor comes from the same test address)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def chat_team(desk: Any) -> Any:
     return desk.team("Support")
