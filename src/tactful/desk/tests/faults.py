@@ -7,12 +7,15 @@ stopped or slowed. Each one is bounded in time and torn down by its fixture.
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import socketserver
 import subprocess
+import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from email import message_from_bytes, policy
@@ -218,13 +221,22 @@ def database_url() -> str:
 
 
 class Worker:
-    """``celery worker`` in its own process, on the test database and the given broker."""
+    """``celery worker`` in its own process, on the test database and the given broker.
 
-    def __init__(self, workdir: Path, *, broker_url: str, smtp_port: int) -> None:
-        import os
-        import sys
-        import uuid
+    ``extra_env`` adds settings for the worker (the crash test's short delivery lease);
+    ``name`` starts its hostname, so its lines can be told apart in a broker's view.
+    """
 
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        broker_url: str,
+        smtp_port: int,
+        smtp_host: str = "127.0.0.1",
+        extra_env: dict[str, str] | None = None,
+        name: str = "faults",
+    ) -> None:
         self.log_path = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
         env = {
             key: value
@@ -238,7 +250,8 @@ class Worker:
             CELERY_BROKER_URL=broker_url,
             SECRET_KEY="tactful-tests-only-not-secret",  # our Message-IDs are signed with it
             TACTFUL_DATA_DIR=str(workdir / "data"),
-            TACTFUL_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}",
+            TACTFUL_SMTP_URL=f"smtp://{smtp_host}:{smtp_port}",
+            **(extra_env or {}),
         )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -257,12 +270,16 @@ class Worker:
                 "--without-gossip",
                 "--without-heartbeat",
                 "--hostname",
-                f"faults-{uuid.uuid4().hex[:6]}@%h",
+                f"{name}-{uuid.uuid4().hex[:6]}@%h",
             ],
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup, no acknowledgement, whatever the worker was doing."""
+        self.stop()
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -298,7 +315,6 @@ class PrivatePostgres:
     """
 
     def __init__(self, bindir: Path) -> None:
-        import os
         import pwd
         import tempfile
 

@@ -12,17 +12,11 @@ happens to be, chosen only by watching the database from outside.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from tactful.desk.tests import faults
@@ -45,71 +39,6 @@ pytestmark = [
 LEASE_SECONDS = 3
 INGEST_MAILS = 200
 REPLIES = 40
-
-
-def _database_url() -> str:
-    params = connection.settings_dict
-    return (
-        f"postgresql://{params['USER']}:{params['PASSWORD'] or ''}@{params['HOST'] or '127.0.0.1'}"
-        f":{params['PORT'] or 5432}/{params['NAME']}"
-    )
-
-
-class Worker:
-    """``celery worker`` in its own process, on the test database and this module's broker."""
-
-    def __init__(self, log_dir: Path, *, broker_url: str) -> None:
-        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"REDIS_URL", "TACTFUL_CHANNELS_REDIS_URL"}
-        }
-        env.update(
-            DJANGO_SETTINGS_MODULE="tactful.desk.settings",
-            DATABASE_URL=_database_url(),
-            DATABASE_CONN_MAX_AGE="0",
-            CELERY_BROKER_URL=broker_url,
-            SECRET_KEY="tactful-tests-only-not-secret",  # our Message-IDs are signed with it
-            TACTFUL_DATA_DIR=str(log_dir / "data"),
-            TACTFUL_SMTP_URL=f"smtp://{servers.SMTP_HOST}:{servers.SMTP_PORT}",
-            TACTFUL_DELIVERY_LEASE=str(LEASE_SECONDS),
-            TACTFUL_LOG_LEVEL="INFO",
-        )
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "tactful.desk.celery_app",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-mingle",
-                "--without-gossip",
-                "--without-heartbeat",
-                "--hostname",
-                f"crash-{uuid.uuid4().hex[:6]}@%h",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        """SIGKILL: no cleanup, no acknowledgement, whatever the worker was doing."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-        self.log.close()
-
-    def tail(self, lines: int = 40) -> str:
-        self.log.flush()
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
 @pytest.fixture
@@ -145,10 +74,22 @@ def broker(close_stray_database_sessions, tmp_path):
 @pytest.fixture
 def start_worker(tmp_path, broker):
     """``start_worker()`` starts a worker process; every one is killed at the end of the test."""
-    started: list[Worker] = []
+    started: list[faults.Worker] = []
 
-    def start() -> Worker:
-        started.append(Worker(tmp_path, broker_url=str(broker.conf.broker_url)))
+    def start() -> faults.Worker:
+        started.append(
+            faults.Worker(
+                tmp_path,
+                broker_url=str(broker.conf.broker_url),
+                smtp_host=servers.SMTP_HOST,
+                smtp_port=servers.SMTP_PORT,
+                extra_env={
+                    "TACTFUL_DELIVERY_LEASE": str(LEASE_SECONDS),
+                    "TACTFUL_LOG_LEVEL": "INFO",
+                },
+                name="crash",
+            )
+        )
         return started[-1]
 
     yield start
