@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tactful.accounts import security
 from tactful.accounts.models import Agent, Team
 from tactful.knowledge import search
 from tactful.knowledge.models import (
@@ -306,17 +305,6 @@ def client_ip(meta: Mapping[str, str]) -> str:
     return address
 
 
-def _rate_key(address: str) -> str:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return "tactful:knowledge:rate:unknown"
-    if ip.version == 6:
-        # One IPv6 customer holds a whole /64.
-        ip = ipaddress.ip_network(f"{ip}/64", strict=False).network_address
-    return f"tactful:knowledge:rate:{ip}"
-
-
 def rate_limited(address: str) -> bool:
     """Count one public suggestion request from ``address``; over the limit for the window?
 
@@ -324,13 +312,8 @@ def rate_limited(address: str) -> bool:
     limit is generous (``TACTFUL_SUGGEST_RATE_LIMIT`` per ``TACTFUL_SUGGEST_RATE_WINDOW``
     seconds) and stops scripts, not people.
     """
-    window = settings.TACTFUL_SUGGEST_RATE_WINDOW
     limit = settings.TACTFUL_SUGGEST_RATE_LIMIT
-    key = _rate_key(address)
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+    count = security.count_in_window(
+        "suggest", security.network_key(address), window=settings.TACTFUL_SUGGEST_RATE_WINDOW
+    )
     return int(count) > limit

@@ -9,7 +9,6 @@ from typing import Literal
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from tactful.accounts import security
 from tactful.customers import services as customer_services
 from tactful.customers.models import Channel, Customer
 from tactful.portal import tasks
@@ -52,14 +52,9 @@ def rate_limited(kind: str, key: str, *, limit: int) -> bool:
 
     In the shared cache (Redis in production), so every process counts the same tries.
     """
-    window = settings.TACTFUL_PORTAL_RATE_WINDOW
-    cache_key = "tactful:portal:" + kind + ":" + salted_hmac(_CODE_SALT, key).hexdigest()[:32]
-    cache.add(cache_key, 0, timeout=window)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window)
-        count = 1
+    count = security.count_in_window(
+        f"portal:{kind}", key, window=settings.TACTFUL_PORTAL_RATE_WINDOW
+    )
     return int(count) > limit
 
 

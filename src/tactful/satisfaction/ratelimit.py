@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from tactful.accounts import security
 
 #: The window of ``TACTFUL_SURVEY_RATE_LIMIT``, in seconds.
 WINDOW = 600
@@ -25,22 +24,10 @@ def client_key(request: HttpRequest) -> str:
         ]
         if len(forwarded) >= hops:
             address = forwarded[-hops]
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return "unknown"
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
+    return security.network_key(address)
 
 
 def limited(request: HttpRequest, *, scope: str) -> bool:
     """Count this request; whether the client is over the limit for the window."""
-    key = f"tactful:survey:rate:{scope}:{client_key(request)}"
-    cache.add(key, 0, timeout=WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=WINDOW)
-        count = 1
+    count = security.count_in_window(f"survey:{scope}", client_key(request), window=WINDOW)
     return count > settings.TACTFUL_SURVEY_RATE_LIMIT

@@ -3,7 +3,6 @@ customer and a ticket."""
 
 from __future__ import annotations
 
-import ipaddress
 import time
 import uuid
 from collections.abc import Sequence
@@ -11,7 +10,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
@@ -77,33 +75,15 @@ def client_ip(request: HttpRequest) -> str:
     return address
 
 
-def _rate_key(address: str) -> str:
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return "tactful:webform:rate:unknown"
-    if ip.version == 6:
-        # One IPv6 customer holds a whole /64; counting single addresses would let one
-        # sender rotate through billions of them.
-        network = ipaddress.ip_network(f"{ip}/64", strict=False)
-        return f"tactful:webform:rate:{network.network_address}"
-    return f"tactful:webform:rate:{ip}"
-
-
 def rate_limited(address: str) -> bool:
     """Count one submission from ``address``; whether it is over the limit for the window.
 
     A fixed window in the shared cache (Redis in production): the first submission starts
     it, and it ends ``TACTFUL_CONTACT_RATE_WINDOW`` seconds later.
     """
-    key = _rate_key(address)
-    window = settings.TACTFUL_CONTACT_RATE_WINDOW
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
+    count = security.count_in_window(
+        "webform", security.network_key(address), window=settings.TACTFUL_CONTACT_RATE_WINDOW
+    )
     return count > settings.TACTFUL_CONTACT_RATE_LIMIT
 
 
