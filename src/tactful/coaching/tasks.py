@@ -90,7 +90,8 @@ def analyses_in_batches() -> Iterator[None]:
     group of mail in one call instead of one call per message.
 
     The batch is sent even when the block raises (the messages stored before stay stored),
-    and a message left unread by a crash stays ``pending`` for ``retry_failed_analyses``.
+    and a message left unread by a crash stays ``pending`` until beat's sweep of stuck readings
+    queues it again (``services.sweep_stuck_analyses``).
     """
     collected: list[int] = []
     token = _collecting.set(collected)
