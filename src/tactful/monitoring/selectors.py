@@ -9,12 +9,15 @@ from django.db.models import Count
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets.models import DeliveryState, Message
 
-#: Delivery states worth watching (sent replies are not a backlog).
+#: Delivery states worth watching (sent replies are not a backlog). ``uncertain`` and
+#: ``failed`` replies wait for an agent to check and press "Send again": a backlog only a human
+#: clears, so it belongs on the dashboard beside the one the workers clear.
 WATCHED_DELIVERIES = (
     DeliveryState.QUEUED,
     DeliveryState.RETRYING,
     DeliveryState.SENDING,
     DeliveryState.UNCERTAIN,
+    DeliveryState.FAILED,
 )
 
 
@@ -32,7 +35,8 @@ def analyses_waiting() -> dict[str, int]:
 
 
 def deliveries_waiting() -> dict[str, int]:
-    """Replies on their way out, by state (the partial delivery index serves this)."""
+    """Replies not delivered yet, by state (the partial index ``message_delivery_due`` holds
+    exactly these states, so the count never reads the table's delivered replies)."""
     rows = (
         Message.objects.filter(delivery_state__in=WATCHED_DELIVERIES)
         .values("delivery_state")

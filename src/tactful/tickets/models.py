@@ -212,11 +212,15 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
-            # The delivery sweeper's pick-up: only undelivered replies are in this index.
+            # Only undelivered replies are in this index: the delivery sweeper's pick-up
+            # (queued, retrying, sending) and the metrics' count of every reply still waiting,
+            # for a worker or for an agent (uncertain, failed). Both stay small.
             models.Index(
                 fields=["delivery_state", "next_delivery_at"],
                 name="message_delivery_due",
-                condition=models.Q(delivery_state__in=["queued", "retrying", "sending"]),
+                condition=models.Q(
+                    delivery_state__in=["queued", "retrying", "sending", "uncertain", "failed"]
+                ),
             ),
         ]
         constraints = [

@@ -102,7 +102,9 @@ def test_the_coachs_time_is_measured(desk, django_capture_on_commit_callbacks):
     assert sample("tactful_coach_analysis_seconds_sum") > 0
 
 
-def test_backlogs_are_read_at_scrape_time_in_constant_queries(client, desk):
+def test_backlogs_are_read_at_scrape_time_in_constant_queries(
+    client, desk, django_capture_on_commit_callbacks, monkeypatch
+):
     def scrape() -> str:
         return client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
 
@@ -111,18 +113,30 @@ def test_backlogs_are_read_at_scrape_time_in_constant_queries(client, desk):
     with CaptureQueriesContext(connection) as small:
         text = scrape()
     assert 'tactful_analyses_waiting{status="pending"} 0.0' in text
+    assert 'tactful_deliveries_waiting{state="failed"} 0.0' in text
     agent = desk.agent()
-    transports.register("api", lambda message: "ok")
-    try:
-        for n in range(5):
-            ticket = desk.ticket(channel="api", body=f"Question {n}")
+
+    def refuse(message: object) -> str:
+        raise transports.PermanentDeliveryError("The receiver refused it.")
+
+    # In place of the webhook transports of these channels (which come back after the test).
+    for channel, send in (("api", lambda message: "ok"), ("social", refuse)):
+        monkeypatch.setitem(
+            transports._registry, channel, transports.Transport(channel, send, lambda m: True)
+        )
+    for n in range(5):
+        ticket = desk.ticket(channel="api", body=f"Question {n}")
+        services.record_reply(ticket=ticket, agent=agent, body="On it.")
+    # Refused replies wait for an agent to press "Send again": a backlog too.
+    for n in range(3):
+        ticket = desk.ticket(channel="social", body=f"Post {n}")
+        with django_capture_on_commit_callbacks(execute=True):
             services.record_reply(ticket=ticket, agent=agent, body="On it.")
-    finally:
-        transports.unregister("api")
     with CaptureQueriesContext(connection) as large:
         text = scrape()
-    assert 'tactful_analyses_waiting{status="pending"} 5.0' in text
+    assert 'tactful_analyses_waiting{status="pending"} 8.0' in text
     assert 'tactful_deliveries_waiting{state="queued"} 5.0' in text
+    assert 'tactful_deliveries_waiting{state="failed"} 3.0' in text
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
