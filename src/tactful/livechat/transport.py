@@ -14,7 +14,9 @@ ticket page shows how it left and a retry goes straight to the mail transport.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -29,12 +31,31 @@ from tactful.tickets.models import Message
 logger = logging.getLogger(__name__)
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def broadcast(group: str, event: dict[str, Any]) -> None:
-    """Send one event to a channel-layer group from synchronous code."""
+    """Send one event to a channel-layer group from synchronous code.
+
+    Raises what the layer raises (the outbox then retries the delivery), wherever it is called.
+    """
     layer = get_channel_layer()
     if layer is None:  # no CHANNEL_LAYERS configured: nobody can be listening
         return
-    async_to_sync(layer.group_send)(group, event)
+    if _running_loop() is None:
+        async_to_sync(layer.group_send)(group, event)
+        return
+    # Synchronous code running inside an event loop's thread (a sync caller under a coroutine,
+    # e.g. Playwright's sync API): async_to_sync refuses to run there, and scheduling the send
+    # on that loop could not happen before this call returns, so a delivery would count as
+    # sent before it left. A thread of its own has no loop: the send runs and finishes there,
+    # and its errors come back here.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-broadcast") as pool:
+        pool.submit(async_to_sync(layer.group_send), group, event).result()
 
 
 def _send_by_email(message: Message) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import timedelta
@@ -11,6 +12,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.utils import timezone
 
 from tactful.customers.models import CustomerIdentity
@@ -250,6 +252,35 @@ def test_an_agent_reply_is_pushed_to_the_visitor_and_the_agents(chat_team, desk,
         assert event["type"] == "chat.message"
         assert event["message"]["body"] == "Yes! I'm here."
         assert event["message"]["from"] == "agent" and event["message"]["id"] == reply.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_recorded_in_a_thread_running_an_event_loop_still_reaches_the_visitor(
+    chat_team, desk, allow_orm_next_to_playwright
+):
+    agent = desk.agent(teams=[chat_team])
+    info, _ = _start(chat_team)
+    ticket = Ticket.objects.get(pk=_say(info, "Is anyone there?").ticket_id)
+    visitor = _listen(services.visitor_group(info.session_id))
+    pane = _listen(services.agent_group(ticket.pk))
+
+    async def reply_under_a_running_loop() -> Message:
+        # Synchronous code called from a coroutine: how a test seeds next to Playwright's sync
+        # API, whose event loop runs in the test's thread. The reply is delivered right after
+        # its commit (tasks run in-process), inside this loop. The ORM has a connection of its
+        # own in the loop's context: closed here, or it would outlive the test.
+        try:
+            return ticket_services.record_reply(ticket=ticket, agent=agent, body="Still here!")
+        finally:
+            connections.close_all()
+
+    reply = asyncio.run(reply_under_a_running_loop())
+
+    reply.refresh_from_db()
+    assert reply.delivery_state == "sent", reply.delivery_error
+    for channel in (visitor, pane):
+        event = _next(channel)
+        assert event["type"] == "chat.message" and event["message"]["body"] == "Still here!"
 
 
 def test_a_chat_reply_without_a_session_fails_permanently(desk, deliver):
