@@ -103,7 +103,23 @@ class _JsonFrames(AsyncWebsocketConsumer):
         await self.accept()
 
     async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        try:
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        except OSError:
+            # ASGI servers raise an OSError subclass (uvicorn's ClientDisconnected) when a frame
+            # is sent on a socket the client has closed: a visitor closing the tab while we
+            # answer is normal, not an error. The frame is lost (a message stays stored; the
+            # widget resends what was not acknowledged) and the server's disconnect event, next
+            # in line, still runs ``disconnect``.
+            logger.info(
+                "%s left before the %r frame reached it", type(self).__name__, frame.get("type")
+            )
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        try:
+            await super().close(code=code, reason=reason)
+        except OSError:  # already closed by the client (see send_frame)
+            logger.info("%s left before it was disconnected (%s)", type(self).__name__, code)
 
     async def send_error(self, code: str, detail: str = "", **extra: Any) -> None:
         await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})

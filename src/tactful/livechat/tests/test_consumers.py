@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import connection, transaction
 from django.test import Client
 
 from tactful.desk.asgi import application
@@ -508,3 +511,88 @@ def test_a_visitor_over_their_limit_gets_a_clear_error_and_nothing_is_stored(cha
     finally:
         cache.clear()
     assert list(Message.objects.values_list("body", flat=True)) == ["first"]
+
+
+# --- a real server: the visitor leaves while the desk is answering ----------------------------
+
+
+def _blocked_database_session() -> int:
+    """The pid of the server's database session once it waits for a row this test has locked."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            # pg_stat_activity is a snapshot per transaction: look afresh each time.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+            time.sleep(0.05)
+    raise AssertionError("the server never waited for the chat's row")
+
+
+def _visitor_socket(desk_url: str) -> Any:
+    from websockets.sync.client import connect
+
+    return connect(desk_url.replace("http://", "ws://") + VISITOR, origin=SITE[1].decode())
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.postgres
+def test_a_visitor_who_leaves_before_the_ack_is_no_error_and_their_message_is_kept(
+    asgi_desk, chat_team, caplog
+):
+    caplog.set_level(logging.INFO)
+    with _visitor_socket(asgi_desk) as socket:
+        socket.send(json.dumps({"type": "start", "team": chat_team.slug}))
+        assert json.loads(socket.recv(timeout=30))["type"] == "session"
+        with transaction.atomic():
+            # Holding the chat's row, the server can store the message only once the visitor
+            # has gone: its acknowledgement then goes to a closed socket.
+            ChatSession.objects.select_for_update().get()
+            socket.send(json.dumps({"type": "message", "id": str(uuid.uuid4()), "body": "Bye!"}))
+            _blocked_database_session()
+            socket.close()
+    # The server's disconnect handler, which runs after the failed ack, marks the visitor gone.
+    for _ in range(300):
+        if ChatSession.objects.filter(visitor_connections=0).exists():
+            break
+        time.sleep(0.05)
+
+    assert _errors(caplog) == []
+    assert list(Message.objects.values_list("body", flat=True)) == ["Bye!"]
+    assert ChatSession.objects.get().visitor_connections == 0
+    assert any("left before the 'ack' frame" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.postgres
+def test_a_real_failure_while_answering_is_still_logged_as_an_error(asgi_desk, chat_team, caplog):
+    client_id = str(uuid.uuid4())
+    message = json.dumps({"type": "message", "id": client_id, "body": "Still there?"})
+    with _visitor_socket(asgi_desk) as socket:
+        socket.send(json.dumps({"type": "start", "team": chat_team.slug}))
+        assert json.loads(socket.recv(timeout=30))["type"] == "session"
+        with transaction.atomic():
+            ChatSession.objects.select_for_update().get()
+            socket.send(message)
+            blocked = _blocked_database_session()
+            # The database drops the server's session mid-query: a real outage, not a visitor.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [blocked])
+            error = json.loads(socket.recv(timeout=30))
+        assert error["type"] == "error" and error["code"] == "server_error"
+        assert error["id"] == client_id
+        # The widget sends the unacknowledged message again: nothing was lost.
+        socket.send(message)
+        ack = json.loads(socket.recv(timeout=30))
+        assert ack["type"] == "ack" and ack["id"] == client_id
+
+    assert any("chat frame 'message' failed" in text for text in _errors(caplog))
+    assert list(Message.objects.values_list("body", flat=True)) == ["Still there?"]
