@@ -121,7 +121,8 @@ def score(examples: list[Example], *, language: str, use_ner: bool = True) -> Sc
 
 
 #: What each kind of corpus file is, by the part of its name after the language
-#: (``en.jsonl``, ``en_formerly_heldout.jsonl``, ``en_formerly_blind.jsonl``, ``en_blind.jsonl``).
+#: (``en.jsonl``, ``en_formerly_heldout.jsonl``, ``en_formerly_blind.jsonl``,
+#: ``en_formerly_blind2.jsonl``, ``en_blind.jsonl``).
 #: A file of a kind not listed here is scored all the same, and says so: describe it here and in
 #: ``corpus/README.md``.
 KINDS: dict[str, str] = {
@@ -133,6 +134,11 @@ KINDS: dict[str, str] = {
     "formerly_blind": (
         "development since 2026-12-06, evening (written blind, without seeing the rules; the "
         "rules were then changed for what they missed in it): in-sample"
+    ),
+    "formerly_blind2": (
+        "development since 2026-12-06, night (the second blind set, written without seeing the "
+        "project; its blind figures are recorded, the rules were then changed for what it "
+        "showed): in-sample"
     ),
     "blind": "blind (written without seeing the rules, never used to change them)",
 }

@@ -40,6 +40,7 @@ def test_the_evaluator_scores_every_corpus_file_and_says_what_it_is(tmp_path):
     assert anonymisation_eval.kind_of("en").startswith("development")
     assert anonymisation_eval.kind_of("en_formerly_heldout").startswith("development since")
     assert anonymisation_eval.kind_of("es_formerly_blind").startswith("development since")
+    assert anonymisation_eval.kind_of("ru_formerly_blind2").startswith("development since")
     assert "not described" in anonymisation_eval.kind_of("en_notes")
     assert anonymisation_eval.language_of("ru_blind") == "ru"
 
