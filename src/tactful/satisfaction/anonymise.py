@@ -192,13 +192,15 @@ _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[-–]\s*\d{1,2}[:.]\d{2})?$")
 #: A number after "#", "№", "nº", with its label (the corpus marks "#48213" whole; the blind
 #: files' author left the label out, so it counts there as text removed beyond the marks).
-_HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?\d[\w-]*", re.I)
+_HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?(?:\d|[^\W\d_]{1,4}-?\d)[\w/-]*", re.I)
 #: Codes such as "INV-2026-00417", "REC/2026/00871", "ДГ-2026/0413": parts joined by "-" or "/",
 #: with a letter and a digit (checked after the match: a lookahead over the run before each
 #: part made "1/1/1/…" quadratic), a lower-case one like "30-day" only with five digits or more.
-_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{2,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
+_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{1,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_LETTERS_DIGITS = re.compile(r"\b[A-Z]{1,4}\d{4,}[A-Z]{0,3}\b|\b\d{3,}[A-Z]{2,}\d*\b")
+#: A Spanish DNI ("48291037K") or NIE ("X1234567L"): eight digits and a check letter.
+_SPANISH_ID = re.compile(r"\b(?:\d{8}|[XYZ]\d{7})-?[A-Z]\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d])")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _CA_POSTCODE = re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
@@ -207,10 +209,16 @@ _REFERENCE_WORDS = re.compile(
     r"(?:order|ticket|case|ref(?:erence)?|invoice|tracking|booking|account|customer|"
     r"pedido|n[úu]mero|factura|caso|referencia|seguimiento|reserva|cuenta|cliente|"
     r"заказ\w*|номер\w*|сч[её]т\w*|обращени\w*|заявк\w*|трек\w*|договор\w*|посылк\w*|"
-    r"бронировани\w*|накладн\w*)"
+    r"бронировани\w*|накладн\w*|"
+    # National IDs, passports and bank codes after their label: the value is identifying
+    # whatever its shape ("DNI 48291037K", "sort code 20-45-77", "СНИЛС 112-233-445 95").
+    r"sort\s*code|routing(?:\s*number)?|swift|bic|ssn|social\s+security(?:\s+number)?|"
+    r"national\s+insurance(?:\s+number)?|passport|licen[cs]e|"
+    r"dni|nie|nif|rut|curp|rfc|cuit|pasaporte|documento|carn[eé]|"
+    r"снилс\w*|инн|паспорт\w*|бик|полис\w*|удостоверени\w*)"
     r"(?:\s*(?:no\.?|nr\.?|num\.?|#|№|nº|n\.º|:|-|number|número|номер))*\s*"
     # The value, and the groups a tracking number is written in ("1Z 999 AA1 01 2345 6784").
-    r"((?=[\w-]*\d)[\w][\w-]{2,}|(?=[\w-]*\d)[\w]{2}(?= [A-Z0-9]*\d))"
+    r"((?=[\w-]*\d)[\w][\w-]{2,}(?:/[\w-]+)*|(?=[\w-]*\d)[\w]{2}(?= [A-Z0-9]*\d))"
     r"((?: (?=[A-Z0-9]*\d)[A-Z0-9]{1,6}(?![\w-]))*)",
     re.I,
 )
@@ -225,7 +233,9 @@ _CARD_ENDING = re.compile(
     r"(?:ending(?:\s+(?:in|with))?|ends\s+(?:in|with)|last\s+(?:four|4)\s+digits(?:\s+are)?|"
     r"(?:terminad|acabad)[ao]\s+en|(?:termina|acaba)n?\s+en|"
     r"últimos\s+(?:cuatro\s+|4\s+)?(?:dígitos|números)|"
-    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры)\s*:?\s*(\d{4})\b",
+    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры|"
+    # "с карты на 3344": the card named by its last digits.
+    r"карт\w*\s+(?:на|№)|card\s+(?:no\.?\s+)?x+)\s*:?\s*(\d{4})\b",
     re.I,
 )
 #: A card's last digits after its masked ones ("**** 7712", "XXXX-XXXX-XXXX-4821", "•••• 4821").
@@ -258,17 +268,25 @@ _STREET = re.compile(
     r"|(?:\bул\.|\bулица|\bпр-т|\bпр\.|\bпроспект|\bпр-д|\bпроезд|\bпер\.|\bпереулок|"
     r"\bбульвар|\bб-р|\bш\.|\bшоссе|\bпл\.|\bплощадь|\bмкр\.?|\bмикрорайон|"
     r"\bнаб\.|\bнабережная)\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)*"
-    r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
+    # The house number, with or without "д." ("ул. Гагарина, 12", "пр-т Мира, 101к2").
+    r"(?:,?\s*(?:(?:д\.|дом)\s*)?\d+[а-я]?(?:[/к]\d+)?(?!\w))?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
     r"(?:,?\s*(?:кв\.|квартира)\s*\d+)?"
 )
 
 
+#: A Spanish floor with its door ("5º A", "4º izq.", "2º 1ª", "3° dcha"): an ordinal floor and
+#: what says which door; "el 2º premio" has no door after it.
+_FLOOR_DOOR = re.compile(
+    r"(?<!\w)\d{1,2}\s?[ºª°]\s?(?:[A-H](?![\w])|\d{1,2}\s?[ªº]|"
+    # An abbreviation keeps its dot ("4º izq."), a full word leaves the sentence's to it.
+    r"(?i:izquierda|derecha|centro|interior|exterior)\b|(?i:izq|izqda|dcha|der|dr|ctro|int|ext)\b\.?)"
+)
 #: A house, flat or door number after the word that says so ("at number 17", "el portal 17",
 #: "у дома 17", "кв. 5"), and the numbers joined to it ("17 instead of 71", "17 en vez del 71").
 #: Not a number of days, hours or times ("дома 3 дня").
 _HOUSE_NUMBER = re.compile(
     r"(?:\b(?:(?:at|to|from|in|on|house|door|flat)\s+(?:no\.?|number)|house|flat|apartment|apt\.?|"
-    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|"
+    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|int\.|interior|depto\.?|dpto\.?|"
     r"(?:en|al|del|el)\s+(?:n[úu]mero|n\.?º)|"
     r"д\.|дом|дома|доме|дому|домом|подъезд\w*|квартир\w*|кв\.|корпус\w*|корп\.|строени\w*|"
     r"стр\.|этаж\w*)(?!\w)\s*)"
@@ -281,6 +299,8 @@ _HOUSE_NUMBER = re.compile(
     r"раз|дн|ден|час|минут|недел|месяц|лет|год|%))",
     re.I,
 )
+#: A house number with its letter after "at" ("parcels left at 17A"), no time ("at 5PM").
+_AT_HOUSE = re.compile(r"\bat\s+(\d{1,4}[A-F])(?!\w)")
 _HOUSE_NUMBER_PART = re.compile(r"\d{1,4}[a-zа-я]?", re.I)
 
 
@@ -332,6 +352,7 @@ def _pattern_spans(text: str) -> list[Redaction]:
             spans.append(Redaction(match.start(), match.end(), EMAIL))
     spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _STREET.finditer(text))
     spans.extend(_house_number_spans(text))
+    spans.extend(Redaction(m.start(1), m.end(1), ADDRESS) for m in _AT_HOUSE.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _HASH_NUMBER.finditer(text))
     spans.extend(
         Redaction(m.start(1), max(m.end(1), m.end(2)), NUMBER)
@@ -346,6 +367,8 @@ def _pattern_spans(text: str) -> list[Redaction]:
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_LETTERS_DIGITS.finditer(text))
     spans.extend(Redaction(m.start(1), m.end(1), POSTCODE) for m in _POSTCODE_WORDS.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _LONG_NUMBER.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _SPANISH_ID.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _FLOOR_DOOR.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), POSTCODE) for m in _UK_POSTCODE.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), POSTCODE) for m in _CA_POSTCODE.finditer(text))
     return spans

@@ -340,7 +340,8 @@ def test_known_places_brands_and_departments_are_not_names(text, language):
 
 def test_a_spanish_street_written_in_lower_case():
     result = anonymise("Vivo en la calle Alcalá 120, 4º izquierda.", language="es", use_ner=False)
-    assert result.text == "Vivo en la [dirección] izquierda."
+    # The door ("izquierda") goes with its floor: together they tell the flat.
+    assert result.text == "Vivo en la [dirección]."
 
 
 # --- rules added for what the formerly blind files missed (2026-12-06, evening) -------------
