@@ -8,8 +8,10 @@ Three layers, in this order, each adding spans to remove:
 2. **Patterns**: e-mail addresses, URLs that carry tokens, IBANs, card numbers, phone numbers
    (international and local), order/ticket/reference numbers and codes, postal codes.
 3. **Person names** per language: name lists (``lang/<language>/``), honorifics ("Mr",
-   "Sra.", "госпожа"), cue words ("the agent …", "спасибо …") and capitalisation; for Russian
-   also the ``natasha`` NER model (its weights ship inside its wheel) when it is installed.
+   "Sra.", "госпожа"), cue words ("the agent …", "спасибо …") and capitalisation; a word that
+   is no common word of the language (``wordfreq``'s in-wheel frequencies) where a name
+   stands; for Russian also the ``natasha`` NER model (its weights ship inside its wheel)
+   when it is installed.
 
 Each span becomes a placeholder in the comment's language (``[name]``, ``[имя]``…), so a
 reader still sees that something was there. The data files are read once per process.
@@ -1070,15 +1072,30 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         # knows and the language does not use, before what is said of a person ("Zbyszko was…").
         if word.sentence_start and not known_place and (listed_elsewhere or rare):
             following = words[index + 1] if index + 1 < len(words) else None
-            other_language_name = following is not None and (
-                post_cue
-                or person_verb
-                or (listed_elsewhere and rare)
-                or (rare and _person_verb_follows(text, words, index, language, weak=True))
-                or (
-                    listed_elsewhere
-                    and text[word.end : following.start] == " "
-                    and fold(following.text) in data.and_words
+            other_language_name = (
+                following is not None
+                and (
+                    post_cue
+                    or person_verb
+                    or (listed_elsewhere and rare)
+                    or (rare and _person_verb_follows(text, words, index, language, weak=True))
+                    # Two words the language does not use, or one and a name of the lists: a given
+                    # name and a surname ("Беата Ковач очень помогла").
+                    or (
+                        rare
+                        and following.capitalised
+                        and text[word.end : following.start] == " "
+                        and (
+                            _rare(following.text, language, data)
+                            or _in_a_name_list(following.text, data, language)
+                        )
+                        and not _in(following.text, data.places, language)
+                    )
+                    or (
+                        listed_elsewhere
+                        and text[word.end : following.start] == " "
+                        and fold(following.text) in data.and_words
+                    )
                 )
             )
         # A given name that is also a place or a brand ("Florence", "Alexa", "Santiago") or follows
