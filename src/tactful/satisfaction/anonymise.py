@@ -872,9 +872,21 @@ def _vocative_follows(text: str, word: _Word) -> bool:
 #: inflected word ("Перезвоните", "Привезите"), not an unknown name.
 _RU_NOT_NAME_ENDING = re.compile(
     r"(?:ть|ться|тся|ти|чь|ите|йте|ешь|ете|ишь|ет|ют|ут|ит|ят|ат|ем|л|ла|ли|ло|лся|лась|лись|"
-    r"ось|ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ых|их|ыми|ими|ую|юю|ость|ости|ени[ея]|"
-    r"ани[ея]|ции|ция)$"
+    r"ось|сь|ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ых|их|ыми|ими|ую|юю|ость|ости|ени[ея]|"
+    r"ани[ея]|ции|ция|изм|изма)$"
 )
+#: English and Spanish endings of inflected and derived words (a superlative, a participle, an
+#: adverb, an abstract noun; a Spanish infinitive or gerund with its pronouns: "dándote",
+#: "emocionarme"): a rare word in lower case with one of them is a word, not a name.
+_NOT_NAME_ENDING = {
+    "en": re.compile(r"(?:est|ed|ing|ly|ness|ment|ous|ful|able|ible|ism|ist|ity)$"),
+    "es": re.compile(
+        r"(?:mente|ción|sión|(?:ar|er|ir|ándo|iéndo|ando|iendo)(?:me|te|se|nos|os|le|les|lo|la|"
+        r"los|las)+|ísim[oa]s?)$"
+    ),
+}
+#: A letter written three times ("Ummm", "дааа"): an interjection, not a name.
+_DRAWN_OUT = re.compile(r"(\w)\1\1")
 
 
 def _rare(word: str, language: str, data: NameData) -> bool:
@@ -884,8 +896,12 @@ def _rare(word: str, language: str, data: NameData) -> bool:
     folded = fold(word)
     for possessive in ("'s", "’s"):
         folded = folded.removesuffix(possessive)
-    if len(folded) < 3:
+    if len(folded) < 3 or _DRAWN_OUT.search(folded):
         return False
+    if word.islower():
+        ending = _NOT_NAME_ENDING.get(language)
+        if ending is not None and ending.search(folded):
+            return False
     if language == "ru":
         if not _CYRILLIC_WORD.match(word) or _RU_NOT_NAME_ENDING.search(folded):
             return False
@@ -1330,8 +1346,14 @@ def _lower_case_name(
         and fold(words[index - 2].text) in data.and_words
         and fold(words[index - 1].text) in _FILLERS
     )
-    if rare and index and fold(words[index - 1].text) in _COPULAS:
-        return None  # "soy malísima", "it's unbelievable": a rare word after "I am" is no name
+    if rare:
+        # "soy malísima", "I'm a bookworm", "it is an ammenity": a rare word after "I am" (and
+        # an article) is no name.
+        before = index - 1
+        while before >= 0 and fold(words[before].text) in _FILLERS:
+            before -= 1
+        if before >= 0 and fold(words[before].text) in _COPULAS:
+            return None
     if joined or _is_cue(words, index, data):
         pass  # after "thanks to" even a name that is also a word ("rosa") is a name
     elif (

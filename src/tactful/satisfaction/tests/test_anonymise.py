@@ -530,6 +530,12 @@ def test_a_name_no_common_word_at_a_sentences_start(text, language, names):
         ("Спасибо всем, очень быстро.", "ru", ["Спасибо всем"]),
         ("Thanks to everyone on the team, amazing!", "en", ["everyone", "amazing"]),
         ("Gracias a todos, increíble servicio.", "es", ["todos", "increíble"]),
+        # Rare words in lower case after a cue and an article, or inflected: still words.
+        ("I'm a bookworm and it is an ammenity, thanks the wisest.", "en", ["bookworm"]),
+        ("I'd love to collab on this.", "en", ["collab"]),
+        ("Soy de emocionarme, y quiero lanzarme ya.", "es", ["emocionarme", "lanzarme"]),
+        ("Ummm, vale.", "es", ["Ummm"]),
+        ("Соберись и перезвони.", "ru", ["Соберись"]),
     ],
 )
 def test_rare_and_common_words_that_are_no_names_stay(text, language, kept):
