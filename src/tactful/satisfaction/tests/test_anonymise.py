@@ -6,7 +6,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tactful.satisfaction import anonymisation_eval
 from tactful.satisfaction.anonymise import Known, anonymise, find_identifying, natasha_available
@@ -51,6 +51,39 @@ def test_the_command_lists_every_corpus_file_with_what_it_is():
     table = out.getvalue()
     for path in anonymisation_eval.CORPUS_DIR.glob("*.jsonl"):
         assert f"| {path.stem} | {anonymisation_eval.kind_of(path.stem)} | rules |" in table
+
+
+def test_public_comments_are_read_unmasked_and_what_is_removed_is_counted(tmp_path):
+    # The three formats of the shared data folder, in miniature (the suite runs without it).
+    (tmp_path / "goemotions").mkdir()
+    (tmp_path / "goemotions" / "test.tsv").write_text(
+        "[NAME] was great, thanks Zbigniew\t0\tabc\nLovely weather today\t1\tdef\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "xlmt_sentiment_es").mkdir()
+    (tmp_path / "xlmt_sentiment_es" / "test_text.txt").write_text(
+        "@user qué buen día\n", encoding="utf-8"
+    )
+    (tmp_path / "ru_goemotions").mkdir()
+    (tmp_path / "ru_goemotions" / "ru-go-emotions-simplified-test.csv").write_text(
+        "ru_text,text,labels,id\n[ИМЯ] молодец,x,0,1\n", encoding="utf-8"
+    )
+    texts = anonymisation_eval.public_texts(tmp_path, "en")
+    assert texts == [" was great, thanks Zbigniew", "Lovely weather today"]
+    removal = anonymisation_eval.removed_from(texts, language="en")
+    assert removal.comments == 2
+    assert removal.removed == len("Zbigniew")
+    assert removal.share == pytest.approx(len("Zbigniew") / removal.chars)
+    assert anonymisation_eval.public_texts(tmp_path, "es") == [" qué buen día"]
+    assert anonymisation_eval.public_texts(tmp_path, "ru") == [" молодец"]
+    out = StringIO()
+    call_command("csat_anonymisation_eval", public_data=tmp_path, stdout=out)
+    assert "| goemotions/test.tsv | en | 2 | " in out.getvalue()
+
+
+def test_the_command_says_when_the_public_data_folder_is_missing(tmp_path):
+    with pytest.raises(CommandError, match="No data folder"):
+        call_command("csat_anonymisation_eval", public_data=tmp_path / "absent", stdout=StringIO())
 
 
 def test_the_customers_own_details_go_first():
