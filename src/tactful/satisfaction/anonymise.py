@@ -819,6 +819,12 @@ _PAST_BY_ENDING = {
     "en": re.compile(r"^[a-z]{2,}[^e]ed$"),
     "es": re.compile(r"^[a-zñáéíú]{2,}ó$"),
 }
+#: A verb in the present's third person by its ending ("Kwame answers…", "Гульнара отвечает…"):
+#: said of things as often as of people, so only after a word that is no common word.
+_PRESENT_BY_ENDING = {
+    "en": re.compile(r"^[a-z]{3,}[^su]s$"),
+    "ru": re.compile(r"^[а-яё]{2,}(?:ет|ит|ут|ют|ат|ят)(?:ся)?$"),
+}
 #: Words after which the subject is as often a thing as a person ("Kwame rocks", "Kofi es lo
 #: máximo", "Wilmer se tomó…"): they say "person" only of a word that is no common word.
 _PREDICATES = {
@@ -847,7 +853,13 @@ def _person_verb_follows(
     if following is None or following.capitalised or text[end : following.start] != " ":
         return False
     folded = fold(following.text)
-    if weak and folded in _PREDICATES.get(language, frozenset()):
+    if weak and (
+        folded in _PREDICATES.get(language, frozenset())
+        or (
+            (present := _PRESENT_BY_ENDING.get(language)) is not None
+            and present.match(folded) is not None
+        )
+    ):
         return True
     if language == "ru":
         return bool(_RU_PAST_VERB.match(folded))

@@ -531,6 +531,8 @@ def test_a_known_name_that_is_also_a_word_goes_only_as_a_name():
         # A word neither the lists nor the language know, before what is said of a person.
         ("Zbyszko escalated it the same day.", "en", ["Zbyszko"]),
         ("Tendai is a star and she knows it.", "en", ["Tendai"]),
+        ("Kwabenaa answers every time.", "en", ["Kwabenaa"]),
+        ("Гульнарочка отвечает быстро.", "ru", ["Гульнарочка"]),
         ("Yesenia es la mejor, me resolvió todo.", "es", ["Yesenia"]),
         ("Wendolyn se encargó de la devolución.", "es", ["Wendolyn"]),
         ("Гульнара — лучший оператор!", "ru", ["Гульнара"]),
