@@ -281,7 +281,8 @@ _STREET = re.compile(
 _FLOOR_DOOR = re.compile(
     r"(?<!\w)\d{1,2}\s?[ºª°]\s?(?:[A-H](?![\w])|\d{1,2}\s?[ªº]|"
     # An abbreviation keeps its dot ("4º izq."), a full word leaves the sentence's to it.
-    r"(?i:izquierda|derecha|centro|interior|exterior)\b|(?i:izq|izqda|dcha|der|dr|ctro|int|ext)\b\.?)"
+    r"(?i:izquierda|derecha|centro|interior|exterior)\b"
+    r"|(?i:izq|izqda|dcha|der|dr|ctro|int|ext)\b\.?)"
 )
 #: A house, flat or door number after the word that says so ("at number 17", "el portal 17",
 #: "у дома 17", "кв. 5"), and the numbers joined to it ("17 instead of 71", "17 en vez del 71").
@@ -837,7 +838,7 @@ _PREDICATES = {
         ["es", "era", "está", "se", "te", "lo", "la", "sabe", "tiene", "siempre", "nunca",
          "también", "ya", "hizo", "puso", "y"]
     ),
-    "ru": frozenset(["—", "–", "и", "был", "была", "очень", "всегда", "просто", "лучший", "лучшая"]),
+    "ru": frozenset(["и", "был", "была", "очень", "всегда", "просто", "лучший", "лучшая"]),
 }  # fmt: skip
 
 
@@ -845,7 +846,8 @@ def _person_verb_follows(
     text: str, words: Sequence[_Word], index: int, language: str, *, weak: bool = False
 ) -> bool:
     """Whether a verb said of a person follows ``words[index]`` ("Will promised…"); with
-    ``weak``, a predicate said of people and things alike too ("Kwame rocks", "Чжан Вэй — топ")."""
+    ``weak``, a predicate said of people and things alike too ("Kwame rocks", "Гульнара — топ":
+    the Russian dash stands for "is")."""
     end = words[index].end
     if weak and language == "ru" and text[end : end + 3] in {" — ", " – "}:
         return True
@@ -1061,10 +1063,10 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             and not after_place_word
             and not known_place
             # A frequent word of the language that no list holds as a name, capitalised as a
-            # brand's or a product's ("Mercado Libre", "Redmi Note", "Dell XPS"); a name no list
-            # knows is rarer than that (wordfreq; ``BRAND_WORD_MIN_ZIPF``). Not in Russian: its brands are in Latin
-            # letters, and names of other countries in Cyrillic ("Артур", "Хуан") are frequent
-            # words there while the lists lack them.
+            # brand's or a product's ("Mercado Libre", "Redmi Note", "Dell XPS"); a name no
+            # list knows is rarer than that (wordfreq; ``BRAND_WORD_MIN_ZIPF``). Not in
+            # Russian: its brands are in Latin letters, and names of other countries in
+            # Cyrillic ("Артур", "Хуан") are frequent words there while the lists lack them.
             and (
                 language == "ru"
                 or folded not in frequent_words(language, BRAND_WORD_MIN_ZIPF)
