@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def score(examples: list[Example], *, language: str, use_ner: bool = True) -> Sc
 
 
 #: What each kind of corpus file is, by the part of its name after the language
-#: (``en.jsonl``, ``en_formerly_heldout.jsonl``, ``en_formerly_blind.jsonl``, ``en_blind.jsonl``).
+#: (``en.jsonl``, ``en_formerly_heldout.jsonl``, ``en_formerly_blind.jsonl``,
+#: ``en_formerly_blind2.jsonl``, ``en_blind.jsonl``).
 #: A file of a kind not listed here is scored all the same, and says so: describe it here and in
 #: ``corpus/README.md``.
 KINDS: dict[str, str] = {
@@ -133,6 +135,11 @@ KINDS: dict[str, str] = {
     "formerly_blind": (
         "development since 2026-12-06, evening (written blind, without seeing the rules; the "
         "rules were then changed for what they missed in it): in-sample"
+    ),
+    "formerly_blind2": (
+        "development since 2026-12-06, night (the second blind set, written without seeing the "
+        "project; its blind figures are recorded, the rules were then changed for what it "
+        "showed): in-sample"
     ),
     "blind": "blind (written without seeing the rules, never used to change them)",
 }
@@ -155,3 +162,54 @@ def evaluate(*, use_ner: bool = True, directory: Path = CORPUS_DIR) -> dict[str,
     for path in sorted(directory.glob("*.jsonl")):
         results[path.stem] = score(load(path), language=language_of(path.stem), use_ner=use_ner)
     return results
+
+
+#: Public comments whose person names their data set masked ("[NAME]", "@user"), per language
+#: (paths under the shared data folder, ``../shared/data``; never copied into the project).
+#: What the anonymiser removes from them is mostly text that identifies nobody: a check of
+#: over-redaction on real text nobody wrote for the anonymiser (it also finds the few names and
+#: numbers the data sets left).
+PUBLIC_TEXTS: dict[str, str] = {
+    "en": "goemotions/test.tsv",
+    "es": "xlmt_sentiment_es/test_text.txt",
+    "ru": "ru_goemotions/ru-go-emotions-simplified-test.csv",
+}
+_MASKS = re.compile(r"\[(?:NAME|RELIGION|ИМЯ|РЕЛИГИЯ)\]|@user", re.I)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """How much of a set of comments the anonymiser removed."""
+
+    comments: int
+    #: Characters (whitespace excluded) and how many were removed.
+    chars: int
+    removed: int
+
+    @property
+    def share(self) -> float:
+        return self.removed / self.chars if self.chars else 0.0
+
+
+def public_texts(data_dir: Path, language: str, *, limit: int = 2000) -> list[str]:
+    """The first ``limit`` comments of the language's public set, their masks taken out."""
+    path = data_dir / PUBLIC_TEXTS[language]
+    with path.open(encoding="utf-8", newline="") as handle:
+        if path.suffix == ".csv":
+            texts = [row["ru_text"] for row in csv.DictReader(handle)]
+        elif path.suffix == ".tsv":
+            texts = [line.split("\t", 1)[0] for line in handle]
+        else:
+            texts = [line.rstrip("\n") for line in handle]
+    return [_MASKS.sub("", text) for text in texts[:limit] if text.strip()]
+
+
+def removed_from(texts: list[str], *, language: str) -> Removal:
+    chars = removed = 0
+    for text in texts:
+        chars += sum(1 for char in text if not char.isspace())
+        for redaction in find_identifying(text, language=language, use_ner=False):
+            removed += sum(
+                1 for char in text[redaction.start : redaction.end] if not char.isspace()
+            )
+    return Removal(comments=len(texts), chars=chars, removed=removed)

@@ -8,8 +8,10 @@ Three layers, in this order, each adding spans to remove:
 2. **Patterns**: e-mail addresses, URLs that carry tokens, IBANs, card numbers, phone numbers
    (international and local), order/ticket/reference numbers and codes, postal codes.
 3. **Person names** per language: name lists (``lang/<language>/``), honorifics ("Mr",
-   "Sra.", "госпожа"), cue words ("the agent …", "спасибо …") and capitalisation; for Russian
-   also the ``natasha`` NER model (its weights ship inside its wheel) when it is installed.
+   "Sra.", "госпожа"), cue words ("the agent …", "спасибо …") and capitalisation; a word that
+   is no common word of the language (``wordfreq``'s in-wheel frequencies) where a name
+   stands; for Russian also the ``natasha`` NER model (its weights ship inside its wheel)
+   when it is installed.
 
 Each span becomes a placeholder in the comment's language (``[name]``, ``[имя]``…), so a
 reader still sees that something was there. The data files are read once per process.
@@ -192,13 +194,15 @@ _DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}$")
 _TIME_OR_RANGE = re.compile(r"^\d{1,2}[:.]\d{2}(?:\s*[-–]\s*\d{1,2}[:.]\d{2})?$")
 #: A number after "#", "№", "nº", with its label (the corpus marks "#48213" whole; the blind
 #: files' author left the label out, so it counts there as text removed beyond the marks).
-_HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?\d[\w-]*", re.I)
+_HASH_NUMBER = re.compile(r"(?:#|№|Nº|nº|n\.º)\s?(?:\d|[^\W\d_]{1,4}-?\d)[\w/-]*", re.I)
 #: Codes such as "INV-2026-00417", "REC/2026/00871", "ДГ-2026/0413": parts joined by "-" or "/",
 #: with a letter and a digit (checked after the match: a lookahead over the run before each
 #: part made "1/1/1/…" quadratic), a lower-case one like "30-day" only with five digits or more.
-_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{2,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
+_CODE_DASHED = re.compile(r"\b[A-ZА-ЯЁ0-9]{1,}(?:[-/][A-ZА-ЯЁ0-9]+)+\b", re.I)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CODE_LETTERS_DIGITS = re.compile(r"\b[A-Z]{1,4}\d{4,}[A-Z]{0,3}\b|\b\d{3,}[A-Z]{2,}\d*\b")
+#: A Spanish DNI ("48291037K") or NIE ("X1234567L"): eight digits and a check letter.
+_SPANISH_ID = re.compile(r"\b(?:\d{8}|[XYZ]\d{7})-?[A-Z]\b")
 _LONG_NUMBER = re.compile(r"(?<![\d.,])\d{5,}(?![\d])")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _CA_POSTCODE = re.compile(r"\b[A-Z]\d[A-Z] ?\d[A-Z]\d\b")
@@ -207,10 +211,16 @@ _REFERENCE_WORDS = re.compile(
     r"(?:order|ticket|case|ref(?:erence)?|invoice|tracking|booking|account|customer|"
     r"pedido|n[úu]mero|factura|caso|referencia|seguimiento|reserva|cuenta|cliente|"
     r"заказ\w*|номер\w*|сч[её]т\w*|обращени\w*|заявк\w*|трек\w*|договор\w*|посылк\w*|"
-    r"бронировани\w*|накладн\w*)"
+    r"бронировани\w*|накладн\w*|"
+    # National IDs, passports and bank codes after their label: the value is identifying
+    # whatever its shape ("DNI 48291037K", "sort code 20-45-77", "СНИЛС 112-233-445 95").
+    r"sort\s*code|routing(?:\s*number)?|swift|bic|ssn|social\s+security(?:\s+number)?|"
+    r"national\s+insurance(?:\s+number)?|passport|licen[cs]e|"
+    r"dni|nie|nif|rut|curp|rfc|cuit|pasaporte|documento|carn[eé]|"
+    r"снилс\w*|инн|паспорт\w*|бик|полис\w*|удостоверени\w*)"
     r"(?:\s*(?:no\.?|nr\.?|num\.?|#|№|nº|n\.º|:|-|number|número|номер))*\s*"
     # The value, and the groups a tracking number is written in ("1Z 999 AA1 01 2345 6784").
-    r"((?=[\w-]*\d)[\w][\w-]{2,}|(?=[\w-]*\d)[\w]{2}(?= [A-Z0-9]*\d))"
+    r"((?=[\w-]*\d)[\w][\w-]{2,}(?:/[\w-]+)*|(?=[\w-]*\d)[\w]{2}(?= [A-Z0-9]*\d))"
     r"((?: (?=[A-Z0-9]*\d)[A-Z0-9]{1,6}(?![\w-]))*)",
     re.I,
 )
@@ -225,7 +235,9 @@ _CARD_ENDING = re.compile(
     r"(?:ending(?:\s+(?:in|with))?|ends\s+(?:in|with)|last\s+(?:four|4)\s+digits(?:\s+are)?|"
     r"(?:terminad|acabad)[ao]\s+en|(?:termina|acaba)n?\s+en|"
     r"últimos\s+(?:cuatro\s+|4\s+)?(?:dígitos|números)|"
-    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры)\s*:?\s*(\d{4})\b",
+    r"(?:о|за)?канчива\w*\s+на|последние\s+(?:четыре\s+|4\s+)?цифры|"
+    # "с карты на 3344": the card named by its last digits.
+    r"карт\w*\s+(?:на|№)|card\s+(?:no\.?\s+)?x+)\s*:?\s*(\d{4})\b",
     re.I,
 )
 #: A card's last digits after its masked ones ("**** 7712", "XXXX-XXXX-XXXX-4821", "•••• 4821").
@@ -258,17 +270,26 @@ _STREET = re.compile(
     r"|(?:\bул\.|\bулица|\bпр-т|\bпр\.|\bпроспект|\bпр-д|\bпроезд|\bпер\.|\bпереулок|"
     r"\bбульвар|\bб-р|\bш\.|\bшоссе|\bпл\.|\bплощадь|\bмкр\.?|\bмикрорайон|"
     r"\bнаб\.|\bнабережная)\s*[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)*"
-    r"(?:,?\s*(?:д\.|дом)\s*\d+[а-я]?)?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
+    # The house number, with or without "д." ("ул. Гагарина, 12", "пр-т Мира, 101к2").
+    r"(?:,?\s*(?:(?:д\.|дом)\s*)?\d+[а-я]?(?:[/к]\d+)?(?!\w))?(?:,?\s*(?:корп\.|к\.|стр\.)\s*\d+)?"
     r"(?:,?\s*(?:кв\.|квартира)\s*\d+)?"
 )
 
 
+#: A Spanish floor with its door ("5º A", "4º izq.", "2º 1ª", "3° dcha"): an ordinal floor and
+#: what says which door; "el 2º premio" has no door after it.
+_FLOOR_DOOR = re.compile(
+    r"(?<!\w)\d{1,2}\s?[ºª°]\s?(?:[A-H](?![\w])|\d{1,2}\s?[ªº]|"
+    # An abbreviation keeps its dot ("4º izq."), a full word leaves the sentence's to it.
+    r"(?i:izquierda|derecha|centro|interior|exterior)\b"
+    r"|(?i:izq|izqda|dcha|der|dr|ctro|int|ext)\b\.?)"
+)
 #: A house, flat or door number after the word that says so ("at number 17", "el portal 17",
 #: "у дома 17", "кв. 5"), and the numbers joined to it ("17 instead of 71", "17 en vez del 71").
 #: Not a number of days, hours or times ("дома 3 дня").
 _HOUSE_NUMBER = re.compile(
     r"(?:\b(?:(?:at|to|from|in|on|house|door|flat)\s+(?:no\.?|number)|house|flat|apartment|apt\.?|"
-    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|"
+    r"unit|door|building|portal|piso|puerta|casa|bloque|escalera|int\.|interior|depto\.?|dpto\.?|"
     r"(?:en|al|del|el)\s+(?:n[úu]mero|n\.?º)|"
     r"д\.|дом|дома|доме|дому|домом|подъезд\w*|квартир\w*|кв\.|корпус\w*|корп\.|строени\w*|"
     r"стр\.|этаж\w*)(?!\w)\s*)"
@@ -281,6 +302,8 @@ _HOUSE_NUMBER = re.compile(
     r"раз|дн|ден|час|минут|недел|месяц|лет|год|%))",
     re.I,
 )
+#: A house number with its letter after "at" ("parcels left at 17A"), no time ("at 5PM").
+_AT_HOUSE = re.compile(r"\bat\s+(\d{1,4}[A-F])(?!\w)")
 _HOUSE_NUMBER_PART = re.compile(r"\d{1,4}[a-zа-я]?", re.I)
 
 
@@ -332,6 +355,7 @@ def _pattern_spans(text: str) -> list[Redaction]:
             spans.append(Redaction(match.start(), match.end(), EMAIL))
     spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _STREET.finditer(text))
     spans.extend(_house_number_spans(text))
+    spans.extend(Redaction(m.start(1), m.end(1), ADDRESS) for m in _AT_HOUSE.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _HASH_NUMBER.finditer(text))
     spans.extend(
         Redaction(m.start(1), max(m.end(1), m.end(2)), NUMBER)
@@ -346,6 +370,8 @@ def _pattern_spans(text: str) -> list[Redaction]:
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _CODE_LETTERS_DIGITS.finditer(text))
     spans.extend(Redaction(m.start(1), m.end(1), POSTCODE) for m in _POSTCODE_WORDS.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _LONG_NUMBER.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), NUMBER) for m in _SPANISH_ID.finditer(text))
+    spans.extend(Redaction(m.start(), m.end(), ADDRESS) for m in _FLOOR_DOOR.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), POSTCODE) for m in _UK_POSTCODE.finditer(text))
     spans.extend(Redaction(m.start(), m.end(), POSTCODE) for m in _CA_POSTCODE.finditer(text))
     return spans
@@ -398,6 +424,31 @@ class NameData:
 def fold(word: str) -> str:
     """A word as the lists hold it: case-folded, and "ё" written "е" (both spellings occur)."""
     return word.casefold().replace("ё", "е")
+
+
+#: How frequent a word must be to count as a common word of the language, on wordfreq's Zipf
+#: scale (3.0: once in a million words). Names no list holds are rarer than that ("Kwame" 2.7
+#: in English, "Вован" 2.6, "Катенька" 2.7), the words that start a customer's sentence are not.
+COMMON_WORD_MIN_ZIPF = 3.0
+#: A capitalised word inside a sentence that no list holds as a name is taken for a brand's or
+#: a product's word rather than a name from this frequency on (about three in a million:
+#: "Dell" 3.7, "Note" 3.9 in Spanish); names the lists lack are mostly rarer ("Tariq" 3.1,
+#: "Yusuf" 3.1, "Ravi" 3.3).
+BRAND_WORD_MIN_ZIPF = 3.5
+
+
+@cache
+def frequent_words(language: str, min_zipf: float = COMMON_WORD_MIN_ZIPF) -> frozenset[str]:
+    """The words of ``language`` at least ``min_zipf`` frequent, folded (wordfreq's "small"
+    list, inside its wheel: nothing is downloaded). Read once per process, on first use.
+
+    wordfreq folds case, so a given name is as frequent as its uses ("sam", "grace"): being
+    rare says a word is *no common word*; being frequent does not say it is no name."""
+    from wordfreq import get_frequency_dict
+
+    minimum = 10 ** (min_zipf - 9)
+    frequencies = get_frequency_dict(language, wordlist="small")
+    return frozenset(fold(word) for word, frequency in frequencies.items() if frequency >= minimum)
 
 
 def _read_list(path: Path) -> set[str]:
@@ -763,20 +814,163 @@ _PERSON_VERBS = {
 }
 #: A Russian verb in the past tense ("вернула", "помогли", "объяснил").
 _RU_PAST_VERB = re.compile(r"^[а-яё]{2,}(?:ла|ли|ло|л|ог|огла|огли)(?:сь|ся)?$")  # "помог" too
+#: A past tense by its ending: English "-ed" ("escalated", "refunded"; not "speed"), Spanish
+#: third person "-ó" ("tomó", "gestionó").
+_PAST_BY_ENDING = {
+    "en": re.compile(r"^[a-z]{2,}[^e]ed$"),
+    "es": re.compile(r"^[a-zñáéíú]{2,}ó$"),
+}
+#: A verb in the present's third person by its ending ("Kwame answers…", "Гульнара отвечает…"):
+#: said of things as often as of people, so only after a word that is no common word.
+_PRESENT_BY_ENDING = {
+    "en": re.compile(r"^[a-z]{3,}[^su]s$"),
+    "ru": re.compile(r"^[а-яё]{2,}(?:ет|ит|ут|ют|ат|ят)(?:ся)?$"),
+}
+#: Words after which the subject is as often a thing as a person ("Kwame rocks", "Kofi es lo
+#: máximo", "Wilmer se tomó…"): they say "person" only of a word that is no common word.
+_PREDICATES = {
+    "en": frozenset(
+        ["is", "rocks", "deserves", "knows", "gets", "does", "will", "can", "could", "should",
+         "would", "went", "got", "saved", "knew", "never", "always", "really", "just", "also",
+         "personally", "definitely", "actually", "literally", "and"]
+    ),
+    "es": frozenset(
+        ["es", "era", "está", "se", "te", "lo", "la", "sabe", "tiene", "siempre", "nunca",
+         "también", "ya", "hizo", "puso", "y"]
+    ),
+    "ru": frozenset(["и", "был", "была", "очень", "всегда", "просто", "лучший", "лучшая"]),
+}  # fmt: skip
 
 
-def _person_verb_follows(text: str, words: Sequence[_Word], index: int, language: str) -> bool:
+def _person_verb_follows(
+    text: str, words: Sequence[_Word], index: int, language: str, *, weak: bool = False
+) -> bool:
+    """Whether a verb said of a person follows ``words[index]`` ("Will promised…"); with
+    ``weak``, a predicate said of people and things alike too ("Kwame rocks", "Гульнара — топ":
+    the Russian dash stands for "is")."""
+    end = words[index].end
+    if weak and language == "ru" and text[end : end + 3] in {" — ", " – "}:
+        return True
     following = words[index + 1] if index + 1 < len(words) else None
-    if (
-        following is None
-        or following.capitalised
-        or text[words[index].end : following.start] != " "
-    ):
+    if following is None or following.capitalised or text[end : following.start] != " ":
         return False
     folded = fold(following.text)
+    if weak and (
+        folded in _PREDICATES.get(language, frozenset())
+        or (
+            (present := _PRESENT_BY_ENDING.get(language)) is not None
+            and present.match(folded) is not None
+        )
+    ):
+        return True
     if language == "ru":
         return bool(_RU_PAST_VERB.match(folded))
-    return folded in _PERSON_VERBS.get(language, frozenset())
+    ending = _PAST_BY_ENDING.get(language)
+    return folded in _PERSON_VERBS.get(language, frozenset()) or bool(
+        ending is not None and ending.match(folded)
+    )
+
+
+#: What follows a name someone is spoken to by ("Grace if you read this", "Rocío si lees
+#: esto", "Катенька, вы меня спасли").
+_VOCATIVE_AFTER = re.compile(
+    r"\s*,\s*(?:you|вы|ты|tú|usted|vos)\b|\s+(?:if\s+you|si\s+(?:[a-záéíóúñ]+s|usted|tú))\b", re.I
+)
+
+
+def _vocative_follows(text: str, word: _Word) -> bool:
+    return bool(_VOCATIVE_AFTER.match(text, word.end))
+
+
+#: Russian endings of verbs, adjectives and abstract nouns: a rare word with one of them is an
+#: inflected word ("Перезвоните", "Привезите"), not an unknown name.
+_RU_NOT_NAME_ENDING = re.compile(
+    r"(?:ть|ться|тся|ти|чь|ите|йте|ешь|ете|ишь|ет|ют|ут|ит|ят|ат|ем|л|ла|ли|ло|лся|лась|лись|"
+    r"ось|сь|ый|ий|ой|ая|яя|ое|ее|ые|ие|ого|его|ому|ему|ых|их|ыми|ими|ую|юю|ость|ости|ени[ея]|"
+    r"ани[ея]|ции|ция|изм|изма)$"
+)
+#: English and Spanish endings of inflected and derived words (a superlative, a participle, an
+#: adverb, an abstract noun; a Spanish infinitive or gerund with its pronouns: "dándote",
+#: "emocionarme"): a rare word in lower case with one of them is a word, not a name.
+_NOT_NAME_ENDING = {
+    "en": re.compile(r"(?:est|ed|ing|ly|ness|ment|ous|ful|able|ible|ism|ist|ity)$"),
+    "es": re.compile(
+        r"(?:mente|ción|sión|(?:ar|er|ir|ándo|iéndo|ando|iendo)(?:me|te|se|nos|os|le|les|lo|la|"
+        r"los|las)+|ísim[oa]s?)$"
+    ),
+}
+#: A letter written three times ("Ummm", "дааа"): an interjection, not a name.
+_DRAWN_OUT = re.compile(r"(\w)\1\1")
+
+
+def _rare(word: str, language: str, data: NameData) -> bool:
+    """Whether ``word`` is no common word of the language: wordfreq's list lacks it, and so do
+    the project's lists of common words, places, brands and particles. Only a word of three
+    letters or more in the comment's script (a Latin word in a Russian comment is a brand)."""
+    folded = fold(word)
+    for possessive in ("'s", "’s"):
+        folded = folded.removesuffix(possessive)
+    if len(folded) < 3 or _DRAWN_OUT.search(folded):
+        return False
+    if word.islower():
+        ending = _NOT_NAME_ENDING.get(language)
+        if ending is not None and ending.search(folded):
+            return False
+    if language == "ru":
+        if not _CYRILLIC_WORD.match(word) or _RU_NOT_NAME_ENDING.search(folded):
+            return False
+    elif not _LATIN_WORD.match(word):
+        return False
+    if (
+        folded in data.common
+        or folded in data.not_names
+        or folded in data.places
+        or folded in data.particles
+        or folded in data.place_words
+    ):
+        return False
+    frequent = frequent_words(language)
+    return not any(part in frequent for part in re.split(r"['’-]", folded) if part)
+
+
+#: Diminutive suffixes, and the endings a given name has without them ("Катенька" → "Катя",
+#: "Светик" → "Света", "Вован" → "Вова", "Алёнушка" → "Алёна", "Juanito" → "Juan").
+_DIMINUTIVE_SUFFIXES = {
+    "ru": ("енька", "онька", "ечка", "очка", "ичка", "ушка", "юшка", "уша", "юша", "уля", "юля",
+           "уся", "юся", "ик", "ок", "ек", "ан", "ян", "ка", "ша", "ня", "ся"),
+    "es": ("itos", "itas", "ito", "ita", "cito", "cita", "illo", "illa", "ín", "ina"),
+}  # fmt: skip
+_DIMINUTIVE_BASE_ENDINGS = {"ru": ("а", "я", ""), "es": ("", "o", "a", "os", "e")}
+
+
+def _in_a_name_list(word: str, data: NameData, language: str) -> bool:
+    """Whether any list holds ``word`` as a given name or a surname, names that are also words
+    included ("Dolores", "Артур", "Ochoa")."""
+    folded = fold(word)
+    return (
+        _in(word, data.first, language)
+        or _in(word, data.surnames, language)
+        or _in(word, data.world, language)
+        or folded in data.other_first
+        or folded in data.latin_world
+        or _plain(folded) in data.cue_lower_names
+    )
+
+
+def _diminutive_of_a_name(word: str, data: NameData, language: str) -> bool:
+    """Whether ``word`` is a given name of the lists with a diminutive suffix, in any case form
+    ("танюше" → "Танюша" → "Таня"). Only a rare word: "Милка" or "bonita" are words."""
+    suffixes = _DIMINUTIVE_SUFFIXES.get(language)
+    if not suffixes or not _rare(word, language, data):
+        return False
+    endings = _DIMINUTIVE_BASE_ENDINGS[language]
+    for lemma in _lemmas(word, language):
+        for suffix in suffixes:
+            if lemma.endswith(suffix) and len(lemma) - len(suffix) >= 2:
+                stem = lemma[: -len(suffix)]
+                if any(stem + ending in data.first for ending in endings):
+                    return True
+    return False
 
 
 def _plain(word: str) -> str:
@@ -818,10 +1012,14 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         after_honorific = previous is not None and fold(previous.text).rstrip(".") in {
             h.rstrip(".") for h in data.honorifics
         }
-        is_first = _in(word.text, data.first, language)
+        is_first = _in(word.text, data.first, language) or _diminutive_of_a_name(
+            word.text, data, language
+        )
         if is_first and word.sentence_start and _in(word.text, data.ambiguous, language):
-            # "Will you…" is no name, "Will promised…" is.
-            is_first = _person_verb_follows(text, words, index, language)
+            # "Will you…" is no name, "Will promised…" and "Grace, if you read this" are.
+            is_first = _person_verb_follows(text, words, index, language) or _vocative_follows(
+                text, word
+            )
         shaped_surname = language == "ru" and bool(
             _RU_SURNAME.match(word.text) or _RU_PATRONYMIC.match(word.text)
         )
@@ -864,6 +1062,16 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             mid_sentence
             and not after_place_word
             and not known_place
+            # A frequent word of the language that no list holds as a name, capitalised as a
+            # brand's or a product's ("Mercado Libre", "Redmi Note", "Dell XPS"); a name no
+            # list knows is rarer than that (wordfreq; ``BRAND_WORD_MIN_ZIPF``). Not in
+            # Russian: its brands are in Latin letters, and names of other countries in
+            # Cyrillic ("Артур", "Хуан") are frequent words there while the lists lack them.
+            and (
+                language == "ru"
+                or folded not in frequent_words(language, BRAND_WORD_MIN_ZIPF)
+                or _in_a_name_list(word.text, data, language)
+            )
             and bool(
                 _CYRILLIC_WORD.match(word.text)
                 if language == "ru"
@@ -881,21 +1089,43 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
             )
         )
         post_cue = _is_post_cue(text, word, data)
-        person_verb = _person_verb_follows(text, words, index, language)
+        person_verb = _person_verb_follows(text, words, index, language) or _vocative_follows(
+            text, word
+        )
+        rare = _rare(word.text, language, data)
+        listed_elsewhere = (
+            folded in data.world or folded in data.other_first or folded in data.latin_world
+        )
         # A given name of anywhere at a sentence's start, before "and" or what says it is a
-        # person: "Thandiwe on chat…", "Sergii and Olena…", "Mwangi helped…".
-        if (
-            word.sentence_start
-            and not known_place
-            and (folded in data.world or folded in data.other_first)
-        ):
+        # person: "Thandiwe on chat…", "Sergii and Olena…", "Mwangi helped…"; one that is no
+        # common word of the language whatever follows ("Kwame rocks"); and a word no list
+        # knows and the language does not use, before what is said of a person ("Zbyszko was…").
+        if word.sentence_start and not known_place and (listed_elsewhere or rare):
             following = words[index + 1] if index + 1 < len(words) else None
-            other_language_name = following is not None and (
-                post_cue
-                or person_verb
-                or (
-                    text[word.end : following.start] == " "
-                    and fold(following.text) in data.and_words
+            other_language_name = (
+                following is not None
+                and (
+                    post_cue
+                    or person_verb
+                    or (listed_elsewhere and rare)
+                    or (rare and _person_verb_follows(text, words, index, language, weak=True))
+                    # Two words the language does not use, or one and a name of the lists: a given
+                    # name and a surname ("Беата Ковач очень помогла").
+                    or (
+                        rare
+                        and following.capitalised
+                        and text[word.end : following.start] == " "
+                        and (
+                            _rare(following.text, language, data)
+                            or _in_a_name_list(following.text, data, language)
+                        )
+                        and not _in(following.text, data.places, language)
+                    )
+                    or (
+                        listed_elsewhere
+                        and text[word.end : following.start] == " "
+                        and fold(following.text) in data.and_words
+                    )
                 )
             )
         # A given name that is also a place or a brand ("Florence", "Alexa", "Santiago") or follows
@@ -982,6 +1212,92 @@ def _name_spans(text: str, language: str) -> list[Redaction]:
         if len(words[end_index].text) == 1 and text[end : end + 1] == ".":
             end += 1  # an initial, with its dot
         spans.append(Redaction(words[start_index].start, end, NAME))
+    spans.extend(_names_listed_or_repeated(text, words, taken, data, language))
+    spans.extend(_initials_and_surname(text, data, language))
+    return spans
+
+
+#: Words before which a repeated name is a thing again ("last April", "un Mercedes").
+_DETERMINERS = frozenset(
+    ["a", "an", "the", "last", "next", "this", "that", "every", "my", "our", "your",
+     "un", "una", "el", "la", "los", "las", "mi", "tu", "su", "este", "esta", "ese", "esa",
+     "мой", "моя", "мою", "этот", "эта", "эту", "прошлый", "прошлом"]
+)  # fmt: skip
+
+
+def _names_listed_or_repeated(
+    text: str, words: Sequence[_Word], taken: set[int], data: NameData, language: str
+) -> list[Redaction]:
+    """The names a word-by-word reading leaves: a capitalised word written elsewhere in the
+    comment as a name ("Sunny was friendly… sorry Sunny"), and a name-like word that starts a
+    list of names ("…: Kevin, Yeimy y don Álvaro", "Артур, Зарина и Хуан")."""
+    named = {fold(words[i].text) for i in taken if words[i].capitalised}
+    spans: list[Redaction] = []
+    # From the end, so that a list is taken back from its last name to its first.
+    for index in range(len(words) - 1, -1, -1):
+        word = words[index]
+        if index in taken or not word.capitalised:
+            continue
+        folded = fold(word.text)
+        if folded in data.not_names or folded in data.honorifics:
+            continue
+        previous = words[index - 1] if index else None
+        place = _in(word.text, data.places, language)
+        # Not a name that is also a word or a place: "Vera from support… Vera in your service"
+        # ("Вера в ваш сервис"), "Jordan from your team… Jordan is beautiful".
+        repeated = (
+            folded in named
+            and not place
+            and not _in(word.text, data.ambiguous, language)
+            and not (previous is not None and fold(previous.text) in _DETERMINERS)
+        )
+        listed = False
+        following = words[index + 1] if index + 1 < len(words) else None
+        if not repeated and following is not None and index + 1 in taken:
+            between = text[word.end : following.start]
+            name_like = (
+                _in(word.text, data.first, language)
+                or folded in data.world
+                or folded in data.other_first
+                or folded in data.latin_world
+                or _rare(word.text, language, data)
+            )
+            # A place joined to a given name is a person too ("Ángeles y Jesús se coordinaron").
+            listed = (
+                name_like
+                and (not place or _in(following.text, data.first, language))
+                and (between in {", ", ","} or between.strip(" ") in data.and_words)
+            )
+        if repeated or listed:
+            taken.add(index)
+            named.add(folded)
+            spans.append(Redaction(word.start, word.end, NAME))
+    return spans
+
+
+#: Initials before a surname: "J. Martinez", "J. L. Barrios", "А. Петров", "MJ Olivares".
+_INITIALS_SURNAME = re.compile(
+    r"(?<![\w.])(?:[A-ZÁÉÍÓÚÑА-ЯЁ]\.\s?){1,3}([A-ZÁÉÍÓÚÑА-ЯЁ][a-záéíóúñüа-яё'’-]+)"
+    r"|(?<![\w.])[A-ZÁÉÍÓÚÑ]{2} ([A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]+)"
+)
+
+
+def _initials_and_surname(text: str, data: NameData, language: str) -> list[Redaction]:
+    """Initials and the surname after them, when the surname is one of the lists, has a
+    Russian surname's shape or is no common word ("P.S. Thanks", "U.S. Army", "TV Samsung"
+    are not names)."""
+    spans = []
+    for match in _INITIALS_SURNAME.finditer(text):
+        surname = match.group(1) or match.group(2)
+        folded = fold(surname)
+        if folded in data.not_names or _in(surname, data.places, language):
+            continue
+        if (
+            _in(surname, data.surnames, language)
+            or (language == "ru" and _RU_SURNAME.match(surname) is not None)
+            or _rare(surname, language, data)
+        ):
+            spans.append(Redaction(match.start(), match.end(), NAME))
     return spans
 
 
@@ -1010,10 +1326,32 @@ def _lower_case_name(
     # The lists first, the context after: most lower-case words are no name, and looking for a
     # cue before each of them made a long comment three times slower.
     if language == "ru":
-        if not _in(word.text, data.first, language) or _in(word.text, data.ambiguous, language):
+        listed = (
+            _in(word.text, data.first, language) and not _in(word.text, data.ambiguous, language)
+        ) or _diminutive_of_a_name(word.text, data, language)
+    else:
+        listed = _plain(folded) in data.cue_lower_names
+    # A word the language does not use (wordfreq) and no list knows: a name only where a name
+    # stands ("shoutout to bilal", "tomasz was amazing").
+    rare = not listed and _rare(word.text, language, data)
+    if not (listed or rare):
+        # A surname of the lists, lower case, before what says it is a person ("nguyen from
+        # tech support").
+        if not (
+            (folded in data.surnames or folded in data.surnames_first)
+            and word.sentence_start
+            and _is_post_cue(text, word, data)
+        ):
             return None
-    elif _plain(folded) not in data.cue_lower_names:
-        return None
+        return index
+    if word.sentence_start and (
+        _is_post_cue(text, word, data)
+        or _person_verb_follows(text, words, index, language)
+        or _greeting_follows(text, word, language)
+    ):
+        # At a sentence's start, before what is said of a person ("sam from the store told
+        # me", "саша в магазине сказал", "танюше привет").
+        return index
     joined = (
         index >= 2 and index - 2 in taken and fold(words[index - 1].text) in data.and_words
     ) or (  # "gracias a nacho y a marta"
@@ -1022,10 +1360,20 @@ def _lower_case_name(
         and fold(words[index - 2].text) in data.and_words
         and fold(words[index - 1].text) in _FILLERS
     )
+    if rare:
+        # "soy malísima", "I'm a bookworm", "it is an ammenity": a rare word after "I am" (and
+        # an article) is no name.
+        before = index - 1
+        while before >= 0 and fold(words[before].text) in _FILLERS:
+            before -= 1
+        if before >= 0 and fold(words[before].text) in _COPULAS:
+            return None
     if joined or _is_cue(words, index, data):
         pass  # after "thanks to" even a name that is also a word ("rosa") is a name
-    elif language == "ru" or not (
-        word.sentence_start and len(folded) >= 4 and _plain(folded) in data.lower_names
+    elif (
+        rare
+        or language == "ru"
+        or not (word.sentence_start and len(folded) >= 4 and _plain(folded) in data.lower_names)
     ):
         return None
     end_index = index
@@ -1041,6 +1389,19 @@ def _lower_case_name(
     ):
         end_index = index + 1
     return end_index
+
+
+#: Cue words after which a rare lower-case word is as often an adjective as a name.
+_COPULAS = frozenset(["it's", "is", "i'm", "am", "soy", "eres", "es", "aquí", "это", "habla"])
+#: Greetings and thanks after a name in the dative ("танюше привет и спасибо").
+_GREETING_AFTER = {
+    "ru": re.compile(r" (?:привет|спасибо|огромное спасибо|большое спасибо|респект)\b")
+}
+
+
+def _greeting_follows(text: str, word: _Word, language: str) -> bool:
+    pattern = _GREETING_AFTER.get(language)
+    return pattern is not None and pattern.match(text, word.end) is not None
 
 
 # The Russian NER model: loaded once, on first use, if natasha is installed.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tactful.satisfaction import anonymisation_eval
 from tactful.satisfaction.anonymise import natasha_available
@@ -12,6 +13,17 @@ from tactful.satisfaction.anonymise import natasha_available
 
 class Command(BaseCommand):
     help = "Recall of identifying spans and text wrongly removed, per corpus file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--public-data",
+            type=Path,
+            default=None,
+            help=(
+                "The shared data folder (../shared/data): also print how much of its public "
+                "comments, whose names the data sets masked, the rules remove (rules only)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         runs = [("rules", False)]
@@ -35,3 +47,22 @@ class Command(BaseCommand):
                 )
                 if score.missed:
                     self.stdout.write(f"|   | missed: {', '.join(score.missed)} | | | | | | | |")
+        if options["public_data"] is not None:
+            self._public_texts(options["public_data"])
+
+    def _public_texts(self, data_dir: Path) -> None:
+        if not data_dir.is_dir():
+            raise CommandError(f"No data folder at {data_dir}")
+        self.stdout.write("")
+        self.stdout.write("| public comments (names masked) | language | comments | removed |")
+        self.stdout.write("|---|---|---:|---:|")
+        for language, relative in anonymisation_eval.PUBLIC_TEXTS.items():
+            if not (data_dir / relative).is_file():
+                self.stdout.write(f"| {relative} | {language} | missing | |")
+                continue
+            texts = anonymisation_eval.public_texts(data_dir, language)
+            removal = anonymisation_eval.removed_from(texts, language=language)
+            self.stdout.write(
+                f"| {relative} | {language} | {removal.comments} | {removal.share:.2%} "
+                f"({removal.removed}/{removal.chars}) |"
+            )
