@@ -717,9 +717,10 @@ def _chargram_note() -> list[str]:
     )
     return [
         "Character n-gram heads (one per language, hashed character 1–5-grams, trained on that "
-        "language's training-side public data) tilt the emotion scores toward or away from "
-        "anger/frustration and negative by their log-odds times a weight chosen on dev data "
-        f"(0 = no effect): {described}.",
+        "language's training-side public data) move the emotion scores toward anger/frustration "
+        "and toward negative by their positive log-odds times a weight chosen on dev data "
+        f"(0 = no effect; they never move scores away): {described}. The figures before them, "
+        "and how the weights were chosen: `docs/experiments/coach-real-text/README.md`.",
         "",
     ]
 
