@@ -16,8 +16,8 @@ tilt weights (``_chargrams.tilt_emotions``): the pair that maximises the mean de
 among the pairs that keep the own customer messages' 7-way macro-F1 within ``OWN_TOLERANCE`` of
 no tilt. The own figure is cross-validated on the own *train* split (``customer_emotion`` refitted
 in 5 folds): public text and customer messages disagree, and a tilt that helps Reddit can hurt
-the messages the coach actually reads (measured: English's unguarded best tilt lost 0.13 macro-F1
-on that cross-validation).
+the messages the coach actually reads (measured with the first, two-sided tilt: English's
+unguarded best tilt lost 0.13 macro-F1 on that cross-validation).
 """
 
 from __future__ import annotations
