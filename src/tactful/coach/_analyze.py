@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _encoder
+from ._chargrams import chargram_head, gram_features, tilt_emotions
 from ._errors import unknown_language
 from ._features import SparseFeatures, sparse_features
 from ._heads import LinearHead, head
@@ -186,6 +187,31 @@ def _lexicon_emotions(doc: Doc) -> dict[str, float]:
     return scores
 
 
+def head_emotion_scores(
+    public: LinearHead,
+    customer: LinearHead | None,
+    features: SparseFeatures,
+    embedding: npt.NDArray[np.float32],
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The emotion heads' scores before any language-specific tilt, and the public head's own.
+
+    Training reads this too (``_chargram_train``): the n-gram tilt is chosen on exactly the
+    scores it will tilt at run time.
+    """
+    public_scores = public.calibrated(features, embedding)
+    if customer is not None:
+        stacked = np.concatenate(
+            [embedding, np.asarray([public_scores[e] for e in EMOTIONS], dtype=np.float32)]
+        )
+        return customer.probabilities(features, stacked), public_scores
+    scores = dict(public_scores)
+    # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
+    scores["neutral"] = max(
+        scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral")
+    )
+    return scores, public_scores
+
+
 def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[EmotionScores, float]:
     """Customer emotion scores, and how strongly negative the message is (for intensity).
 
@@ -201,18 +227,12 @@ def _emotions(doc: Doc, embedding: npt.NDArray[np.float32] | None) -> tuple[Emot
             scores = _sarcastic(scores)
         strength = max(scores[e] for e in _NEGATIVE)
         return EmotionScores(**{e: round(float(scores[e]), 4) for e in EMOTIONS}), strength
-    public_scores = public.calibrated(doc.features, embedding)
-    if customer is not None:
-        stacked = np.concatenate(
-            [embedding, np.asarray([public_scores[e] for e in EMOTIONS], dtype=np.float32)]
-        )
-        scores = customer.probabilities(doc.features, stacked)
-    else:
-        scores = dict(public_scores)
-        # Neutral is the absence of emotion: no emotion past its threshold means neutral wins.
-        scores["neutral"] = max(
-            scores["neutral"], 1.0 - max(v for e, v in scores.items() if e != "neutral")
-        )
+    scores, public_scores = head_emotion_scores(public, customer, doc.features, embedding)
+    grams = chargram_head(doc.language)
+    if grams is not None:
+        # Misspelt, slangy or shouted words the sentence vector reads poorly still share
+        # character n-grams with their stems: the language's n-gram head tilts the scores.
+        scores = tilt_emotions(scores, grams.log_odds(gram_features(doc.text)), grams.tilt)
     strength = max(max(public_scores[e], scores[e]) for e in _NEGATIVE)
     if doc.has("sarcasm"):
         scores, strength = _sarcastic(scores), max(strength, 0.5)

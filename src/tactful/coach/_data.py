@@ -137,6 +137,24 @@ XED_TO_CUSTOMER = {
     "trust": "gratitude",
 }
 
+#: Public labels that count as *anger/frustration* and as *negative* in the real-text judgements
+#: (read by the evaluation, and by the character n-gram heads' training on training splits).
+GO_ANGER = frozenset({"anger", "annoyance", "disgust"})
+GO_NEGATIVE = GO_ANGER | frozenset(
+    {
+        "disapproval",
+        "sadness",
+        "disappointment",
+        "grief",
+        "remorse",
+        "fear",
+        "nervousness",
+        "embarrassment",
+    }
+)
+XED_ANGER = frozenset({"anger", "disgust"})
+XED_NEGATIVE = XED_ANGER | frozenset({"fear", "sadness"})
+
 
 @dataclass(frozen=True, slots=True)
 class Example:

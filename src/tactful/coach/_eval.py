@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _data
 from ._analyze import analyze_many, make_doc
+from ._chargrams import chargram_head
 from ._encoder import encode_uncached
 from ._features import sparse_features
 from ._heads import head
@@ -361,21 +362,11 @@ PUBLISHED_UMSAB_ES = {"FastText": 0.501, "XLM-R": 0.659, "XLM-Tw": 0.685}
 REAL_PER_CLASS = 500
 _ANGER = frozenset({"anger", "frustration"})
 _NEGATIVE = frozenset({"anger", "frustration", "sadness", "worry"})
-_GO_ANGER = frozenset({"anger", "annoyance", "disgust"})
-_GO_NEGATIVE = _GO_ANGER | frozenset(
-    {
-        "disapproval",
-        "sadness",
-        "disappointment",
-        "grief",
-        "remorse",
-        "fear",
-        "nervousness",
-        "embarrassment",
-    }
-)
-_XED_ANGER = frozenset({"anger", "disgust"})
-_XED_NEGATIVE = _XED_ANGER | frozenset({"fear", "sadness"})
+# The public sets' labels that count as each judgement (shared with the n-gram heads' training).
+_GO_ANGER = _data.GO_ANGER
+_GO_NEGATIVE = _data.GO_NEGATIVE
+_XED_ANGER = _data.XED_ANGER
+_XED_NEGATIVE = _data.XED_NEGATIVE
 
 
 @dataclass(frozen=True)
@@ -710,6 +701,30 @@ def _table(rows: Sequence[Row], *, with_vader: bool = False) -> list[str]:
     return lines
 
 
+def _chargram_note() -> list[str]:
+    """Which languages have a character n-gram head, and the tilt each was given on dev data."""
+    tilts = {
+        language: trained.tilt
+        for language in _data.LANGUAGES
+        if (trained := chargram_head(language)) is not None
+    }
+    if not tilts:
+        return []
+    described = "; ".join(
+        f"`chargrams-{language}` "
+        + ", ".join(f"{judgement} {weight:g}" for judgement, weight in tilt.items())
+        for language, tilt in tilts.items()
+    )
+    return [
+        "Character n-gram heads (one per language, hashed character 1–5-grams, trained on that "
+        "language's training-side public data) move the emotion scores toward anger/frustration "
+        "and toward negative by their positive log-odds times a weight chosen on dev data "
+        f"(0 = no effect; they never move scores away): {described}. The figures before them, "
+        "and how the weights were chosen: `docs/experiments/coach-real-text/README.md`.",
+        "",
+    ]
+
+
 def evaluate(
     data: Path, examples_root: Path, out: Path, *, research: bool = True
 ) -> list[Row | RealRow]:
@@ -763,6 +778,7 @@ def evaluate(
         "Heads trained: " + ", ".join(f"`{n}`" for n, h in heads.items() if h is not None) + ". "
         "Model cards: `src/tactful/coach/models/*.md`.",
         "",
+        *_chargram_note(),
         "## Real text the project never wrote (per judgement and language)",
         "",
         "What a new user meets: public text written by people outside the project — Reddit comments, "

@@ -566,6 +566,10 @@ def write_card(spec: HeadSpec, figures: dict[str, Any], sources: Counter[str], p
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+#: ``--only`` name of the per-language character n-gram heads (``_chargram_train``).
+CHARGRAMS = "chargrams"
+
+
 def train(
     data: Path,
     examples_root: Path,
@@ -574,7 +578,8 @@ def train(
     cache_dir: Path = Path("var/cache"),
     only: Sequence[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """Train every head (or ``only`` those named) and write ``<name>.npz`` and ``<name>.md``."""
+    """Train every head (or ``only`` those named) and write ``<name>.npz`` and ``<name>.md``;
+    ``chargrams`` names the per-language n-gram heads (``chargrams-<lang>.npz``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, dict[str, Any]] = {}
     for name, spec in SPECS.items():
@@ -609,4 +614,9 @@ def train(
         results[name] = figures
         _log(f"{name}: {figures}")
     reset_cache()
+    if not only or CHARGRAMS in only:
+        from ._chargram_train import train_chargrams
+
+        # Last: the n-gram heads' tilt is chosen on the emotion heads trained just above.
+        results.update(train_chargrams(data, examples_root, out_dir, cache_dir))
     return results
