@@ -314,7 +314,7 @@ def _store(
     if to_update:
         changed = [c for c in to_update if _differs(c, before_update[c.pk])]
         if changed:
-            Clock.objects.bulk_update(changed, _CLOCK_FIELDS)
+            _update_clocks(changed)
     change = stats.total(kept)
     change.subtract(counted)
     add_to_days(change)
@@ -341,6 +341,41 @@ def _store(
                 )
             )
     return kept
+
+
+def _update_clocks(clocks: Sequence[Clock]) -> None:
+    """Write the replayed fields of ``clocks`` back in one statement.
+
+    On PostgreSQL an ``UPDATE … FROM (VALUES …)`` built by hand: ``bulk_update`` builds a
+    ``CASE WHEN id = … THEN …`` expression per field and clock, which cost the ORM ~10 ms of
+    CPU per call — the single most expensive step of a customer message's path (the coach's
+    language moving a new ticket's two clocks). Elsewhere (SQLite in development),
+    ``bulk_update``.
+    """
+    if connection.vendor != "postgresql":
+        Clock.objects.bulk_update(clocks, _CLOCK_FIELDS)
+        return
+    fields = [Clock._meta.get_field(name) for name in _CLOCK_FIELDS]
+    quote = connection.ops.quote_name
+    # Each value cast to its column's type: a column that is NULL in every row would
+    # otherwise reach the SET as text.
+    assignments = ", ".join(
+        f"{quote(f.column)} = v.{quote(f.column)}::{f.cast_db_type(connection)}" for f in fields
+    )
+    row = "(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"
+    params: list[Any] = []
+    for clock in sorted(clocks, key=lambda c: c.pk):  # rows locked in id order, as elsewhere
+        params.append(clock.pk)
+        params.extend(f.get_db_prep_save(getattr(clock, f.attname), connection) for f in fields)
+    columns = ", ".join(quote(name) for name in ["id", *(f.column for f in fields)])
+    table = quote(Clock._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET {assignments} "
+            f"FROM (VALUES {', '.join([row] * len(clocks))}) AS v({columns}) "
+            f"WHERE c.{quote('id')} = v.{quote('id')}::bigint",
+            params,
+        )
 
 
 def _snapshot(clock: Clock) -> tuple[Any, ...]:

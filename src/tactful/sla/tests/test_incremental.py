@@ -160,3 +160,40 @@ def test_daily_rows_are_created_then_added_to_in_one_statement(db):
     row = ClockDay.objects.get(**english)
     assert (row.started, row.h3, row.ended) == (1, 2, 0)
     assert ClockDay.objects.get(**spanish).ended == 1
+
+
+def test_changed_clocks_are_written_back_in_one_statement_with_every_field(desk):
+    """The clocks' own UPDATE (not ``bulk_update``) stores each replayed field exactly, NULLs
+    included (a column NULL in every row), and leaves other tickets' clocks alone."""
+    policy = Policy.objects.create(
+        name="Any", first_response_minutes=60, resolution_minutes=600, business_hours=False
+    )
+    ticket, other = desk.ticket(), desk.ticket()
+    untouched = list(Clock.objects.filter(ticket=other).order_by("pk").values())
+    clocks = list(Clock.objects.filter(ticket=ticket).order_by("pk"))
+    assert len(clocks) == 2 and all(c.policy_id == policy.pk for c in clocks)
+    later = clocks[0].started_at + timedelta(minutes=3)
+    for n, clock in enumerate(clocks):
+        clock.policy = None
+        clock.state = "met"
+        clock.ended_at = later
+        clock.target_seconds = None
+        clock.elapsed_seconds = 180.5 + n
+        clock.carried_seconds = 2.25
+        clock.due_at = clock.warn_at = clock.alarm_at = None
+        clock.superseded = n == 1
+        clock.agent_id = 4_000_000_000 + n  # beyond a 32-bit integer
+        clock.language = "ru"
+        clock.achieved_at = later
+    with CaptureQueriesContext(connection) as context:
+        services._update_clocks(clocks)
+    if connection.vendor == "postgresql":
+        assert len(context.captured_queries) == 1
+    for n, stored in enumerate(Clock.objects.filter(ticket=ticket).order_by("pk")):
+        assert stored.policy_id is None and stored.target_seconds is None
+        assert (stored.state, stored.ended_at, stored.achieved_at) == ("met", later, later)
+        assert (stored.elapsed_seconds, stored.carried_seconds) == (180.5 + n, 2.25)
+        assert stored.due_at is None and stored.warn_at is None and stored.alarm_at is None
+        assert stored.superseded is (n == 1)
+        assert (stored.agent_id, stored.language) == (4_000_000_000 + n, "ru")
+    assert list(Clock.objects.filter(ticket=other).order_by("pk").values()) == untouched
