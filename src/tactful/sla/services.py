@@ -537,20 +537,32 @@ _setup_cache: tuple[str, Setup] | None = None
 
 def _setup_fingerprint() -> RawSQL:
     """One text that changes whenever a policy or business hours are added, changed or
-    deleted: their count, highest id and latest change, read in the same query as the ticket
-    (so the cached setup costs no round trip of its own, and every process sees a change
-    at its next ticket, whoever made it)."""
+    deleted, however that was done (a form, the admin, a queryset ``.update()`` or raw SQL,
+    which move no ``updated_at``): a digest of every row's content, as the automation rules'
+    cache keys on. Read in the same query as the ticket, so the cached setup costs no round
+    trip of its own, and every process sees a change at its next ticket, whoever made it."""
+    return RawSQL(f"{_content_digest(Policy)} || '/' || {_content_digest(BusinessHours)}", ())
+
+
+def _content_digest(model: type[models.Model]) -> str:
+    """A scalar subquery: every column of every row of ``model``'s table, in id order, as one
+    value (on PostgreSQL the md5 of each row cast to text, so a column a migration adds is
+    covered too; on SQLite the columns themselves, joined — a few KB for a desk's policies)."""
     quote = connection.ops.quote_name
-
-    def part(model: type[models.Model]) -> str:
-        table = quote(model._meta.db_table)
+    table = quote(model._meta.db_table)
+    if connection.vendor == "postgresql":
         return (
-            f"(SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(COALESCE(MAX({quote('id')}), 0) "
-            f"AS TEXT) || ':' || COALESCE(CAST(MAX({quote('updated_at')}) AS TEXT), '') "
-            f"FROM {table})"
+            f"(SELECT md5(COALESCE(string_agg(CAST(f AS text), ',' ORDER BY f.{quote('id')}), "
+            f"'')) FROM {table} AS f)"
         )
-
-    return RawSQL(f"{part(Policy)} || '/' || {part(BusinessHours)}", ())
+    columns = " || '|' || ".join(
+        f"COALESCE(CAST({quote(field.column)} AS TEXT), '-')"
+        for field in model._meta.concrete_fields
+    )
+    return (
+        f"(SELECT COALESCE(group_concat({columns}, ','), '') "
+        f"FROM (SELECT * FROM {table} ORDER BY {quote('id')}))"
+    )
 
 
 def cached_setup(fingerprint: str) -> Setup:

@@ -197,3 +197,24 @@ def test_changed_clocks_are_written_back_in_one_statement_with_every_field(desk)
         assert stored.superseded is (n == 1)
         assert (stored.agent_id, stored.language) == (4_000_000_000 + n, "ru")
     assert list(Clock.objects.filter(ticket=other).order_by("pk").values()) == untouched
+
+
+def test_a_policy_or_hours_changed_behind_the_orm_reach_the_next_ticket(desk):
+    """The cached policies key on the rows' content: a queryset ``.update()`` and raw SQL move
+    no ``updated_at``, no count and no highest id, and are seen all the same."""
+    policy = Policy.objects.create(name="Any", first_response_minutes=60, business_hours=True)
+    desk.ticket()  # fills the cache
+    Policy.objects.filter(pk=policy.pk).update(first_response_minutes=5)
+    ticket = desk.ticket()
+    first = Clock.objects.get(ticket=ticket, target=Target.FIRST_RESPONSE)
+    assert first.target_seconds == 5 * 60
+    BusinessHours.objects.create(
+        name="Desk", time_zone="UTC", week={str(d): [["09:00", "17:00"]] for d in range(7)}
+    )
+    desk.ticket()  # caches the hours in UTC
+    with connection.cursor() as cursor:
+        # Nine to five in UTC+14: no working minute in common with the cached hours.
+        table = connection.ops.quote_name(BusinessHours._meta.db_table)
+        cursor.execute(f"UPDATE {table} SET time_zone = %s", ["Pacific/Kiritimati"])
+    ticket = desk.ticket()
+    assert_same_as_full_replay(ticket)  # the replay reads the hours afresh
