@@ -184,3 +184,29 @@ def test_a_calls_notes_are_read_but_plain_notes_and_the_tickets_signals_are_left
     ticket.refresh_from_db()
     assert ticket.abuse is False and ticket.coach_state == "done"
     assert not ticket.events.filter(kind=EventKind.ANALYSED, message=call_note).exists()
+
+
+def test_a_new_message_gets_its_pending_reading_and_marks_the_ticket_in_one_statement(desk):
+    """The analysis row (every column at its default) and the ticket's "analysing" state
+    are written together: one statement on PostgreSQL, and nothing else changes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tactful.tickets.models import Ticket
+
+    ticket = desk.ticket(body="Where is my parcel?")
+    other = desk.ticket(body="Another conversation")
+    Ticket.objects.filter(pk__in=[ticket.pk, other.pk]).update(coach_state="done", emotion="joy")
+    message = ticket.messages.create(kind="in", channel="email", body="Hello again?")
+    with CaptureQueriesContext(connection) as context:
+        row = services.request_analysis(message=message, new_message=True)
+    if connection.vendor == "postgresql":
+        assert len(context.captured_queries) == 1
+    stored = MessageAnalysis.objects.get(message=message)
+    assert row.pk == stored.pk and not row._state.adding
+    assert (stored.status, stored.attempts, stored.error) == (AnalysisStatus.PENDING, 0, "")
+    assert stored.emotions == {} and stored.spans == {} and stored.intensity is None
+    assert stored.created_at is not None and stored.analysed_at is None
+    ticket.refresh_from_db()
+    assert (ticket.coach_state, ticket.emotion) == ("pending", "joy")
+    assert Ticket.objects.get(pk=other.pk).coach_state == "done"  # another ticket: untouched
