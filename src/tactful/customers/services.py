@@ -99,17 +99,24 @@ def find_or_create_customer(
     if channel == Channel.EMAIL and not email:
         email = handle
     _check(channel=channel, handle=handle, name=name, email=email)
-    identity = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(channel=channel, handle=handle)
-        .first()
+    identities = CustomerIdentity.objects.select_related("customer").filter(
+        channel=channel, handle=handle
     )
+    # A known customer is row-locked by the very read that finds them (FOR NO KEY UPDATE OF
+    # the customer's row only): one round trip instead of a read, then a lock.
+    lock_in_read = lock and connection.features.has_select_for_update_of
+    if lock_in_read:
+        identities = identities.select_for_update(of=("customer",), no_key=True)
+    identity = identities.first()
     if identity is None:
         customer, locked, created = _join_or_create(
             channel=channel, handle=handle, name=name, email=email, language=language
         )
     else:
-        customer, locked, created = identity.customer, False, False
+        customer, created = identity.customer, False
+        # Read after the lock was granted, so ``merged_into`` is current: one merged away
+        # meanwhile is followed to the kept customer by lock_customer() below.
+        locked = lock_in_read and customer.merged_into_id is None
     changed = []
     if name and not customer.name:
         customer.name = name
