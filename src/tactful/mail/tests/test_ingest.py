@@ -553,8 +553,9 @@ def test_ingest_query_count_is_bounded(desk, django_assert_max_num_queries):
     search_index = start_cold()
     from django.db import connection
 
-    # SQLite has no row locks: it reads a customer's merge apart from finding them.
-    relock = 0 if connection.vendor == "postgresql" else 1
+    # SQLite has no row locks: it reads a customer's merge apart from finding them; and it
+    # writes the coach's pending row and the ticket's state in two statements, not one.
+    relock = apart = 0 if connection.vendor == "postgresql" else 1
     # Measured on PostgreSQL: the duplicate and loop checks, the customer (found and locked
     # by one read) and its team; the ticket, message, attachment, event, coach request (row and the ticket's
     # state), automation's rules, the reports' daily row (one upsert), the search index; then
@@ -565,13 +566,13 @@ def test_ingest_query_count_is_bounded(desk, django_assert_max_num_queries):
     # (one indexed query); and the savepoint: 22, down from 44 with the full replay and
     # read-then-write daily rows (24 before the coach's pending row and the ticket's
     # "analysing" state became one statement, and the customer's lock one with its read).
-    with django_assert_max_num_queries(22 + search_index + relock):
+    with django_assert_max_num_queries(22 + search_index + relock + apart):
         assert ingest_email(raw).status == "created"
     reply = make_mail(message_id="<m2@example.com>", headers={"In-Reply-To": "<m1@example.com>"})
     # A reply waiting on the open first response: as above with the threading instead of the
     # team, the ticket touched, and one read for the clocks (nothing of theirs moves), the
     # caches warm: 16 (with the block look-up).
-    with django_assert_max_num_queries(16 + search_index + relock):
+    with django_assert_max_num_queries(16 + search_index + relock + apart):
         assert ingest_email(reply).status == "appended"
     with django_assert_max_num_queries(1):
         assert ingest_email(reply).status == "duplicate"
@@ -584,7 +585,7 @@ def test_ingest_query_count_is_bounded(desk, django_assert_max_num_queries):
     # new customer locked again, the block looked up, the coach's row and the ticket's state
     # written apart).
     newcomer = make_mail(sender="Nova <nova@example.com>", message_id="<n1@example.com>")
-    with django_assert_max_num_queries(21 + search_index + relock):
+    with django_assert_max_num_queries(21 + search_index + relock + apart):
         assert ingest_email(newcomer).status == "created"
 
 
