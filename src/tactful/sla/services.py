@@ -12,7 +12,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -692,6 +692,9 @@ def _retime_incrementally(
     restamps = any(isinstance(change, FACTS) for change in changes)
     if not starts_wait and not restamps:
         return True  # the open wait answers this message too: nothing moves
+    if not starts_wait and connection.vendor == "postgresql":
+        _restamp_open_clocks(ticket)
+        return True
     message = wrote[0].message if wrote else None
     if starts_wait and (message is None or message.kind != MessageKind.INCOMING):
         return False
@@ -709,6 +712,68 @@ def _retime_incrementally(
     # The summary (soonest deadline, policy, breach) moves only with a new running wait.
     _store(ticket, policy, runs, stored, announce=True, summarise=starts_wait)
     return True
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A clock as the daily figures count it (``stats.ClockLike``)."""
+
+    target: str
+    sequence: int
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+    elapsed_seconds: float
+    target_seconds: int | None
+    superseded: bool
+    team_id: int | None
+    agent_id: int | None
+    channel: str
+    language: str
+
+
+_COUNTED_FIELDS = tuple(_Counted.__dataclass_fields__)
+
+
+def _restamp_open_clocks(ticket: Ticket) -> None:
+    """Move the ticket's open clocks to its team, channel and language (what reports count
+    them under) when only such a fact changed under the same policy: what ``_store`` does
+    with the stored clocks replayed as they are (a finished clock keeps the values it ended
+    with), in one ``UPDATE … RETURNING`` of the rows' previous values instead of a read and
+    a write (PostgreSQL: the ``FROM`` of the table itself reads the rows as they were). The
+    daily figures move by the difference, as ``_store`` moves them."""
+    quote = connection.ops.quote_name
+    table = quote(Clock._meta.db_table)
+    columns = {name: quote(Clock._meta.get_field(name).column) for name in _COUNTED_FIELDS}
+    team, channel, language = columns["team_id"], columns["channel"], columns["language"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS c SET {team} = %s, {channel} = %s, {language} = %s "
+            f"FROM {table} AS old WHERE c.{quote('id')} = old.{quote('id')} "
+            f"AND c.{quote('ticket_id')} = %s AND c.{columns['state']} = ANY(%s) "
+            f"AND (c.{team} IS DISTINCT FROM %s OR c.{channel} <> %s OR c.{language} <> %s) "
+            f"RETURNING {', '.join(f'old.{column}' for column in columns.values())}",
+            [
+                ticket.team_id,
+                ticket.channel,
+                ticket.language,
+                ticket.pk,
+                [str(state) for state in OPEN_STATES],
+                ticket.team_id,
+                ticket.channel,
+                ticket.language,
+            ],
+        )
+        before = [_Counted(*row) for row in cursor.fetchall()]
+    if not before:
+        return
+    after = [
+        replace(c, team_id=ticket.team_id, channel=ticket.channel, language=ticket.language)
+        for c in before
+    ]
+    change = stats.total(after)
+    change.subtract(stats.total(before))
+    add_to_days(change)
 
 
 def _latest(run: replay.ClockRun) -> datetime:

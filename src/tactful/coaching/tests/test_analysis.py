@@ -136,8 +136,11 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     # (search index: two statements on SQLite, and an event), and the automation rules (no
     # outer savepoint). The language the coach read moves the open SLA clocks (their reports
     # count them under the language; the same policy applies, so no replay): the ticket read
-    # with its clocks, the clocks, their daily rows: 15 on PostgreSQL, 16 on SQLite (29 with
-    # the replay).
+    # with its clocks, then on PostgreSQL one UPDATE returning the clocks as they were (on
+    # SQLite a read and a write), their daily rows: 14 on PostgreSQL, 16 on SQLite (29 with
+    # the replay, 15 with the clocks read before they were written).
+    from django.db import connection
+
     from tactful.coaching import tasks
 
     customer = desk.customer(language=None)
@@ -145,7 +148,7 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
         customer=customer, body="I can't log in to my account since yesterday.", channel="email"
     )
     first = ticket.messages.get()
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 16):
         tasks.analyze_message_task.apply(args=[first.pk])
     ticket.refresh_from_db()
     assert ticket.language == "en"

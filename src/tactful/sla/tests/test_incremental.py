@@ -218,3 +218,36 @@ def test_a_policy_or_hours_changed_behind_the_orm_reach_the_next_ticket(desk):
         cursor.execute(f"UPDATE {table} SET time_zone = %s", ["Pacific/Kiritimati"])
     ticket = desk.ticket()
     assert_same_as_full_replay(ticket)  # the replay reads the hours afresh
+
+
+def test_a_language_change_moves_the_open_clocks_and_their_daily_rows_in_three_queries(desk):
+    """Only the open clocks follow the ticket's language (a finished one keeps the language
+    it ended with), and the daily figures follow them: what a recount from the clocks gives.
+    On PostgreSQL the clocks' share is the ticket's read, one UPDATE returning the clocks as
+    they were, and the daily rows."""
+    Policy.objects.create(
+        name="Any", first_response_minutes=60, resolution_minutes=600, business_hours=False
+    )
+    agent = desk.agent()
+    ticket = desk.ticket(language="en")
+    ticket_services.record_reply(ticket=ticket, agent=agent, body="On it.")  # first response met
+    with CaptureQueriesContext(connection) as context:
+        ticket_services.change_language(ticket=ticket, language="es", by=None)
+    if connection.vendor == "postgresql":
+        assert len(_sla_queries(context)) == 3
+    languages = dict(Clock.objects.filter(ticket=ticket).values_list("target", "language"))
+    assert languages == {Target.FIRST_RESPONSE: "en", Target.RESOLUTION: "es"}
+    days = _counting(kept(ticket)[1])
+    assert any(d["value"] == "es" and d["started"] == 1 for d in days)
+    with transaction.atomic():
+        services.rebuild_days()
+        recounted = _counting(kept(ticket)[1])
+        transaction.set_rollback(True)
+    assert days == recounted
+    assert_same_as_full_replay(ticket)
+
+
+def _counting(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The daily rows that count something (a moved count leaves its old row at zero)."""
+    keys = {"day", "target", "team_id", "dimension", "value"}
+    return [d for d in days if any(v for k, v in d.items() if k not in keys)]
