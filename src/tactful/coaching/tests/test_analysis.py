@@ -138,7 +138,8 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
     # count them under the language; the same policy applies, so no replay): the ticket read
     # with its clocks, then on PostgreSQL one UPDATE returning the clocks as they were (on
     # SQLite a read and a write), their daily rows: 14 on PostgreSQL, 16 on SQLite (29 with
-    # the replay, 15 with the clocks read before they were written).
+    # the replay, 15 with the clocks read before they were written). The reading's timeline
+    # row and the language's are one INSERT: 13 and 15.
     from django.db import connection
 
     from tactful.coaching import tasks
@@ -148,7 +149,7 @@ def test_analysis_bookkeeping_query_count(desk, django_assert_max_num_queries):
         customer=customer, body="I can't log in to my account since yesterday.", channel="email"
     )
     first = ticket.messages.get()
-    with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 16):
+    with django_assert_max_num_queries(13 if connection.vendor == "postgresql" else 15):
         tasks.analyze_message_task.apply(args=[first.pk])
     ticket.refresh_from_db()
     assert ticket.language == "en"
@@ -213,3 +214,43 @@ def test_a_new_message_gets_its_pending_reading_and_marks_the_ticket_in_one_stat
     ticket.refresh_from_db()
     assert (ticket.coach_state, ticket.emotion) == ("pending", "joy")
     assert Ticket.objects.get(pk=other.pk).coach_state == "done"  # another ticket: untouched
+
+
+@pytest.mark.parametrize(
+    "body, language",
+    [
+        ("I can't log in to my account since yesterday, please help.", "en"),
+        ("No puedo entrar en mi cuenta desde ayer, por favor ayúdenme.", "es"),
+        ("Не могу войти в свой аккаунт со вчерашнего дня, помогите пожалуйста.", "ru"),
+    ],
+)
+def test_the_reading_and_the_language_it_set_are_on_the_timeline_and_heard_in_order(
+    desk, body, language
+):
+    """Written in one INSERT, the two rows keep their order and each subscriber hears both,
+    with their stored rows."""
+    from tactful.coaching.events import MessageAnalysed
+    from tactful.tickets import events
+
+    heard: list = []
+
+    def listen(change) -> None:
+        heard.append(change)
+
+    events.subscribe(MessageAnalysed, events.LanguageChanged)(listen)
+    try:
+        ticket = inbound.create_ticket(
+            customer=desk.customer(language=None), body=body, channel="email"
+        )
+        analysis.analyze_incoming_message(message=ticket.messages.get())
+    finally:
+        events.unsubscribe(listen)
+    assert [type(change) for change in heard] == [MessageAnalysed, events.LanguageChanged]
+    assert heard[1].language == language and heard[1].previous == "und"
+    rows = list(ticket.events.filter(kind__in=[EventKind.ANALYSED, EventKind.LANGUAGE_CHANGED]))
+    assert [row.pk for row in sorted(rows, key=lambda r: r.pk)] == [c.row.pk for c in heard]
+    assert [r.kind for r in sorted(rows, key=lambda r: r.pk)] == [
+        EventKind.ANALYSED,
+        EventKind.LANGUAGE_CHANGED,
+    ]
+    assert sorted(rows, key=lambda r: r.pk)[1].data == {"from": "und", "to": language}
