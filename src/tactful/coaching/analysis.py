@@ -274,30 +274,29 @@ def _record_success(
             ticket.save(update_fields=fields)
         else:
             services.touch(ticket, *fields)
-        _write(
-            coaching_events.MessageAnalysed(
-                ticket=ticket,
-                message=message,
-                emotion=analysis.top_emotion,
-                intensity=analysis.intensity,
-                abuse=analysis.abuse,
-                threat=analysis.threat,
-                company_fault=analysis.company_fault,
-                language=analysis.language,
-                coach_seconds=coach_seconds,
-            ),
-            silent=silent,
+        analysed = coaching_events.MessageAnalysed(
+            ticket=ticket,
+            message=message,
+            emotion=analysis.top_emotion,
+            intensity=analysis.intensity,
+            abuse=analysis.abuse,
+            threat=analysis.threat,
+            company_fault=analysis.company_fault,
+            language=analysis.language,
+            coach_seconds=coach_seconds,
         )
-        if ticket.language != previous_language:
-            if silent:
-                _write(
-                    events.LanguageChanged(
-                        ticket=ticket, previous=previous_language, language=ticket.language
-                    ),
-                    silent=True,
-                )
-            else:
-                services.language_changed(ticket=ticket, previous=previous_language, by=None)
+        if ticket.language == previous_language:
+            _write(analysed, silent=silent)
+            return analysis
+        language = events.LanguageChanged(
+            ticket=ticket, previous=previous_language, language=ticket.language
+        )
+        if silent:
+            _write(analysed, silent=True)
+            _write(language, silent=True)
+        else:
+            # The reading and the language it set: two timeline rows, one INSERT.
+            timeline.record_together([analysed, language])
     return analysis
 
 

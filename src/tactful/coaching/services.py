@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, sql
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -28,17 +28,52 @@ def request_analysis(*, message: Message, new_message: bool = False) -> MessageA
         new_message: the message was created in this transaction, so it has no analysis row
             yet: the row is inserted without looking for one first.
     """
-    if new_message:
-        analysis = MessageAnalysis.objects.create(message=message)
+    if new_message and connection.vendor == "postgresql":
+        analysis = _insert_marking_the_ticket_pending(message)
     else:
-        analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
-    Ticket.objects.filter(pk=message.ticket_id).exclude(coach_state=CoachState.PENDING).update(
-        coach_state=CoachState.PENDING
-    )
+        if new_message:
+            analysis = MessageAnalysis.objects.create(message=message)
+        else:
+            analysis, _created = MessageAnalysis.objects.get_or_create(message=message)
+        Ticket.objects.filter(pk=message.ticket_id).exclude(coach_state=CoachState.PENDING).update(
+            coach_state=CoachState.PENDING
+        )
     if Message.ticket.is_cached(message):  # keep the caller's instance truthful
         message.ticket.coach_state = CoachState.PENDING
     message_id = message.pk
     transaction.on_commit(lambda: tasks.enqueue_analysis(message_id))
+    return analysis
+
+
+def _insert_marking_the_ticket_pending(message: Message) -> MessageAnalysis:
+    """Insert ``message``'s pending analysis row and mark its ticket "analysing" in one
+    round trip (PostgreSQL): the ticket's UPDATE rides in a ``WITH`` clause of the INSERT,
+    which PostgreSQL runs to completion whether or not the INSERT reads it. Every customer
+    message takes this path, so it is one statement fewer per message stored."""
+    analysis = MessageAnalysis(message=message)
+    meta = MessageAnalysis._meta
+    # The INSERT as the ORM writes it (every column, defaults and created_at filled in).
+    query = sql.InsertQuery(MessageAnalysis)
+    query.insert_values(
+        [f for f in meta.local_concrete_fields if f is not meta.pk], [analysis], raw=False
+    )
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(insert_sql, insert_params)] = compiler.as_sql()
+    quote = connection.ops.quote_name
+    table = quote(Ticket._meta.db_table)
+    state = quote(Ticket._meta.get_field("coach_state").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH marked AS (UPDATE {table} SET {state} = %s "
+            f"WHERE {quote(Ticket._meta.pk.column)} = %s AND {state} <> %s) {insert_sql}",
+            [CoachState.PENDING, message.ticket_id, CoachState.PENDING, *insert_params],
+        )
+        row = cursor.fetchone()
+    assert row is not None  # an INSERT … RETURNING of one row
+    analysis.pk = row[0]
+    analysis._state.adding = False
+    analysis._state.db = connection.alias
     return analysis
 
 

@@ -62,6 +62,22 @@ def get_or_create_customer(
     language: str | None = None,
     lock: bool = False,
 ) -> Customer:
+    """The customer behind ``handle`` on ``channel`` (see :func:`find_or_create_customer`)."""
+    customer, _created = find_or_create_customer(
+        channel=channel, handle=handle, name=name, email=email, language=language, lock=lock
+    )
+    return customer
+
+
+def find_or_create_customer(
+    *,
+    channel: str,
+    handle: str,
+    name: str = "",
+    email: str = "",
+    language: str | None = None,
+    lock: bool = False,
+) -> tuple[Customer, bool]:
     """The customer behind ``handle`` on ``channel``, created (with that identity) if new.
 
     A new identity that comes with an e-mail address joins the customer who already has that
@@ -72,6 +88,10 @@ def get_or_create_customer(
     ``lock``: also row-lock the customer for the rest of the transaction, the kept one if it
     was merged (:func:`lock_customer`) — without a query of its own when the customer was
     created here (nobody else sees the row yet) or joined here (found locked).
+
+    Returns:
+        The customer, and whether it was created in this transaction: a row no other
+        transaction can see yet, so nothing else (a block, a merge) can refer to it.
     """
     handle = normalize_handle(channel=channel, handle=handle)
     name = (name or "").strip()
@@ -79,17 +99,24 @@ def get_or_create_customer(
     if channel == Channel.EMAIL and not email:
         email = handle
     _check(channel=channel, handle=handle, name=name, email=email)
-    identity = (
-        CustomerIdentity.objects.select_related("customer")
-        .filter(channel=channel, handle=handle)
-        .first()
+    identities = CustomerIdentity.objects.select_related("customer").filter(
+        channel=channel, handle=handle
     )
+    # A known customer is row-locked by the very read that finds them (FOR NO KEY UPDATE OF
+    # the customer's row only): one round trip instead of a read, then a lock.
+    lock_in_read = lock and connection.features.has_select_for_update_of
+    if lock_in_read:
+        identities = identities.select_for_update(of=("customer",), no_key=True)
+    identity = identities.first()
     if identity is None:
-        customer, locked = _join_or_create(
+        customer, locked, created = _join_or_create(
             channel=channel, handle=handle, name=name, email=email, language=language
         )
     else:
-        customer, locked = identity.customer, False
+        customer, created = identity.customer, False
+        # Read after the lock was granted, so ``merged_into`` is current: one merged away
+        # meanwhile is followed to the kept customer by lock_customer() below.
+        locked = lock_in_read and customer.merged_into_id is None
     changed = []
     if name and not customer.name:
         customer.name = name
@@ -104,15 +131,15 @@ def get_or_create_customer(
         customer.save(update_fields=changed)
     if lock and not locked:
         customer = lock_customer(customer)
-    return customer
+    return customer, created
 
 
 def _join_or_create(
     *, channel: str, handle: str, name: str, email: str, language: str | None
-) -> tuple[Customer, bool]:
+) -> tuple[Customer, bool, bool]:
     """The customer a new identity belongs to: the one with its address, else a new one;
-    and whether it is row-locked for the transaction already (or new, so nobody else can
-    lock or merge it before the commit)."""
+    whether it is row-locked for the transaction already (or new, so nobody else can lock
+    or merge it before the commit); and whether it was created here."""
     # A transaction of its own only when the caller holds none: the address lock must last
     # to the end of one (no savepoint: nothing in here is expected to fail and be survived).
     with transaction.atomic(savepoint=False):
@@ -123,7 +150,7 @@ def _join_or_create(
 
 def _join_or_create_in_transaction(
     *, channel: str, handle: str, name: str, email: str, language: str | None
-) -> tuple[Customer, bool]:
+) -> tuple[Customer, bool, bool]:
     customer = None
     if email:
         # Two first messages from one address on two channels at once (the contact form and
@@ -140,14 +167,18 @@ def _join_or_create_in_transaction(
     if _insert_identity(customer, channel=channel, handle=handle):
         # Locked: found with FOR NO KEY UPDATE (PostgreSQL), or created in this transaction.
         # SQLite has no row locks: its writes take turns on the whole database.
-        return customer, connection.features.has_select_for_update
+        return customer, connection.features.has_select_for_update, created
     # A concurrent delivery created this identity first (the insert waited for its commit):
     # the customer it belongs to is the one; the one made for this message goes.
     if created:
         customer.delete()
     return (
-        CustomerIdentity.objects.select_related("customer").get(channel=channel, handle=handle)
-    ).customer, False
+        (
+            CustomerIdentity.objects.select_related("customer").get(channel=channel, handle=handle)
+        ).customer,
+        False,
+        False,
+    )
 
 
 def _insert_identity(customer: Customer, *, channel: str, handle: str) -> bool:

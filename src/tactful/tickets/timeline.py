@@ -8,9 +8,11 @@ not show or that a subscriber misses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
+
+from django.db import connection
 
 from tactful.tickets import events, history
 from tactful.tickets.models import TicketEvent
@@ -33,6 +35,29 @@ def record(change: events.TicketChange) -> TicketEvent:
     )
     events.emit(replace(change, row=row))
     return row
+
+
+def record_together(changes: Sequence[events.TicketChange]) -> list[TicketEvent]:
+    """:func:`record` for several changes made at once, their rows written in one INSERT
+    (where the database returns the new ids from it; elsewhere one by one) and emitted in
+    order."""
+    if len(changes) < 2 or not connection.features.can_return_rows_from_bulk_insert:
+        return [record(change) for change in changes]
+    rows = TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket=change.ticket,
+                kind=change.kind,
+                actor=change.by,
+                message=change.message,
+                data=change.data(),
+            )
+            for change in changes
+        ]
+    )
+    for change, row in zip(changes, rows, strict=True):
+        events.emit(replace(change, row=row))
+    return rows
 
 
 def record_history(rows: Iterable[TicketEvent], *, batch_size: int = 2000) -> list[TicketEvent]:
