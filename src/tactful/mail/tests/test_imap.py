@@ -359,12 +359,28 @@ def test_a_second_poller_leaves_a_mailbox_alone_while_another_polls_it(inbox):
     servers.append(inbox.username, [_mail(1, to=inbox.username)])
     with psycopg.connect(_database_url()) as other_worker:
         other_worker.execute("SELECT pg_advisory_lock(%s, %s)", [imap._LOCK_NAMESPACE, inbox.pk])
+        assert _advisory_lock_held(inbox.pk)  # the wait below looks for the right lock
         busy = imap.poll_mailbox(inbox)
-    # The other worker's connection is gone, and its lock with it (a killed worker too).
+    # The other worker's connection is gone, and its lock with it (a killed worker too). The
+    # server drops the lock when that backend has exited, a moment after the client closed:
+    # wait for that (as the next beat tick would) rather than race it.
+    assert servers.wait_for(lambda: not _advisory_lock_held(inbox.pk), timeout=10)
     free = imap.poll_mailbox(inbox)
 
     assert busy.skipped and busy.fetched == 0
     assert not free.skipped and free.created == 1
+
+
+def _advisory_lock_held(mailbox_id: int) -> bool:
+    """Whether any session holds the "polling mailbox N" advisory lock (two-key form)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = %s AND objid = %s AND objsubid = 2)",
+            [imap._LOCK_NAMESPACE, mailbox_id],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _database_url() -> str:
