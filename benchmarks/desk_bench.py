@@ -43,6 +43,8 @@ PAGES = [
     ("search_es", "search, Spanish"),
     ("search_ru", "search, Russian"),
     ("ticket", "ticket page"),
+    ("counts", "sidebar queue counts"),
+    ("customer", "customer page"),
     ("api_list", "API ticket list"),
 ]
 SEARCH_TERMS = {"search_en": "charged", "search_es": "cobraron", "search_ru": "списали"}
@@ -147,12 +149,19 @@ def run_tactful(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     visible = list(
         permissions.visible_tickets(agent).order_by("-id").values_list("id", flat=True)[:5000]
     )
+    customers = dict(
+        permissions.visible_tickets(agent)
+        .filter(id__in=visible[:500])
+        .values_list("id", "customer_id")
+    )
     rng = random.Random(1)
     language_filter = "status=open&priority=3&priority=4&language=es"
     requests = {
         "inbox": lambda: client.get("/inbox/"),
         "filtered": lambda: client.get(f"/inbox/?{language_filter}"),
         "ticket": lambda: client.get(f"/tickets/{rng.choice(visible)}/"),
+        "counts": lambda: client.get("/inbox/counts/"),
+        "customer": lambda: client.get(f"/customers/{rng.choice(list(customers.values()))}/"),
         "api_list": lambda: client.get(
             "/api/v1/tickets?limit=25", headers={"Authorization": f"Bearer {token}"}
         ),

@@ -233,9 +233,17 @@ def _bulk_options(
 def queue_counts(request: HttpRequest) -> HttpResponse:
     """Counts for the built-in queues, loaded after the page so the inbox itself stays fast."""
     agent = _agent(request)
+    cap = selectors.QUEUE_COUNT_CAP
     counts = selectors.queue_counts(agent=agent)
+    # A long queue is counted only up to the cap: say so on the number rather than show a
+    # figure that looks exact.
+    beyond = _("More than %(cap)s: long queues are counted only this far.") % {"cap": cap}
+    shown = {name: f"{cap}+" if n > cap else str(n) for name, n in counts.items()}
+    titles = {name: beyond if n > cap else "" for name, n in counts.items()}
     return render(
-        request, "inbox/_queue_counts.html", {"counts": counts, "show_held": agent.is_lead}
+        request,
+        "inbox/_queue_counts.html",
+        {"counts": shown, "titles": titles, "show_held": agent.is_lead},
     )
 
 

@@ -126,6 +126,11 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["language", "status"], name="ticket_language_status"),
             models.Index(fields=["-intensity"], name="ticket_intensity"),
+            # Held tickets are few: without this their count (the leads' "Blocked customers"
+            # queue) would read every active ticket to find none.
+            models.Index(
+                fields=["team", "status"], condition=models.Q(held=True), name="ticket_held"
+            ),
         ]
 
     def __str__(self) -> str:
