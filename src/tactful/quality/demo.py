@@ -1,6 +1,6 @@
 """The demo desk's quality reviews: the coach's review of every solved conversation, a lead's
 reviews (one of a single reply, one replacing the coach's), an agent's dispute, each team's
-sampling plan with this week's draw, and a calibration round graded by two reviewers.
+sampling plan with the draws of the weeks its conversations were solved in, and a calibration round graded by two reviewers.
 
 Called by ``tactful.desk.demo`` once the conversations are seeded; idempotent (the round marks
 it done). Grades are derived from the coach's, with the small disagreements real reviewers
@@ -9,7 +9,7 @@ have, so the calibration page has something to show.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TextIO
 
 from django.utils import timezone
@@ -89,10 +89,30 @@ def seed_quality_demo(*, out: TextIO | None = None) -> None:
             team=team, defaults={"scorecard": ace, "share_percent": 20, "minimum_per_agent": 1}
         )
         plan.reviewers.add(lead)
-        this_week = sampling.week_start(timezone.localdate())
-        for week in (this_week - timedelta(weeks=1), this_week):
+        for week in _weeks_to_draw(solved):
             sampling.draw_sample(plan=plan, week=week)
     _backdate()
+
+
+#: The most weeks back the demo draws samples for (its conversations span the last nine days).
+DRAWN_WEEKS = 3
+
+
+def _weeks_to_draw(solved: list[Ticket]) -> list[date]:
+    """Every week the demo's conversations were solved in, up to this one.
+
+    Not just this week and the last: the conversations span the nine days before the seed, so
+    seeded early on a Monday "this week" is empty and last week may hold only the lead's own
+    conversations, which the lead cannot be given to review.
+    """
+    this_week = sampling.week_start(timezone.localdate())
+    weeks = {
+        sampling.week_start(timezone.localdate(ticket.solved_at))
+        for ticket in solved
+        if ticket.solved_at is not None
+    }
+    first = max(min(weeks, default=this_week), this_week - timedelta(weeks=DRAWN_WEEKS - 1))
+    return [first + timedelta(weeks=n) for n in range((this_week - first).days // 7 + 1)]
 
 
 def _lead_reviews(

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any, cast
 
 import pytest
@@ -208,3 +209,19 @@ def test_the_weekly_task_draws_last_weeks_conversations(crew, converse, plan, mo
     conversations(converse, crew, "emma", 3)
     monkeypatch.setattr(timezone, "localdate", lambda: THIS_WEEK + timedelta(days=7))
     assert tasks.draw_weekly_samples_task() == 2
+
+
+def test_the_demo_draws_every_week_its_conversations_were_solved_in_up_to_three():
+    """Seeded early on a Monday, "this week" is empty: the demo draws the earlier weeks too."""
+    from tactful.quality.demo import DRAWN_WEEKS, _weeks_to_draw
+    from tactful.tickets.models import Ticket
+
+    now = timezone.now()
+    this_week = sampling.week_start(timezone.localdate())
+    eight_days_ago = sampling.week_start(timezone.localdate(now - timedelta(days=8)))
+    weeks = _weeks_to_draw([Ticket(solved_at=now - timedelta(days=8)), Ticket(solved_at=None)])
+    assert weeks[0] == eight_days_ago and weeks[-1] == this_week
+    assert all((b - a).days == 7 for a, b in pairwise(weeks))
+    long_ago = _weeks_to_draw([Ticket(solved_at=now - timedelta(days=60))])
+    assert len(long_ago) == DRAWN_WEEKS and long_ago[-1] == this_week
+    assert _weeks_to_draw([]) == [this_week]
