@@ -208,7 +208,9 @@ class ChatCustomer(User):
     """
 
     fixed_count = int(os.environ.get("LOADTEST_CHAT", "2"))
-    wait_time = between(1, 2)
+    # A person typing: a message every 2.5–5 s at most, under the desk's per-visitor limit of
+    # 30 a minute (a minute of messages 1–2 s apart is a script, and the desk refuses it).
+    wait_time = between(2.5, 5)
     _numbers = itertools.count(1)
 
     def __init__(self, environment: Any) -> None:

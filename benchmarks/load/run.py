@@ -449,6 +449,10 @@ def main(argv: list[str] | None = None) -> int:
             "TACTFUL_LOG_LEVEL": "WARNING",
             # Every agent logs in from 127.0.0.1: the per-address login throttle must not trip.
             "TACTFUL_LOGIN_ADDRESS_FAILURES": "1000",
+            # Every chat visitor writes from 127.0.0.1 too: the per-address chat limit (120 a
+            # minute, meant for one office or one abuser) would count them all as one visitor.
+            # The per-visitor limit stays as shipped.
+            "TACTFUL_CHAT_RATE_PER_IP": "100000",
         }  # fmt: skip
         os.environ.update(env)
         import django

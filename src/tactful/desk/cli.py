@@ -84,6 +84,15 @@ def demo(argv: list[str]) -> int:
     return 0
 
 
+#: Database connections per web process (``TACTFUL_DATABASE_POOL_SIZE`` overrides it):
+#: a request holds one only while it runs, so a few serve many concurrent requests.
+WEB_DATABASE_POOL_SIZE = 10
+
+
+#: gunicorn's ``--keep-alive`` for the web workers (see ``gunicorn_argv``).
+KEEP_ALIVE_SECONDS = 65
+
+
 def serve(argv: list[str]) -> int:
     """Serve a configured install: gunicorn with uvicorn workers (settings from the environment)."""
     parser = argparse.ArgumentParser(prog="tactful serve", description=serve.__doc__)
@@ -91,11 +100,20 @@ def serve(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
     parser.add_argument("--migrate", action="store_true", help="apply migrations first")
     args = parser.parse_args(argv)
+    os.environ.setdefault("TACTFUL_DATABASE_POOL_SIZE", str(WEB_DATABASE_POOL_SIZE))
     _setup_django()
     if args.migrate:
         from django.core.management import call_command
 
         call_command("migrate", interactive=False)
+    from django.db import connections
+
+    # gunicorn forks the workers from this process: no connection, and no pool with its
+    # threads, may be inherited by them (each worker opens its own pool on first use).
+    for connection in connections.all():
+        connection.close()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
     from django.conf import settings
 
     if "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"] and args.workers > 1:
@@ -125,6 +143,12 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
         str(workers),
         "--worker-class",
         "uvicorn.workers.UvicornWorker",
+        # An idle keep-alive connection is closed after this many seconds. gunicorn's 2 s made
+        # a client that reused its connection after a pause race the close (the load test's
+        # "connection reset" errors); load balancers that keep upstream connections (60 s idle
+        # on AWS's, for one) need the server to keep them open longer than they do.
+        "--keep-alive",
+        str(KEEP_ALIVE_SECONDS),
         "--access-logfile",
         "-",
         "tactful.desk.asgi:application",

@@ -13,6 +13,8 @@ import platformdirs
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from tactful.livechat.layer_config import redis_channel_layer
+
 # Lets the typed code write ``admin.ModelAdmin[Ticket]`` and ``QuerySet[Ticket]`` at run time.
 django_stubs_ext.monkeypatch()
 
@@ -139,6 +141,25 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+#: Connections each web process may hold, in a pool (0: no pool). ``tactful serve`` and the
+#: ASGI entry point turn it on (10) for PostgreSQL: under ASGI every request runs on a thread
+#: of its own and Django keeps one connection per thread, so persistent connections piled up —
+#: about 50 per web process under the load test, and PostgreSQL's 100 slots were gone (Celery
+#: tasks and requests failed with "too many clients"). A bounded pool makes a burst wait for a
+#: connection (at most TACTFUL_DATABASE_POOL_TIMEOUT seconds) instead of failing. Celery
+#: workers run one task per process at a time and keep their one persistent connection.
+TACTFUL_DATABASE_POOL_SIZE = int(os.environ.get("TACTFUL_DATABASE_POOL_SIZE", "0"))
+TACTFUL_DATABASE_POOL_TIMEOUT = float(os.environ.get("TACTFUL_DATABASE_POOL_TIMEOUT", "10"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    TACTFUL_DATABASE_POOL_SIZE > 0
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": TACTFUL_DATABASE_POOL_SIZE,
+        "timeout": TACTFUL_DATABASE_POOL_TIMEOUT,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections; Django must not
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a worker writes; a busy timeout instead of "locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -306,10 +327,7 @@ INSTALLED_APPS += ["channels"]
 _channels_redis_url = os.environ.get("TACTFUL_CHANNELS_REDIS_URL") or os.environ.get("REDIS_URL")
 CHANNEL_LAYERS = {
     "default": (
-        {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_channels_redis_url], "prefix": "tactful-chat"},
-        }
+        redis_channel_layer(_channels_redis_url)
         if _channels_redis_url
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )

@@ -34,6 +34,8 @@ def test_serve_runs_the_asgi_app_on_uvicorn_workers():
     assert argv[argv.index("--worker-class") + 1] == "uvicorn.workers.UvicornWorker"
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
     assert argv[argv.index("--workers") + 1] == "3"
+    # Longer than a load balancer's idle timeout for the connections it keeps (60 s).
+    assert int(argv[argv.index("--keep-alive") + 1]) > 60
 
 
 def _free_port() -> int:
