@@ -17,7 +17,7 @@ from tactful.canned import forms, rendering, selectors, services
 from tactful.canned.models import CannedResponse, CannedVariant, Category, VariantLanguage
 from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.tickets import permissions
-from tactful.tickets.models import Ticket
+from tactful.tickets.models import MessageKind, Ticket
 
 
 def _agent(request: HttpRequest) -> Agent:
@@ -71,8 +71,14 @@ def ticket_suggestions(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if query:
         items = selectors.search(ticket=ticket, agent=agent, query=query)
     else:
+        # The customer's own messages only: the coach also reads an agent's call notes (for
+        # the agent's load), but those are the agent's words, not the customer's state.
         analysis = (
-            MessageAnalysis.objects.filter(message__ticket_id=ticket.pk, status=AnalysisStatus.DONE)
+            MessageAnalysis.objects.filter(
+                message__ticket_id=ticket.pk,
+                message__kind=MessageKind.INCOMING,
+                status=AnalysisStatus.DONE,
+            )
             .select_related("message")
             .order_by("-message_id")
             .first()

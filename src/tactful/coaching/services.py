@@ -90,18 +90,6 @@ def retry_analysis(*, message: Message) -> MessageAnalysis:
     return analysis
 
 
-def retry_failed_analyses(*, limit: int = 500) -> int:
-    """Queue every failed or pending analysis again (periodic job / management command)."""
-    ids = list(
-        MessageAnalysis.objects.exclude(status=AnalysisStatus.DONE)
-        .order_by("id")
-        .values_list("message_id", flat=True)[:limit]
-    )
-    for message_id in ids:
-        tasks.enqueue_analysis(message_id)
-    return len(ids)
-
-
 def sweep_stuck_analyses(*, now: datetime | None = None, limit: int = 1_000) -> int:
     """Queue again the readings that a crash, a lost task or a broker outage left behind.
 
@@ -109,7 +97,8 @@ def sweep_stuck_analyses(*, now: datetime | None = None, limit: int = 1_000) -> 
     ``TACTFUL_ANALYSIS_SWEEP_ATTEMPTS`` attempts) ``TACTFUL_ANALYSIS_STUCK_SECONDS`` after it
     was created or last queued by this sweep. Each is stamped before it is queued, so a worker
     that stays down gets each reading once per period, not once per sweep. Beat runs this
-    every few minutes; ``retry_failed_analyses`` is the admin's "everything now" instead.
+    every few minutes (``sweep-stuck-analyses``); one message's reading is retried at once
+    with :func:`retry_analysis` (the ticket page's "Retry").
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.TACTFUL_ANALYSIS_STUCK_SECONDS)

@@ -714,27 +714,6 @@ def _retime_incrementally(
     return True
 
 
-@dataclass(frozen=True)
-class _Counted:
-    """A clock as the daily figures count it (``stats.ClockLike``)."""
-
-    target: str
-    sequence: int
-    state: str
-    started_at: datetime
-    ended_at: datetime | None
-    elapsed_seconds: float
-    target_seconds: int | None
-    superseded: bool
-    team_id: int | None
-    agent_id: int | None
-    channel: str
-    language: str
-
-
-_COUNTED_FIELDS = tuple(_Counted.__dataclass_fields__)
-
-
 def _restamp_open_clocks(ticket: Ticket) -> None:
     """Move the ticket's open clocks to its team, channel and language (what reports count
     them under) when only such a fact changed under the same policy: what ``_store`` does
@@ -744,7 +723,7 @@ def _restamp_open_clocks(ticket: Ticket) -> None:
     daily figures move by the difference, as ``_store`` moves them."""
     quote = connection.ops.quote_name
     table = quote(Clock._meta.db_table)
-    columns = {name: quote(Clock._meta.get_field(name).column) for name in _COUNTED_FIELDS}
+    columns = {name: quote(Clock._meta.get_field(name).column) for name in stats.COUNTED_FIELDS}
     team, channel, language = columns["team_id"], columns["channel"], columns["language"]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -764,7 +743,7 @@ def _restamp_open_clocks(ticket: Ticket) -> None:
                 ticket.language,
             ],
         )
-        before = [_Counted(*row) for row in cursor.fetchall()]
+        before = [stats.CountedClock(*row) for row in cursor.fetchall()]
     if not before:
         return
     after = [

@@ -15,10 +15,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from tactful.sla.models import Clock
 
 FIRST_EDGE = 30.0
 RATIO = 1.3
@@ -68,7 +72,12 @@ def percentile(histogram: Sequence[float], fraction: float) -> float | None:
     return bounds(BUCKETS - 1)[1]
 
 
-class ClockLike(Protocol):
+@dataclass(frozen=True)
+class CountedClock:
+    """The fields of a clock that the daily figures read: the one list of them. A stored
+    ``Clock`` has the same attributes, so :func:`contributions` takes either; this is the
+    snapshot of one (a row read back by ``services._restamp_open_clocks``)."""
+
     target: str
     sequence: int
     state: str
@@ -81,6 +90,13 @@ class ClockLike(Protocol):
     agent_id: int | None
     channel: str
     language: str
+
+
+#: :class:`CountedClock`'s fields, in the order its constructor takes them.
+COUNTED_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(CountedClock))
+
+#: What :func:`contributions` counts: a stored clock, or a snapshot of one.
+ClockLike: TypeAlias = "CountedClock | Clock"
 
 
 def _values(clock: ClockLike) -> dict[str, str]:

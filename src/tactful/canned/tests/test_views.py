@@ -11,7 +11,10 @@ from django.urls import reverse
 from tactful.canned import rendering, services
 from tactful.canned.models import CannedResponse, CannedVariant
 from tactful.canned.personal_touch import personal_touch_findings
+from tactful.coaching.models import AnalysisStatus, MessageAnalysis
 from tactful.desk.testing import assert_same_query_count
+from tactful.tickets import services as ticket_services
+from tactful.tickets.models import CALL_NOTE_KEY, Message, MessageKind
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +122,36 @@ def test_suggestions_are_in_the_tickets_language_with_insert_buttons(world):
     assert html.count('class="link canned-insert"') == 6
     assert "Hola, María" in html  # rendered preview, in Spanish
     assert "Shipping secret" not in html
+
+
+def _read(message, **values):
+    """The coach's finished reading of ``message``, as a worker would store it."""
+    defaults = {
+        "status": AnalysisStatus.DONE,
+        "language": "es",
+        "top_emotion": "neutral",
+        "intensity": 0.1,
+        "spans": {"questions": []},
+    }
+    MessageAnalysis.objects.update_or_create(message=message, defaults={**defaults, **values})
+
+
+def test_suggestions_follow_the_customers_latest_message_not_a_call_note_read_after_it(world):
+    """A call note is read by the coach too (for the agent's emotional load), but it is the
+    agent's text: the picker's state and problem come from what the customer wrote."""
+    ticket, ana = world["ticket"], world["ana"]
+    _read(Message.objects.get(ticket=ticket, kind=MessageKind.INCOMING))
+    note = ticket_services.add_internal_note(
+        ticket=ticket,
+        agent=ana,
+        body="Llamada: el cliente gritó e insultó; le dije que así no podemos seguir.",
+        metadata={CALL_NOTE_KEY: 1},
+    )
+    _read(note, abuse=True, top_emotion="anger", intensity=0.9)
+    html = login(ana).get(reverse("canned:suggestions", args=[ticket.pk])).content.decode()
+    first = html.index('class="canned-item canned-')
+    # A calm customer without questions: actions first, not the boundary templates.
+    assert html[first:].startswith('class="canned-item canned-action"')
 
 
 def test_search_finds_within_the_library_and_escapes_input(world):

@@ -14,9 +14,13 @@ from django.urls import reverse
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 #: ``src/tactful``, where the catalogues' ``makemessages`` runs (docs/desk.md, "Translations").
 SOURCES = LOCALE.parents[1]
-#: What that command leaves out (the coach speaks through its own texts).
+#: What that command leaves out. The coach speaks through its own catalogues
+#: (``coach/lang/*/messages.json``), which ``coach/tests/test_messages.py`` keeps complete.
 NOT_EXTRACTED = ["coach/*", "*/tests/*", "*/migrations/*"]
-#: The files makemessages reads for the ``django`` domain.
+#: The files makemessages reads for the ``django`` domain. No script uses a JavaScript
+#: catalogue (``djangojs``): the chat widget's texts are gettext messages in
+#: ``livechat/widget.py``, extracted here, and ``livechat/tests/test_views.py`` checks that
+#: the script shows no text but those.
 EXTRACTED_SUFFIXES = {".py", ".html", ".txt"}
 
 

@@ -667,8 +667,10 @@ def test_no_stored_payload_runs_on_any_page(asgi_desk, desk, settings, request):
     assert sum(len(v) for v in assigned.values()) == len(payloads)
     seeded = seed(desk, assigned, asgi_desk)
     paths = _pages(seeded)
-    # The browser starts after the seeding: Playwright's event loop in this thread would stop
-    # the chat replies' delivery (async_to_sync) from running here.
+    # The browser starts here, after the seeding, but the order is no longer needed: a chat
+    # reply delivered in a thread running Playwright's event loop still reaches the visitor
+    # (``livechat.transport.broadcast`` sends from a thread of its own there; livechat's
+    # test_services checks it).
     page = request.getfixturevalue("page")
     page.set_default_timeout(30_000)
 

@@ -2,7 +2,9 @@
 
 The multi-process test is the production shape: two web workers and a separate process that
 records and delivers the agent's reply (as a Celery worker would). Only the Redis channel
-layer (DB 5) carries the reply from that process to the worker holding the visitor's socket.
+layer carries the reply from that process to the worker holding the visitor's socket: the
+run's own Redis database (``TACTFUL_TEST_REDIS_URL``, as the Celery tests use it), so runs
+given different databases never read each other's chat frames.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -45,11 +46,15 @@ def _free_port() -> int:
 
 
 def _redis_url() -> str | None:
-    configured = os.environ.get("TACTFUL_TEST_REDIS_URL")
-    if not configured:
-        return None
-    parts = urlsplit(configured)
-    return f"{parts.scheme}://{parts.netloc}/5"  # live chat's own Redis database
+    """The Redis database this run was given, as it was given (``None``: not configured)."""
+    return os.environ.get("TACTFUL_TEST_REDIS_URL") or None
+
+
+def test_the_served_desk_uses_the_redis_database_this_run_was_given(monkeypatch):
+    monkeypatch.setenv("TACTFUL_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+    assert _redis_url() == "redis://127.0.0.1:6379/9"
+    monkeypatch.delenv("TACTFUL_TEST_REDIS_URL")
+    assert _redis_url() is None
 
 
 @pytest.fixture

@@ -59,6 +59,75 @@ def test_every_widget_string_has_spanish_and_russian_fallbacks():
                 assert placeholder in widget.FALLBACK[language][key], (language, key)
 
 
+def _first_argument(source: str, start: int) -> str:
+    """The first argument of the call whose ``(`` is just before ``start``: up to the comma or
+    parenthesis that closes it, skipping nested brackets and quoted text."""
+    depth, index, quote = 0, start, ""
+    while index < len(source):
+        char = source[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif char == "," and depth == 0:
+            break
+        index += 1
+    return source[start:index]
+
+
+def _asked_texts(source: str) -> list[tuple[int, int]]:
+    """Where the script's ``t(…)`` and ``setStatus(…)`` calls name the text they show: the
+    span of each one's first argument."""
+    spans = []
+    for call in re.finditer(r"(?<![\w.$])(?:t|setStatus)\(", source):
+        spans.append((call.end(), call.end() + len(_first_argument(source, call.end()))))
+    return spans
+
+
+def test_every_text_the_widget_script_asks_for_is_a_translated_widget_string():
+    """The script shows its texts through ``t(key)`` (or ``setStatus(key)``): each key must be
+    one of ``widget.STRINGS``, the gettext messages that makemessages extracts and the desk's
+    i18n test requires in es and ru. A key missing there would show the key itself."""
+    source = widget.WIDGET_FILE.read_text(encoding="utf-8")
+    asked, prefixes = set(), set()
+    for start, end in _asked_texts(source):
+        asked.update(re.findall(r'"([^"\\]*)"', source[start:end]))
+        prefixes.update(re.findall(r"`(\w*)\$\{", source[start:end]))
+    assert {"title", "send", "call_start", "connected"} <= asked  # the scan reads the script
+    assert asked - set(widget.STRINGS) - {""} == set()  # "": no text (setStatus(""))
+    # `call_${key}`: keys made at run time must at least start like some of the strings.
+    assert {p for p in prefixes if not any(k.startswith(p) for k in widget.STRINGS)} == set()
+
+
+def test_the_widget_script_sets_no_text_of_its_own():
+    """Visible text (content, placeholders, titles, labels) comes from ``t()`` or from the
+    desk's (translated) frames, never from an English literal in the script."""
+    source = widget.WIDGET_FILE.read_text(encoding="utf-8")
+    for start, end in reversed(_asked_texts(source)):  # the keys t() is given are not text
+        source = source[:start] + " " * (end - start) + source[end:]
+    shown = re.finditer(
+        r'(?:\b(?:text|placeholder|title)|"aria-label")\s*:\s*([^,}\n]*)'
+        r"|\btextContent\s*=\s*([^;\n]*)",
+        source,
+    )
+    literal_words = [
+        match.group(0)
+        for match in shown
+        for literal in re.findall(r'"([^"]*)"', match.group(1) or match.group(2) or "")
+        if re.search(r"[^\W\d_]", re.sub(r"\\u[0-9A-Fa-f]{4}", "", literal))
+    ]
+    assert literal_words == []
+
+
 def test_the_widget_script_refuses_other_methods(client):
     assert client.post("/chat/widget.js").status_code == 405
 

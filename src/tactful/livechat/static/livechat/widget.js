@@ -325,7 +325,7 @@
     const question = make("strong", { text: String(survey.question || "") });
     const choices = make("div", { class: "choices", role: "group", "aria-label": String(survey.question || "") });
     const comment = make("textarea", { maxlength: "2000", placeholder: String(survey.comment || ""), "aria-label": String(survey.comment || ""), hidden: true });
-    const send = make("button", { class: "primary", type: "button", text: String(survey.send || "Send"), hidden: true });
+    const send = make("button", { class: "primary", type: "button", text: String(survey.send || t("send")), hidden: true });
     const status = make("span", { role: "status" });
     let chosen = null;
     for (const choice of Array.isArray(survey.choices) ? survey.choices : []) {
