@@ -3,12 +3,14 @@
     .venv/bin/python benchmarks/desk_bench.py                 # 100,000 tickets
     .venv/bin/python benchmarks/desk_bench.py --tickets 1000000 --requests 20
     .venv/bin/python benchmarks/desk_bench.py --tickets 20000 --skip-helpdesk
+    .venv/bin/python benchmarks/desk_bench.py --tickets 1000000 --messages-per-ticket 5
 
-Seeds N tickets into a scratch PostgreSQL database, times the pages in process through
+Seeds N tickets (each a conversation of ``--messages-per-ticket`` messages: the customer
+first, then agent and customer in turn) into a scratch PostgreSQL database, times the pages in process through
 Django's test client (no network, no browser: the server's own work) and prints p50/p95 for the
 inbox, a filtered view, search in each language, the ticket page and the API list. Then it
 installs django-helpdesk from PyPI into a scratch virtual environment, seeds the same number of
-tickets into a second database, times its equivalent pages and prints each ratio.
+tickets and follow-ups (the same texts) into a second database, times its equivalent pages and prints each ratio.
 
 Both sides run as a logged-in staff agent, after a few warm-up requests. The ratio column is
 helpdesk ÷ Tactful (higher means Tactful is faster). This is a benchmark, not a test: it asserts
@@ -18,6 +20,7 @@ nothing and never runs inside the test suite.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -28,6 +31,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +54,18 @@ PAGES = [
 SEARCH_TERMS = {"search_en": "charged", "search_es": "cobraron", "search_ru": "списали"}
 
 
+def load_seed_texts() -> ModuleType:
+    """``tactful.desk.seed_texts`` (what seeded customers and agents write), read from its file:
+    importing ``tactful.desk`` would start Celery and Tactful's settings in this process, which
+    must stay clear of them (see ``main``)."""
+    path = ROOT / "src" / "tactful" / "desk" / "seed_texts.py"
+    spec = importlib.util.spec_from_file_location("seed_texts", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def database_url(base: str, name: str) -> str:
     parts = urlparse(base)
     return urlunparse(parts._replace(path=f"/{name}"))
@@ -61,6 +77,11 @@ def recreate_database(base: str, name: str) -> None:
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seeded(url: str, table: str, expected: int) -> bool:
+    """Whether ``table`` already holds ``expected`` rows (``--keep`` reuses it then)."""
+    return count_rows(url, table) == expected
 
 
 def count_rows(url: str, table: str) -> int:
@@ -104,7 +125,12 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 def run_tactful(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     url = database_url(args.database_url, "tactful_bench")
-    reuse = args.keep and count_rows(url, "tickets_ticket") == args.tickets
+    # Both counts: a database seeded with one message a ticket must not serve a 5-message run.
+    reuse = (
+        args.keep
+        and seeded(url, "tickets_ticket", args.tickets)
+        and seeded(url, "tickets_message", args.tickets * args.messages_per_ticket)
+    )
     if not reuse:
         recreate_database(args.database_url, "tactful_bench")
     data_dir = tempfile.mkdtemp(prefix="tactful-bench-")
@@ -131,17 +157,30 @@ def run_tactful(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     call_command("migrate", verbosity=0)
     desk = DeskFactory()
     if not reuse:
-        log(f"tactful: seeding {args.tickets:,} tickets…")
+        log(
+            f"tactful: seeding {args.tickets:,} tickets,"
+            f" {args.tickets * args.messages_per_ticket:,} messages…"
+        )
         started = time.perf_counter()
         teams = [desk.team(name) for name in ("Billing", "Technical", "Shipping")]
         agents = [desk.agent(f"agent{i}", teams=teams[i % 3 : i % 3 + 2]) for i in range(12)]
         chunk = 20_000
         for offset in range(0, args.tickets, chunk):
-            bulk_tickets(min(chunk, args.tickets - offset), teams=teams, agents=agents, seed=offset)
+            bulk_tickets(
+                min(chunk, args.tickets - offset),
+                teams=teams,
+                agents=agents,
+                seed=offset,
+                messages_per_ticket=args.messages_per_ticket,
+            )
             log(f"  {min(offset + chunk, args.tickets):,}")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
         log(f"tactful: seeded in {time.perf_counter() - started:.0f} s")
+    from tactful.tickets.models import Message
+
+    messages = Message.objects.count()
+    log(f"tactful: {messages:,} messages in the database")
     agent = Agent.objects.get(username="agent0")
     client = Client()
     client.force_login(agent)
@@ -173,8 +212,13 @@ def run_tactful(args: argparse.Namespace) -> dict[str, dict[str, float]]:
         response = requests[key]()
         assert response.status_code == 200, (key, response.status_code)
         results[key] = summary(timed(requests[key], count=args.requests, budget_s=args.budget))
-        log(f"  tactful {key}: p50 {results[key]['p50']:.1f} ms")
+        # p95 too: a run cut short before the table still says what it measured.
+        log(
+            f"  tactful {key}: p50 {results[key]['p50']:.1f} ms,"
+            f" p95 {results[key]['p95']:.1f} ms (n={results[key]['n']})"
+        )
     results["_teams"] = {"count": Team.objects.count()}  # type: ignore[assignment]
+    results["_messages"] = {"count": messages}
     return results
 
 
@@ -226,6 +270,7 @@ urlpatterns = [path("helpdesk/", include("helpdesk.urls"))]
 HELPDESK_RUNNER = r'''
 """Seed and time django-helpdesk (run inside its own virtual environment)."""
 import json, os, random, statistics, sys, time
+from datetime import timedelta
 sys.path.insert(0, os.path.dirname(__file__))
 os.environ["DJANGO_SETTINGS_MODULE"] = "hd_settings"
 import django
@@ -234,40 +279,64 @@ from django.core.management import call_command
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from helpdesk.models import FollowUp, Queue, Ticket
 from helpdesk.query import query_to_base64
 
 N, REQUESTS, BUDGET, REUSE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
+MESSAGES = int(sys.argv[5])
+# Tactful's seeded conversation texts (tactful.desk.seed_texts), written here by the benchmark.
+with open(os.path.join(os.path.dirname(__file__), "texts.json"), encoding="utf-8") as texts:
+    TEXTS = json.load(texts)
+
+def conversation_text(language, position, number):
+    if position == 0:
+        return TEXTS["bodies"][language].format(n=number)
+    pool = TEXTS["replies" if position % 2 else "follow_ups"][language]
+    return pool[(position - 1) // 2 % len(pool)].format(n=number)
+
 SUBJECTS = {
     "en": "Charged twice for my order", "es": "Me cobraron dos veces", "ru": "Списали деньги дважды",
-}
-BODIES = {
-    "en": "Hello, I was charged twice for order {n}. Please refund the extra payment.",
-    "es": "Hola, me cobraron dos veces el pedido {n}. Por favor devuélvanme el pago extra.",
-    "ru": "Здравствуйте, с меня дважды списали оплату за заказ {n}. Верните лишний платёж.",
 }
 call_command("migrate", verbosity=0)
 User = get_user_model()
 if not REUSE:
+    seeding_started = time.perf_counter()
     rng = random.Random(7)
     queues = [Queue.objects.create(title=t, slug=t.lower(), email_address=f"{t.lower()}@example.com") for t in ("Billing", "Technical", "Shipping")]
     staff = [User.objects.create_user(f"agent{i}", f"agent{i}@example.com", "pw", is_staff=True) for i in range(12)]
     chunk = 10_000
     for offset in range(0, N, chunk):
-        tickets = []
+        tickets, languages = [], []
         for i in range(offset, min(N, offset + chunk)):
             language = rng.choice(["en", "en", "es", "ru", "en"])
+            languages.append(language)
             tickets.append(Ticket(
                 title=f"{SUBJECTS[language]} ({i})", queue=rng.choice(queues),
                 status=rng.choice([1, 1, 2, 3, 4, 5]), priority=rng.choice([1, 2, 3, 3, 3, 4, 5]),
-                submitter_email=f"c{i}@example.com", description=BODIES[language].format(n=i),
+                submitter_email=f"c{i}@example.com", description=conversation_text(language, 0, i),
                 assigned_to=rng.choice(staff) if rng.random() < 0.7 else None,
             ))
         tickets = Ticket.objects.bulk_create(tickets, batch_size=2000)
-        FollowUp.objects.bulk_create([FollowUp(ticket=t, title="Ticket opened", comment=t.description, public=True) for t in tickets], batch_size=2000)
+        # The same conversation as on Tactful's side: the opening, then an agent's reply and the
+        # submitter's answer in turn (e-mailed in: no user), a minute apart.
+        opened = timezone.now()
+        follow_ups = []
+        for number, (t, language) in enumerate(zip(tickets, languages), start=offset):
+            follow_ups.append(FollowUp(ticket=t, title="Ticket opened", comment=t.description, public=True, date=opened))
+            for position in range(1, MESSAGES):
+                reply = position % 2 == 1
+                follow_ups.append(FollowUp(
+                    ticket=t, title="Comment" if reply else "E-Mail Received from " + t.submitter_email,
+                    comment=conversation_text(language, position, number), public=True,
+                    user=(t.assigned_to or staff[t.id % len(staff)]) if reply else None,
+                    date=opened + timedelta(minutes=position),
+                ))
+        FollowUp.objects.bulk_create(follow_ups, batch_size=2000)
         print(f"  helpdesk {min(offset + chunk, N):,}", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    print(f"helpdesk: seeded in {time.perf_counter() - seeding_started:.0f} s", file=sys.stderr, flush=True)
 agent = User.objects.get(username="agent0")
 agent.is_superuser = True
 agent.save()
@@ -322,7 +391,8 @@ for key, request in requests.items():
         results[key] = {"error": f"HTTP {response.status_code}"}
         continue
     results[key] = timed(request) if first_ms < BUDGET * 1000 else {"p50": first_ms, "p95": first_ms, "n": 1}
-    print(f"  helpdesk {key}: p50 {results[key]['p50']:.1f} ms", file=sys.stderr, flush=True)
+    print(f"  helpdesk {key}: p50 {results[key]['p50']:.1f} ms, p95 {results[key]['p95']:.1f} ms (n={results[key]['n']})", file=sys.stderr, flush=True)
+results["_seeded"] = {"follow_ups": FollowUp.objects.count()}
 print(json.dumps(results))
 '''
 
@@ -356,11 +426,28 @@ def run_helpdesk(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     (project / "hd_settings.py").write_text(textwrap.dedent(HELPDESK_PROJECT))
     (project / "hd_urls.py").write_text(HELPDESK_URLS)
     (project / "runner.py").write_text(HELPDESK_RUNNER)
+    seed_texts = load_seed_texts()
+    (project / "texts.json").write_text(
+        json.dumps(
+            {
+                "bodies": seed_texts.BODIES,
+                "replies": seed_texts.REPLIES,
+                "follow_ups": seed_texts.FOLLOW_UPS,
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
     url = database_url(args.database_url, "helpdesk_bench")
-    reuse = args.keep and count_rows(url, "helpdesk_ticket") == args.tickets
+    follow_ups = args.tickets * args.messages_per_ticket
+    reuse = (
+        args.keep
+        and seeded(url, "helpdesk_ticket", args.tickets)
+        and seeded(url, "helpdesk_followup", follow_ups)
+    )
     if not reuse:
         recreate_database(args.database_url, "helpdesk_bench")
-        log(f"helpdesk {version}: seeding {args.tickets:,} tickets…")
+        log(f"helpdesk {version}: seeding {args.tickets:,} tickets, {follow_ups:,} follow-ups…")
     result = subprocess.run(
         [
             str(python),
@@ -369,6 +456,7 @@ def run_helpdesk(args: argparse.Namespace) -> dict[str, dict[str, float]]:
             str(args.requests),
             str(args.budget),
             "1" if reuse else "0",
+            str(args.messages_per_ticket),
         ],
         env={**os.environ, "DATABASE_URL": url, "PYTHONWARNINGS": "ignore"},
         stdout=subprocess.PIPE,
@@ -389,10 +477,14 @@ def log(message: str) -> None:
 
 def print_table(tickets: int, ours: dict, theirs: dict | None) -> None:  # type: ignore[type-arg]
     version = (theirs or {}).get("_version", {}).get("version", "")
+    messages = ours.get("_messages", {}).get("count", 0)
     print()
     print(
-        f"Desk benchmark: {tickets:,} tickets in PostgreSQL, times in ms (server side, in process)"
+        f"Desk benchmark: {tickets:,} tickets, {messages:,} messages in PostgreSQL,"
+        " times in ms (server side, in process)"
     )
+    if theirs is not None and "follow_ups" in theirs.get("_seeded", {}):
+        print(f"django-helpdesk: {theirs['_seeded']['follow_ups']:,} follow-ups")
     header = f"{'page':<44} {'Tactful p50':>11} {'p95':>8}"
     if theirs is not None:
         header += (
@@ -450,9 +542,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--helpdesk-venv", default=os.path.join(tempfile.gettempdir(), "tactful-bench-helpdesk")
     )
+    parser.add_argument(
+        "--messages-per-ticket",
+        type=int,
+        default=1,
+        help="messages in each ticket's conversation (follow-ups on django-helpdesk's side)",
+    )
     parser.add_argument("--skip-helpdesk", action="store_true")
     parser.add_argument(
-        "--keep", action="store_true", help="reuse databases already seeded with N tickets"
+        "--keep",
+        action="store_true",
+        help="reuse databases already seeded with N tickets (and as many messages each)",
     )
     parser.add_argument("--json", help="also write the raw results here")
     parser.add_argument("_side", nargs="?", help=argparse.SUPPRESS)

@@ -7,7 +7,8 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,13 +21,22 @@ from tactful.accounts.models import Agent, Role, Team
 from tactful.api.services import issue_token
 from tactful.customers import services as customer_services
 from tactful.customers.models import Customer, CustomerIdentity
+from tactful.desk.seed_texts import BODIES, SUBJECTS, conversation_text
 from tactful.reports.models import COUNTERS, DailyFigures
 from tactful.reports.rollup import Key, key_for, review_counts
 from tactful.sla import services as sla_services
 from tactful.sla import stats as sla_stats
 from tactful.sla.models import Clock, ClockDay, ClockState, Target, TicketSla
-from tactful.tickets import inbound, search, timeline
-from tactful.tickets.models import Message, MessageKind, Status, Tag, Ticket, TicketEvent
+from tactful.tickets import history, inbound, search, timeline
+from tactful.tickets.models import (
+    EventKind,
+    Message,
+    MessageKind,
+    Status,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 
 _counter = itertools.count(1)
 
@@ -102,22 +112,13 @@ class DeskFactory:
         return issue_token(agent=agent, name=f"token {next(_counter)}")[1]
 
 
-SUBJECTS = {
-    "en": ["Charged twice for my order", "Where is my parcel?", "Cannot log in", "Refund please"],
-    "es": [
-        "Me cobraron dos veces",
-        "¿Dónde está mi pedido?",
-        "No puedo entrar",
-        "Quiero un reembolso",
-    ],
-    "ru": ["Списали деньги дважды", "Где мой заказ?", "Не могу войти", "Верните деньги"],
-}
-BODIES = {
-    "en": "Hello, I was charged twice for order {n}. Please refund the extra payment.",
-    "es": "Hola, me cobraron dos veces el pedido {n}. Por favor devuélvanme el pago extra.",
-    "ru": "Здравствуйте, с меня дважды списали оплату за заказ {n}. Верните лишний платёж.",
-}
 EMOTIONS = ["anger", "frustration", "sadness", "worry", "confusion", "gratitude", "neutral"]
+
+
+#: How long seeded agents take to answer and seeded customers to write again (seconds, drawn
+#: uniformly): spread enough that conversations cross days, as real ones do.
+REPLY_WAIT_SECONDS = (3 * 60, 8 * 3600)
+FOLLOW_UP_WAIT_SECONDS = (10 * 60, 36 * 3600)
 
 
 @transaction.atomic
@@ -128,6 +129,7 @@ def bulk_tickets(
     agents: Sequence[Agent] = (),
     seed: int = 7,
     with_messages: bool = True,
+    messages_per_ticket: int = 1,
     with_events: bool = True,
     index: bool = True,
     with_sla: bool = False,
@@ -138,9 +140,18 @@ def bulk_tickets(
 
     Skips the coach (signals are filled in at random) but writes customers, identities,
     tickets, one incoming message, a created event and tags, then builds the search index.
+    ``messages_per_ticket``: above 1, each ticket holds a conversation in its language
+    instead: the customer's first message, then agent replies and customer follow-ups in
+    turn, each with its event, all in the past (see :func:`_write_conversations`).
     ``with_sla``: also a running first-response clock and the SLA summary of each active
     ticket (a fifth breached, a fifth at risk, the rest due within a day).
     """
+    if messages_per_ticket < 1:
+        raise ValueError("messages_per_ticket must be at least 1")
+    conversations = with_messages and messages_per_ticket > 1
+    if conversations and with_sla:
+        # bulk_sla seeds a wait for the first response, which a replied ticket no longer has.
+        raise ValueError("with_sla seeds unanswered tickets: use messages_per_ticket=1")
     rng = random.Random(seed)
     start = next(_counter) * 1_000_000 + Customer.objects.count()
     customers = Customer.objects.bulk_create(
@@ -185,10 +196,24 @@ def bulk_tickets(
                 coach_state="done",
             )
         )
+    plans: list[_Conversation] = []
+    if conversations:
+        # A generator of its own: one seed gives the same tickets whatever their length.
+        plans = _plan_conversations(
+            tickets,
+            agents=agents,
+            messages=messages_per_ticket,
+            rng=random.Random(f"{seed}-conversations"),
+        )
     for ticket in tickets:
         for name, value in (overrides or {}).items():
             setattr(ticket, name, value)
-    tickets = Ticket.objects.bulk_create(tickets, batch_size=batch_size)
+    with (
+        keeping_dates(Ticket, names=("created_at", "updated_at"))
+        if conversations
+        else nullcontext()
+    ):
+        tickets = Ticket.objects.bulk_create(tickets, batch_size=batch_size)
     through = Ticket.tags.through
     through.objects.bulk_create(
         [
@@ -198,7 +223,15 @@ def bulk_tickets(
         ],
         batch_size=batch_size,
     )
-    if with_messages:
+    if conversations:
+        for offset in range(0, len(tickets), batch_size):
+            _write_conversations(
+                tickets[offset : offset + batch_size],
+                plans[offset : offset + batch_size],
+                with_events=with_events,
+                batch_size=batch_size,
+            )
+    elif with_messages:
         Message.objects.bulk_create(
             [
                 Message(
@@ -212,7 +245,7 @@ def bulk_tickets(
             ],
             batch_size=batch_size,
         )
-    if with_events:
+    if with_events and not conversations:
         timeline.record_history(
             [TicketEvent(ticket=t, kind="created", data={"channel": t.channel}) for t in tickets],
             batch_size=batch_size,
@@ -224,6 +257,105 @@ def bulk_tickets(
         for offset in range(0, len(ids), batch_size):
             search.reindex_tickets(ids[offset : offset + batch_size])
     return ids
+
+
+@dataclass(frozen=True)
+class _Conversation:
+    """When each message of one seeded ticket was written, and which agent answers."""
+
+    times: tuple[datetime, ...]
+    replier_id: int | None
+
+
+def _plan_conversations(
+    tickets: Sequence[Ticket], *, agents: Sequence[Agent], messages: int, rng: random.Random
+) -> list[_Conversation]:
+    """Date each unsaved ticket's conversation (ending before now) and set what a real reply
+    would have set on the ticket: created and updated times, the first response, and, as
+    ``services.reply`` does, a new ticket opened and an unassigned one given to who answered.
+    Replies with no agent to write them are Tactful's own, which change none of that.
+    """
+    now = timezone.now()
+    plans = []
+    for ticket in tickets:
+        waits = [
+            rng.uniform(*(REPLY_WAIT_SECONDS if position % 2 else FOLLOW_UP_WAIT_SECONDS))
+            for position in range(1, messages)
+        ]
+        opened = now - timedelta(seconds=sum(waits) + rng.uniform(60, 2 * 86400))
+        times = list(
+            itertools.accumulate(waits, lambda at, s: at + timedelta(seconds=s), initial=opened)
+        )
+        replier = (
+            ticket.assignee if ticket.assignee_id else (rng.choice(agents) if agents else None)
+        )
+        ticket.created_at = times[0]
+        ticket.updated_at = times[-1]
+        if replier is not None:
+            ticket.first_response_at = times[1]
+            ticket.assignee = replier
+            if ticket.status == Status.NEW:
+                ticket.status = Status.OPEN
+        plans.append(_Conversation(tuple(times), int(replier.pk) if replier else None))
+    return plans
+
+
+def _write_conversations(
+    tickets: Sequence[Ticket],
+    plans: Sequence[_Conversation],
+    *,
+    with_events: bool,
+    batch_size: int,
+) -> None:
+    """Insert the planned messages of saved ``tickets`` (and their events) with their dates.
+
+    Called for a slice of tickets at a time, so that millions of messages never sit in memory
+    together. The customer opens and writes the even-numbered messages; agents write the odd.
+    """
+    messages: list[Message] = []
+    for ticket, plan in zip(tickets, plans, strict=True):
+        for position, at in enumerate(plan.times):
+            incoming = position % 2 == 0
+            messages.append(
+                Message(
+                    ticket_id=ticket.pk,
+                    kind=MessageKind.INCOMING if incoming else MessageKind.OUTGOING,
+                    channel=ticket.channel,
+                    author_customer_id=ticket.customer_id if incoming else None,
+                    author_agent_id=None if incoming else plan.replier_id,
+                    body=conversation_text(ticket.language, position, int(ticket.pk)),
+                    created_at=at,
+                )
+            )
+    history.insert_rows(Message, messages, batch_size=batch_size)
+    if not with_events:
+        return
+    events = []
+    written = iter(messages)
+    for ticket, plan in zip(tickets, plans, strict=True):
+        for position in range(len(plan.times)):
+            message = next(written)
+            data: dict[str, Any] = {}
+            if position == 0:
+                kind, data = EventKind.CREATED, {"channel": ticket.channel}
+            elif message.kind == MessageKind.INCOMING:
+                kind = EventKind.MESSAGE_RECEIVED
+            else:
+                # What ReplyRecorded writes: an answer nobody signed is Tactful's own.
+                kind = EventKind.REPLIED
+                if plan.replier_id is None:
+                    data = {"system": True}
+            events.append(
+                TicketEvent(
+                    ticket_id=ticket.pk,
+                    kind=kind.value,
+                    actor_id=message.author_agent_id,
+                    message_id=message.pk,
+                    data=data,
+                    created_at=message.created_at,
+                )
+            )
+    timeline.record_history(events, batch_size=batch_size)
 
 
 def bulk_sla(tickets: Sequence[Ticket], *, rng: random.Random, batch_size: int = 2000) -> None:
@@ -298,17 +430,19 @@ def assert_same_query_count(request: Any, grow: Any, *, status: int = 200) -> in
 
 
 @contextmanager
-def keeping_dates(*models: Any) -> Iterator[None]:
-    """Let bulk inserts keep the ``created_at`` they set (history is seeded in the past)."""
-    fields = [model._meta.get_field("created_at") for model in models]
-    saved = [field.auto_now_add for field in fields]
+def keeping_dates(*models: Any, names: Sequence[str] = ("created_at",)) -> Iterator[None]:
+    """Let bulk inserts keep the dates they set in the fields ``names`` (``created_at``, and
+    ``updated_at`` too where asked), which Django would stamp with the current time: history
+    is seeded in the past."""
+    fields = [model._meta.get_field(name) for model in models for name in names]
+    saved = [(field.auto_now, field.auto_now_add) for field in fields]
     try:
         for field in fields:
-            field.auto_now_add = False
+            field.auto_now = field.auto_now_add = False
         yield
     finally:
-        for field, value in zip(fields, saved, strict=True):
-            field.auto_now_add = value
+        for field, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            field.auto_now, field.auto_now_add = auto_now, auto_now_add
 
 
 #: Targets the seeded history is measured against (minutes): a four-hour first response, an
