@@ -122,3 +122,14 @@ def test_tactful_demo_seeds_a_multilingual_desk(tmp_path):
         timeout=600,
     )
     assert again.returncode == 0 and "Creating the demo desk" not in again.stdout
+
+
+def test_the_readme_has_each_section_once():
+    # An edit once pasted a second copy of half the README (870 lines) and nothing noticed.
+    headings = [
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("## ")
+    ]
+    repeated = sorted({h for h in headings if headings.count(h) > 1})
+    assert headings and repeated == []
