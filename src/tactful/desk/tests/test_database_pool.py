@@ -11,10 +11,6 @@ database and count its connections in ``pg_stat_activity`` after a burst of conc
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,17 +21,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tactful.desk.tests.served import tactful_serve
+
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-TACTFUL = Path(sys.executable).with_name("tactful")
 CONCURRENT_CLIENTS = 24
 REQUESTS = 96
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _database_url() -> str:
@@ -62,32 +53,8 @@ def _served(tmp_path: Path, *, app_name: str, pool_size: str) -> Iterator[str]:
         PGAPPNAME=app_name,  # libpq names the server's connections, so they can be counted
         PGPASSWORD=connection.settings_dict["PASSWORD"] or "",
     )
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(TACTFUL), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{base}/health/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            server.terminate()
-            pytest.fail(f"tactful serve did not start: {server.communicate(timeout=10)[1][-3000:]}")
+    with tactful_serve(env, workers=1) as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stderr is not None:
-            server.stderr.close()
 
 
 def _ready(base: str) -> int:

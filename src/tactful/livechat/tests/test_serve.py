@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,10 +20,9 @@ from typing import Any
 import pytest
 
 from tactful.desk.cli import gunicorn_argv
+from tactful.desk.tests.served import TACTFUL, tactful_serve
 
 pytestmark = [pytest.mark.chat]
-
-TACTFUL = Path(sys.executable).with_name("tactful")
 
 
 def test_serve_runs_the_asgi_app_on_uvicorn_workers():
@@ -37,12 +33,6 @@ def test_serve_runs_the_asgi_app_on_uvicorn_workers():
     assert argv[argv.index("--workers") + 1] == "3"
     # Longer than a load balancer's idle timeout for the connections it keeps (60 s).
     assert int(argv[argv.index("--keep-alive") + 1]) > 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _redis_url() -> str | None:
@@ -84,32 +74,8 @@ def served_desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             [str(TACTFUL), "manage", *command], env=env, capture_output=True, text=True, timeout=300
         )
         assert done.returncode == 0, done.stderr[-3000:]
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(TACTFUL), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{base}/health/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            server.terminate()
-            pytest.fail(f"tactful serve did not start: {server.communicate(timeout=10)[1][-3000:]}")
+    with tactful_serve(env, workers=2) as base:
         yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        if server.stderr is not None:
-            server.stderr.close()
 
 
 def _frame(ws: Any) -> dict[str, Any]:

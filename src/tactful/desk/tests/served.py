@@ -1,0 +1,54 @@
+"""``tactful serve`` in a subprocess for tests that need the real server (gunicorn + uvicorn)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+TACTFUL = Path(sys.executable).with_name("tactful")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def tactful_serve(env: dict[str, str], *, workers: int) -> Iterator[str]:
+    """Start ``tactful serve`` with ``env`` on a free loopback port; yield its base URL once
+    ``/health/`` answers, and stop it afterwards whatever happened."""
+    port = free_port()
+    server = subprocess.Popen(
+        [str(TACTFUL), "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"{base}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            server.terminate()
+            pytest.fail(f"tactful serve did not start: {server.communicate(timeout=10)[1][-3000:]}")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stderr is not None:
+            server.stderr.close()
