@@ -188,7 +188,11 @@ def bulk_tickets(
                 language=language,
                 customer=customer,
                 team=rng.choice(teams) if teams and rng.random() < 0.9 else None,
-                assignee=rng.choice(agents) if agents and rng.random() < 0.7 else None,
+                # A seeded conversation holds an agent's replies, and whoever answers a ticket
+                # holds it (as ``services.reply`` assigns it): every such ticket has an agent.
+                assignee=(
+                    rng.choice(agents) if agents and (conversations or rng.random() < 0.7) else None
+                ),
                 emotion=emotion,
                 intensity=round(rng.random(), 3),
                 abuse=rng.random() < 0.03,
@@ -201,7 +205,6 @@ def bulk_tickets(
         # A generator of its own: one seed gives the same tickets whatever their length.
         plans = _plan_conversations(
             tickets,
-            agents=agents,
             messages=messages_per_ticket,
             rng=random.Random(f"{seed}-conversations"),
         )
@@ -268,12 +271,13 @@ class _Conversation:
 
 
 def _plan_conversations(
-    tickets: Sequence[Ticket], *, agents: Sequence[Agent], messages: int, rng: random.Random
+    tickets: Sequence[Ticket], *, messages: int, rng: random.Random
 ) -> list[_Conversation]:
     """Date each unsaved ticket's conversation (ending before now) and set what a real reply
     would have set on the ticket: created and updated times, the first response, and, as
-    ``services.reply`` does, a new ticket opened and an unassigned one given to who answered.
-    Replies with no agent to write them are Tactful's own, which change none of that.
+    ``services.reply`` does, a new ticket opened. Its assignee answers (``bulk_tickets`` gives
+    every such ticket one when there are agents); with no agents the replies are Tactful's
+    own, which change none of that.
     """
     now = timezone.now()
     plans = []
@@ -286,14 +290,11 @@ def _plan_conversations(
         times = list(
             itertools.accumulate(waits, lambda at, s: at + timedelta(seconds=s), initial=opened)
         )
-        replier = (
-            ticket.assignee if ticket.assignee_id else (rng.choice(agents) if agents else None)
-        )
+        replier = ticket.assignee if ticket.assignee_id else None
         ticket.created_at = times[0]
         ticket.updated_at = times[-1]
         if replier is not None:
             ticket.first_response_at = times[1]
-            ticket.assignee = replier
             if ticket.status == Status.NEW:
                 ticket.status = Status.OPEN
         plans.append(_Conversation(tuple(times), int(replier.pk) if replier else None))
