@@ -49,6 +49,13 @@ def tactful_serve(env: dict[str, str], *, workers: int) -> Iterator[str]:
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        if server.stderr is not None:
-            server.stderr.close()
+        try:
+            # gunicorn gives its workers 30 s (its graceful timeout) to stop before it kills
+            # them: wait past that, so a slow stop on a loaded machine is not a test error.
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
+        finally:
+            if server.stderr is not None:
+                server.stderr.close()  # also when the wait failed: no pipe left to the GC
