@@ -20,10 +20,10 @@ nothing and never runs inside the test suite.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,7 +31,6 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,18 +51,6 @@ PAGES = [
     ("api_list", "API ticket list"),
 ]
 SEARCH_TERMS = {"search_en": "charged", "search_es": "cobraron", "search_ru": "списали"}
-
-
-def load_seed_texts() -> ModuleType:
-    """``tactful.desk.seed_texts`` (what seeded customers and agents write), read from its file:
-    importing ``tactful.desk`` would start Celery and Tactful's settings in this process, which
-    must stay clear of them (see ``main``)."""
-    path = ROOT / "src" / "tactful" / "desk" / "seed_texts.py"
-    spec = importlib.util.spec_from_file_location("seed_texts", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def database_url(base: str, name: str) -> str:
@@ -285,15 +272,8 @@ from helpdesk.query import query_to_base64
 
 N, REQUESTS, BUDGET, REUSE = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1"
 MESSAGES = int(sys.argv[5])
-# Tactful's seeded conversation texts (tactful.desk.seed_texts), written here by the benchmark.
-with open(os.path.join(os.path.dirname(__file__), "texts.json"), encoding="utf-8") as texts:
-    TEXTS = json.load(texts)
-
-def conversation_text(language, position, number):
-    if position == 0:
-        return TEXTS["bodies"][language].format(n=number)
-    pool = TEXTS["replies" if position % 2 else "follow_ups"][language]
-    return pool[(position - 1) // 2 % len(pool)].format(n=number)
+# Tactful's seeded conversation texts: tactful/desk/seed_texts.py, copied here by the benchmark.
+from seed_texts import conversation_text
 
 SUBJECTS = {
     "en": "Charged twice for my order", "es": "Me cobraron dos veces", "ru": "Списали деньги дважды",
@@ -426,18 +406,8 @@ def run_helpdesk(args: argparse.Namespace) -> dict[str, dict[str, float]]:
     (project / "hd_settings.py").write_text(textwrap.dedent(HELPDESK_PROJECT))
     (project / "hd_urls.py").write_text(HELPDESK_URLS)
     (project / "runner.py").write_text(HELPDESK_RUNNER)
-    seed_texts = load_seed_texts()
-    (project / "texts.json").write_text(
-        json.dumps(
-            {
-                "bodies": seed_texts.BODIES,
-                "replies": seed_texts.REPLIES,
-                "follow_ups": seed_texts.FOLLOW_UPS,
-            },
-            ensure_ascii=False,
-        ),
-        encoding="utf-8",
-    )
+    # The same conversation texts on both sides: the module is plain data, no Django import.
+    shutil.copyfile(ROOT / "src" / "tactful" / "desk" / "seed_texts.py", project / "seed_texts.py")
     url = database_url(args.database_url, "helpdesk_bench")
     follow_ups = args.tickets * args.messages_per_ticket
     reuse = (

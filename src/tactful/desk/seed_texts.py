@@ -1,7 +1,7 @@
 """What seeded customers and agents write (tests, the demo, the benchmarks), per language.
 
-Plain data with no Django import, so that ``benchmarks/desk_bench.py`` can hand the same
-conversation to django-helpdesk's seeder, which runs in its own virtual environment.
+Plain data with no Django import, so that ``benchmarks/desk_bench.py`` can copy this file
+beside django-helpdesk's seeder (its own virtual environment) and seed the same conversations.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,6 +21,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def server_env(**settings: str) -> dict[str, str]:
+    """This process's environment for a served desk, minus the test run's own Django settings,
+    broker and cache (the server reads its settings from ``settings`` instead)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    env.update(settings)
+    return env
 
 
 @contextmanager

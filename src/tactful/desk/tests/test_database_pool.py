@@ -10,7 +10,6 @@ database and count its connections in ``pg_stat_activity`` after a burst of conc
 
 from __future__ import annotations
 
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tactful.desk.tests.served import tactful_serve
+from tactful.desk.tests.served import server_env, tactful_serve
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -39,12 +38,7 @@ def _database_url() -> str:
 
 @contextmanager
 def _served(tmp_path: Path, *, app_name: str, pool_size: str) -> Iterator[str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "CELERY_BROKER_URL", "REDIS_URL"}
-    }
-    env.update(
+    env = server_env(
         TACTFUL_DATA_DIR=str(tmp_path),
         DATABASE_URL=_database_url(),
         SECRET_KEY="pool-test-only",

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tactful.desk.cli import gunicorn_argv
-from tactful.desk.tests.served import TACTFUL, tactful_serve
+from tactful.desk.tests.served import TACTFUL, server_env, tactful_serve
 
 pytestmark = [pytest.mark.chat]
 
@@ -52,12 +52,7 @@ def served_desk(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     redis_url = _redis_url()
     if redis_url is None:
         pytest.skip("TACTFUL_TEST_REDIS_URL is not set (several processes need the Redis layer)")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "CELERY_BROKER_URL"}
-    }
-    env.update(
+    env = server_env(
         TACTFUL_DATA_DIR=str(tmp_path),
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
         SECRET_KEY="serve-test-only",
